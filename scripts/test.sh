@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test project of the solution and ends with one line: "N passed, N failed, N skipped".
+# Used by README ("run the tests") and by .ci/run. Installs what the tests need when it is missing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# --- prerequisites ------------------------------------------------------------------------------------------------
+source scripts/prereqs.sh
+ensure_prereqs
+
+# --- build once, then test each project ---------------------------------------------------------------------------
+config=${CONFIGURATION:-Release}
+if ! dotnet build MLNetLlm.sln -c "$config" -nologo -v minimal; then
+  echo "build failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+results="$root/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+status=0
+for proj in tests/*/*.csproj; do
+  name=$(basename "$proj" .csproj)
+  echo "=== $name"
+  dotnet test "$proj" -c "$config" --no-build -nologo --logger "trx;LogFileName=$name.trx" \
+    --results-directory "$results" "$@" || status=1
+done
+
+# --- summary ------------------------------------------------------------------------------------------------------
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  c=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$c"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$c")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$c"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$c")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+n_trx=$(ls "$results"/*.trx 2>/dev/null | wc -l); n_proj=$(ls tests/*/*.csproj | wc -l)
+if [ "$n_trx" -lt "$n_proj" ]; then
+  echo "only $n_trx of $n_proj test projects produced results (a test host crashed?)"
+  failed=$((failed + n_proj - n_trx)); status=1
+fi
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
