@@ -151,4 +151,16 @@ public sealed class BadInputTests(TrainedModels models) : IDisposable
     {
         CliResult.RunWithInput("a sentence\n", "predict", "--model", models.PairsModel).AssertOneLineError("2 text columns", "Sentence1");
     }
+
+    [Fact]
+    public void Serve_with_a_missing_model_is_reported()
+    {
+        CliResult.Run("serve", "--model", _tmp.File("gone.mlnetllm"), "--port", "0").AssertOneLineError("gone.mlnetllm", "does not exist");
+    }
+
+    [Fact]
+    public void Serve_with_a_bad_port_is_reported()
+    {
+        CliResult.Run("serve", "--model", models.BinaryModel, "--port", "70000").AssertOneLineError("--port", "70000");
+    }
 }
