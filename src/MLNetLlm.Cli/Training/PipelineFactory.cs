@@ -60,6 +60,37 @@ internal static class PipelineFactory
     }
 
     /// <summary>
+    /// C# code (an expression over <c>mlContext</c>) that builds the same pipeline as <see cref="Create"/>; the generated
+    /// training code uses it. Keep the two in step.
+    /// </summary>
+    public static string Code(ModelSignature signature)
+    {
+        var steps = new List<string>();
+        var featureColumns = new List<string>();
+        for (int i = 0; i < signature.TextColumns.Count; i++)
+        {
+            string output = signature.TextColumns.Count == 1 ? FeaturesColumn : $"__features{i}";
+            steps.Add($"mlContext.Transforms.Text.FeaturizeText({Lit(output)}, {Lit(signature.TextColumns[i])})");
+            featureColumns.Add(output);
+        }
+        if (featureColumns.Count > 1)
+            steps.Add($"mlContext.Transforms.Concatenate({Lit(FeaturesColumn)}, {string.Join(", ", featureColumns.Select(Lit))})");
+        string options = $"{{ LabelColumnName = \"{ModelSignature.LabelColumnName}\", FeatureColumnName = {Lit(FeaturesColumn)}, NumberOfThreads = 1 }}";
+        string chain = steps[0] + string.Concat(steps.Skip(1).Select(step => $"\n            .Append({step})"));
+        chain += "\n            .AppendCacheCheckpoint(mlContext)";
+        chain += signature.Task switch
+        {
+            TaskKind.Binary => $"\n            .Append(mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options {options}))",
+            TaskKind.Multiclass => $"\n            .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options {options}))" +
+                                   $"\n            .Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PredictedClassColumn)}, \"PredictedLabel\"))",
+            _ => $"\n            .Append(mlContext.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options {options}))",
+        };
+        return chain;
+    }
+
+    static string Lit(string s) => CodeGen.CSharpNames.Literal(s);
+
+    /// <summary>
     /// The step that turns a multiclass text label into the key the trainer needs, with the classes in the signature's
     /// order. It is applied to training and evaluation data but not saved in the model (prediction input has no label).
     /// </summary>

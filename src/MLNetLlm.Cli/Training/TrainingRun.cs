@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
+using MLNetLlm.Cli.CodeGen;
 using MLNetLlm.Cli.Evaluation;
 using MLNetLlm.IO;
 
@@ -42,7 +43,7 @@ internal sealed class TrainingRun
         else
         {
             test = train;
-            (trainRows, testRows) = Split(train, c.Split, c.Seed);
+            (trainRows, testRows) = Split(train, c.Split, c.Seed, c.Task == TaskKind.Regression ? null : c.LabelColumn);
         }
 
         var signature = LabeledData.InferSignature(c.Task, train, trainRows, c.LabelColumn, c.TextColumns, c.PositiveLabel);
@@ -76,25 +77,43 @@ internal sealed class TrainingRun
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Save(Path.Combine(output, RunConfig.FileName));
+        var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
+        var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(output));
+        string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature), RepoLocator.Find());
 
         metrics.Print(_out);
         _out.WriteLine($"Model: {Path.Combine(output, ModelFileName)}");
+        _out.WriteLine($"Code:  {project} (dotnet run --project \"{project}\")");
         return metrics;
     }
 
-    /// <summary>A seeded shuffle of the row indices: the first <paramref name="fraction"/> are held out.</summary>
-    internal static (int[] Train, int[] Test) Split(DelimitedTable table, double fraction, int seed)
+    /// <summary>
+    /// A seeded shuffle of the row indices: <paramref name="fraction"/> of the rows are held out. With a
+    /// <paramref name="stratifyBy"/> column (classification labels) each value is split on its own, so every class is
+    /// in both parts in the same proportion.
+    /// </summary>
+    internal static (int[] Train, int[] Test) Split(DelimitedTable table, double fraction, int seed, string? stratifyBy = null)
     {
         int n = table.Rows.Count;
-        var order = Enumerable.Range(0, n).ToArray();
-        new Random(seed).Shuffle(order);
-        int nTest = (int)Math.Round(n * fraction);
-        if (nTest == 0 || nTest == n)
-            throw new CliException($"'{table.Source}' has {n} rows: a {fraction:0.##} split leaves no {(nTest == 0 ? "evaluation" : "training")} rows. Use more data, another --split, or --validation-dataset.");
-        var test = order[..nTest];
-        var train = order[nTest..];
-        Array.Sort(test);
-        Array.Sort(train);
-        return (train, test);
+        var rnd = new Random(seed);
+        IEnumerable<int[]> groups = stratifyBy == null
+            ? [Enumerable.Range(0, n).ToArray()]
+            : Enumerable.Range(0, n).GroupBy(r => table.Rows[r][table.ColumnIndex(stratifyBy)].Trim(), StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray());
+        var train = new List<int>();
+        var test = new List<int>();
+        foreach (var group in groups)
+        {
+            rnd.Shuffle(group);
+            int nTest = (int)Math.Round(group.Length * fraction);
+            if (stratifyBy != null && group.Length >= 2) nTest = Math.Clamp(nTest, 1, group.Length - 1);
+            test.AddRange(group[..nTest]);
+            train.AddRange(group[nTest..]);
+        }
+        if (test.Count == 0 || train.Count == 0)
+            throw new CliException($"'{table.Source}' has {n} rows: a {fraction:0.##} split leaves no {(test.Count == 0 ? "evaluation" : "training")} rows. Use more data, another --split, or --validation-dataset.");
+        train.Sort();
+        test.Sort();
+        return (train.ToArray(), test.ToArray());
     }
 }

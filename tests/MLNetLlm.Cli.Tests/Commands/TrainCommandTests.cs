@@ -91,4 +91,18 @@ public sealed class TrainCommandTests(TrainedModels models)
         Assert.Empty(train1.Intersect(test1));
         Assert.Equal(80, train1.Union(test1).Count());
     }
+
+    [Fact]
+    public void Stratified_split_keeps_every_class_on_both_sides()
+    {
+        var path = models.Folder.Write("strat.csv", SyntheticData.Classification(90, 21, "spam", "ham", "sports"));
+        var table = MLNetLlm.IO.DelimitedFile.Read(path);
+        for (int seed = 0; seed < 20; seed++)
+        {
+            var (train, test) = Training.TrainingRun.Split(table, 0.2, seed, stratifyBy: "Label");
+            Assert.Equal(18, test.Length);
+            Assert.All(test.GroupBy(r => table.Rows[r][1]), g => Assert.Equal(6, g.Count()));
+            Assert.Equal(72, train.Length);
+        }
+    }
 }
