@@ -13,8 +13,8 @@ public sealed class OnnxExportTests : IDisposable
     {
         var reference = TinyBertFixture.Reference();
         string path = Path.Combine(_dir, $"{mode}{inputs}{reduceRange}.onnx");
-        var options = new OnnxExportOptions { Quantization = mode, AttentionHeadSize = TinyBertFixture.HeadSize, ReduceRange = reduceRange };
-        long bytes = BertOnnxExporter.Export(BertWeights.From(TinyBertFixture.Weights()), options, path);
+        var options = new QuantizationOptions { Mode = mode, ReduceRange = reduceRange };
+        long bytes = BertOnnxExporter.Export(BertWeights.From(TinyBertFixture.Weights()), new(TinyBertFixture.HeadSize, 1e-12f, "gelu"), options, path);
         using var classifier = OnnxSequenceClassifier.Open(path, threads: 1);
         Assert.Equal(3, classifier.LabelCount);
         string p = inputs;

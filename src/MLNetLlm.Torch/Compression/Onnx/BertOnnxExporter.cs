@@ -20,22 +20,32 @@ public static class BertOnnxExporter
     /// <summary>ONNX opset written (LayerNormalization needs 17).</summary>
     public const int Opset = 17;
 
-    /// <summary>Exports <paramref name="stateDict"/> (e.g. <c>model.state_dict()</c>) to <paramref name="path"/>; returns the file size in bytes.</summary>
-    public static long Export(IReadOnlyDictionary<string, Tensor> stateDict, OnnxExportOptions options, string path)
+    /// <summary>
+    /// Exports <paramref name="stateDict"/> (HF names, e.g. a model's <c>state_dict()</c>) to <paramref name="path"/>;
+    /// returns the file size in bytes.
+    /// </summary>
+    /// <param name="stateDict">The weights; per-layer widths (pruned heads and neurons) are read from their shapes.</param>
+    /// <param name="attentionHeadSize">Width of one attention head (hidden size / heads of the original config).</param>
+    /// <param name="options">Quantization settings.</param>
+    /// <param name="path">The .onnx file to write.</param>
+    /// <param name="layerNormEpsilon">The config's LayerNorm epsilon (BERT: 1e-12).</param>
+    /// <param name="activation">The config's <c>hidden_act</c>: <c>gelu</c>, <c>gelu_new</c>/<c>gelu_pytorch_tanh</c> or <c>relu</c>.</param>
+    public static long Export(IReadOnlyDictionary<string, Tensor> stateDict, int attentionHeadSize, QuantizationOptions options, string path,
+        double layerNormEpsilon = 1e-12, string activation = "gelu") =>
+        Export(BertWeights.From(stateDict), new EncoderSettings(attentionHeadSize, (float)layerNormEpsilon, activation), options, path);
+
+    internal static long Export(BertWeights weights, EncoderSettings encoder, QuantizationOptions options, string path)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var weights = BertWeights.From(stateDict);
-        return Export(weights, options, path);
-    }
-
-    internal static long Export(BertWeights weights, OnnxExportOptions options, string path)
-    {
-        if (options.AttentionHeadSize <= 0)
-            throw new ArgumentException($"{nameof(OnnxExportOptions.AttentionHeadSize)} must be > 0 (hidden size / attention heads).", nameof(options));
+        options.Validate();
+        if (encoder.HeadSize <= 0)
+            throw new ArgumentException($"The attention head size must be > 0 (hidden size / attention heads); got {encoder.HeadSize}.");
+        if (encoder.Activation is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
+            throw new ArgumentException($"Activation '{encoder.Activation}' cannot be exported (gelu, gelu_new, gelu_pytorch_tanh, relu).");
         if (!weights.HasClassifier)
             throw new ArgumentException("The state dict has no 'classifier.weight': only sequence classifiers are exported.");
-        var graph = new BertGraph(weights, options);
+        var graph = new BertGraph(weights, encoder, options);
         graph.Build();
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
@@ -43,14 +53,17 @@ public static class BertOnnxExporter
         {
             graph.Builder.Save(stream, "bert_sequence_classifier", Opset, new Dictionary<string, string>
             {
-                ["mlnetllm.quantization"] = options.Quantization.ToString(),
+                ["mlnetllm.quantization"] = options.Mode.ToString(),
                 ["mlnetllm.layers"] = weights.LayerCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
         }
         return new FileInfo(path).Length;
     }
 
-    private sealed class BertGraph(BertWeights w, OnnxExportOptions o)
+    /// <summary>What the weights do not tell: head width, LayerNorm epsilon, FFN activation.</summary>
+    internal sealed record EncoderSettings(int HeadSize, float LayerNormEpsilon, string Activation);
+
+    private sealed class BertGraph(BertWeights w, EncoderSettings e, QuantizationOptions o)
     {
         public OnnxGraphBuilder Builder { get; } = new();
         private readonly Dictionary<string, (string Q, string Scale, string ZeroPoint)> _quantizedInputs = new(StringComparer.Ordinal);
@@ -81,7 +94,7 @@ public static class BertOnnxExporter
             var b = Builder;
             var word = w.Get("embeddings.word_embeddings.weight");
             string words;
-            if (o.Quantization != QuantizationMode.None && o.QuantizeEmbeddings)
+            if (o.Mode != QuantizationMode.None && o.QuantizeEmbeddings)
             {
                 var q = Int8Quantizer.QuantizeRows(word.Data, word.Rows, word.Columns, Int8Quantizer.FullRange);
                 string table = b.Initializer("word_embeddings_int8", q.Values, word.Rows, word.Columns);
@@ -118,7 +131,7 @@ public static class BertOnnxExporter
         {
             var b = Builder;
             string p = $"encoder.layer.{i}.";
-            int headSize = o.AttentionHeadSize;
+            int headSize = e.HeadSize;
             var qw = w.Get(p + "attention.self.query.weight");
             if (qw.Rows % headSize != 0)
                 throw new ArgumentException($"Layer {i}: query width {qw.Rows} is not a multiple of the attention head size {headSize}.");
@@ -139,21 +152,38 @@ public static class BertOnnxExporter
             string merged = b.Node("Reshape", [context, b.Initializer("head_merge", [0L, 0L, -1L], 3)]);
             string attention = LayerNorm(b.Node("Add", [Linear(merged, p + "attention.output.dense"), x]), p + "attention.output.LayerNorm");
 
-            string inner = Gelu(Linear(attention, p + "intermediate.dense"));
+            string inner = Activation(Linear(attention, p + "intermediate.dense"));
             return LayerNorm(b.Node("Add", [Linear(inner, p + "output.dense"), attention]), p + "output.LayerNorm");
         }
 
-        private string Gelu(string x)
+        private string Activation(string x)
         {
             var b = Builder;
-            string erf = b.Node("Erf", [b.Node("Div", [x, b.Scalar("sqrt2", MathF.Sqrt(2f))])]);
             string half = b.Node("Mul", [x, b.Scalar("half", 0.5f)]);
-            return b.Node("Mul", [half, b.Node("Add", [erf, b.Scalar("one_g", 1f)])]);
+            switch (e.Activation)
+            {
+                case "relu":
+                    return b.Node("Relu", [x]);
+                case "gelu":
+                {
+                    // 0.5·x·(1 + erf(x/√2)); ONNX Runtime fuses this into its Gelu kernel.
+                    string erf = b.Node("Erf", [b.Node("Div", [x, b.Scalar("sqrt2", MathF.Sqrt(2f))])]);
+                    return b.Node("Mul", [half, b.Node("Add", [erf, b.Scalar("one_g", 1f)])]);
+                }
+                default:
+                {
+                    // tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+                    string cube = b.Node("Mul", [b.Node("Mul", [x, x]), x]);
+                    string inner = b.Node("Add", [x, b.Node("Mul", [cube, b.Scalar("gelu_c", 0.044715f)])]);
+                    string t = b.Node("Tanh", [b.Node("Mul", [inner, b.Scalar("gelu_k", MathF.Sqrt(2f / MathF.PI))])]);
+                    return b.Node("Mul", [half, b.Node("Add", [t, b.Scalar("one_g", 1f)])]);
+                }
+            }
         }
 
         private string LayerNorm(string x, string name) =>
             Builder.Node("LayerNormalization", [x, Weight(name + ".weight"), Weight(name + ".bias")], null,
-                OnnxAttribute.Of("axis", -1L), OnnxAttribute.Of("epsilon", o.LayerNormEpsilon));
+                OnnxAttribute.Of("axis", -1L), OnnxAttribute.Of("epsilon", e.LayerNormEpsilon));
 
         private string Weight(string name)
         {
@@ -170,7 +200,7 @@ public static class BertOnnxExporter
             int outF = weight.Rows, inF = weight.Columns;
             if (bias.Data.Length != outF) throw new ArgumentException($"'{stem}': bias has {bias.Data.Length} values for {outF} outputs.");
             string biasName = b.Initializer(stem + ".bias", bias.Data, outF);
-            switch (o.Quantization)
+            switch (o.Mode)
             {
                 case QuantizationMode.None:
                 {
@@ -197,7 +227,7 @@ public static class BertOnnxExporter
                     return b.Node("Add", [b.Node("Mul", [accF, scale]), biasName], output);
                 }
                 default:
-                    throw new ArgumentOutOfRangeException(nameof(o), o.Quantization, "Unknown quantization mode.");
+                    throw new ArgumentOutOfRangeException(nameof(o), o.Mode, "Unknown quantization mode.");
             }
         }
 
