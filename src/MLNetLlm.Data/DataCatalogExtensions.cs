@@ -22,10 +22,10 @@ public static class DataCatalogExtensions
     /// var pipeline = mlContext.Llm().NormalizeText("Text", options: new TextNormalizerOptions { StripEmailHeaders = true, MaskUrls = true })
     ///     .Append(mlContext.Transforms.Text.FeaturizeText("Features", "Text"));
     /// </code></example>
-    public static TextNormalizingEstimator NormalizeText(this LlmCatalog catalog, string outputColumnName, string? inputColumnName = null, TextNormalizerOptions? options = null)
+    public static TextNormalizerEstimator NormalizeText(this LlmCatalog catalog, string outputColumnName, string? inputColumnName = null, TextNormalizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new TextNormalizingEstimator(options, (outputColumnName, inputColumnName ?? outputColumnName));
+        return new TextNormalizerEstimator(options, (outputColumnName, inputColumnName ?? outputColumnName));
     }
 
     /// <summary>

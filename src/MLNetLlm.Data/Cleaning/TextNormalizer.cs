@@ -8,7 +8,7 @@ namespace MLNetLlm.Data.Cleaning;
 /// <summary>
 /// Cleans one text: Unicode NFKC, e-mail header stripping, HTML to text, control/emoji/symbol removal, case folding,
 /// whitespace collapse and URL/e-mail/number masking, as chosen by <see cref="TextNormalizerOptions"/>. A pure
-/// function, thread-safe, usable without ML.NET; <see cref="TextNormalizingEstimator"/> applies it to a column.
+/// function, thread-safe, usable without ML.NET; <see cref="TextNormalizerEstimator"/> applies it to a column.
 /// </summary>
 /// <remarks>
 /// Handling of bad input: <c>null</c> gives the empty string; unpaired UTF-16 surrogates become U+FFFD; malformed
