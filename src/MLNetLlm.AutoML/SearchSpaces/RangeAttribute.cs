@@ -22,7 +22,7 @@ public sealed class RangeAttribute : Attribute
         (Min, Max, LogBase) = (min, max, logBase);
     }
 
-    internal Func<SearchOption> Option { get; }
+    internal Func<SearchSpaceOption> Option { get; }
 
     /// <summary>The lower bound.</summary>
     public double Min { get; }
