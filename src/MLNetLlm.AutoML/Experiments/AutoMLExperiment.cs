@@ -245,7 +245,9 @@ public sealed class AutoMLExperiment
             var workers = Enumerable.Range(0, _parallelism).Select(i => Task.Run(() => run.WorkerAsync(i, stop.Token))).ToArray();
             await Task.WhenAll(workers).ConfigureAwait(false);
 
-            var trials = (await storage.GetTrialsAsync(study.Id, CancellationToken.None).ConfigureAwait(false)).Select(t => t.ToResult()).ToArray();
+            // this run's results carry their fold metrics; earlier runs' come from the storage
+            var trials = (await storage.GetTrialsAsync(study.Id, CancellationToken.None).ConfigureAwait(false))
+                .Select(t => t.Status == TrialStatus.Completed && run.Results.TryGetValue(t.Number, out var r) ? r : t.ToResult()).ToArray();
             var best = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).FirstOrDefault();
             string reason = cancellationToken.IsCancellationRequested ? "cancelled"
                 : stop.IsCancellationRequested ? $"time budget of {_timeBudgetSeconds} s"
@@ -293,6 +295,7 @@ public sealed class AutoMLExperiment
         readonly HashSet<int> _told = [];
         readonly string _process = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
         public bool Exhausted;
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<int, TrialResult> Results = new();
 
         public IDataView RefitData
         {
@@ -428,6 +431,12 @@ public sealed class AutoMLExperiment
                 lock (_tunerGate)
                     if (_told.Add(trial.Number)) TellTuner(result);
                 owner.TrialCompleted?.Invoke(owner, result);
+                Results[trial.Number] = new TrialResult
+                {
+                    TrialSettings = result.TrialSettings, Status = result.Status, Metric = result.Metric, Loss = result.Loss,
+                    FoldMetrics = result.FoldMetrics, Duration = result.Duration, PeakMemoryBytes = result.PeakMemoryBytes,
+                    Error = result.Error, Pipeline = result.Pipeline, // the model is not kept: only the refitted best one is
+                };
             }
         }
 
