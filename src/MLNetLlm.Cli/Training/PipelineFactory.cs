@@ -24,6 +24,10 @@ internal static class PipelineFactory
         _ => "SdcaRegression",
     };
 
+    /// <summary>The pipeline <see cref="Create"/> builds, as one line of text for leaderboards and logs.</summary>
+    public static string Describe(ModelSignature signature) =>
+        string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+
     /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>.</summary>
     public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns)
     {

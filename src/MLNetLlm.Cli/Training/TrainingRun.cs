@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using MLNetLlm.Cli.CodeGen;
 using MLNetLlm.Cli.Evaluation;
+using MLNetLlm.Cli.Reporting;
 using MLNetLlm.IO;
 
 namespace MLNetLlm.Cli.Training;
@@ -77,14 +78,32 @@ internal sealed class TrainingRun
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Save(Path.Combine(output, RunConfig.FileName));
+        var trial = new TrialResult(1, PipelineFactory.Describe(signature), metrics.Primary, seconds, "completed", seconds);
+        RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(output)}", metrics, [trial], Settings(c, signature));
         var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
         var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(output));
         string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature), RepoLocator.Find());
 
         metrics.Print(_out);
-        _out.WriteLine($"Model: {Path.Combine(output, ModelFileName)}");
-        _out.WriteLine($"Code:  {project} (dotnet run --project \"{project}\")");
+        _out.WriteLine($"Model:  {Path.Combine(output, ModelFileName)}");
+        _out.WriteLine($"Report: {Path.Combine(output, RunReports.ReportHtml)}");
+        _out.WriteLine($"Code:   {project} (dotnet run --project \"{project}\")");
         return metrics;
+    }
+
+    static Dictionary<string, string> Settings(RunConfig c, ModelSignature s)
+    {
+        var d = new Dictionary<string, string>
+        {
+            ["task"] = s.Task.ToString().ToLowerInvariant(),
+            ["training data"] = Path.GetFullPath(c.Dataset!),
+            ["label column"] = s.LabelColumn,
+            ["text columns"] = string.Join(", ", s.TextColumns),
+            ["seed"] = c.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (s.PositiveLabel != null) d["positive label"] = s.PositiveLabel;
+        if (c.ValidationDataset == null) d["split"] = c.Split.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return d;
     }
 
     /// <summary>
