@@ -60,10 +60,10 @@ internal sealed class TrainingRun
             testData = toKey.Transform(testView);
         }
 
-        _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model: {PipelineFactory.TrainerName(signature.Task)} on " +
+        _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model: {PipelineFactory.Describe(signature, c.Normalization)} on " +
                        $"{trainRows.Length} rows of '{train.Source}' (text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
         var watch = Stopwatch.StartNew();
-        var model = PipelineFactory.Create(ml, signature).Fit(trainData);
+        var model = PipelineFactory.Create(ml, signature, c.Normalization).Fit(trainData);
         double seconds = watch.Elapsed.TotalSeconds;
 
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
@@ -78,11 +78,11 @@ internal sealed class TrainingRun
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Save(Path.Combine(output, RunConfig.FileName));
-        var trial = new TrialResult(1, PipelineFactory.Describe(signature), metrics.Primary, seconds, "completed", seconds);
+        var trial = new TrialResult(1, PipelineFactory.Describe(signature, c.Normalization), metrics.Primary, seconds, "completed", seconds);
         RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(output)}", metrics, [trial], Settings(c, signature));
         var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
         var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(output));
-        string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature), RepoLocator.Find());
+        string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature, c.Normalization), RepoLocator.Find());
 
         metrics.Print(_out);
         _out.WriteLine($"Model:  {Path.Combine(output, ModelFileName)}");
