@@ -37,6 +37,10 @@ public sealed class TrainCommandTests(TrainedModels models)
         Assert.Contains("auc", r.Out);
         Assert.Contains("Confusion matrix", r.Out);
         Assert.Contains("train rows: 80, test rows: 40", r.Out);
+        // Not a terminal: plain progress lines, no ANSI escapes or live redraws.
+        Assert.Matches(@"trial +1 +completed +f1 \d\.\d{4}", r.Out);
+        Assert.Contains(": done in ", r.Out);
+        Assert.DoesNotContain('\u001b', r.Out);
     }
 
     [Fact]
