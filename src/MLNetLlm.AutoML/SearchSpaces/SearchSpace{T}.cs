@@ -67,6 +67,7 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
 
     static SearchOption FromRange(RangeAttribute range, Type memberType, object? current)
     {
+        memberType = Nullable.GetUnderlyingType(memberType) ?? memberType; // e.g. int? StudentLayers: null = a computed default
         if (range.IsInteger)
         {
             if (memberType != typeof(int) && memberType != typeof(long) && memberType != typeof(double) && memberType != typeof(float))
@@ -78,8 +79,7 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
             throw new ArgumentException($"[Range] of real numbers needs a float or double member, not {memberType.Name} (use int bounds for whole numbers).");
         double? d = current is null ? null : Convert.ToDouble(current, System.Globalization.CultureInfo.InvariantCulture);
         if (d is double v && (v < range.Min || v > range.Max || (range.LogBase && v <= 0))) d = null;
-        var option = (UniformDoubleOption)range.Option();
-        return new UniformDoubleOption(option.Min, option.Max, option.LogBase, d);
+        return new UniformDoubleOption(range.Min, range.Max, range.LogBase, d);
     }
 
     static SearchOption FromChoice(ChoiceAttribute choice, Type memberType, object? current)

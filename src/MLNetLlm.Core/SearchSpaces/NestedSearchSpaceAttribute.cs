@@ -1,4 +1,4 @@
-namespace MLNetLlm.AutoML.SearchSpaces;
+namespace MLNetLlm.SearchSpaces;
 
 /// <summary>
 /// Marks a property or field whose type is itself an options class with search attributes: its space becomes a

@@ -1,28 +1,23 @@
-namespace MLNetLlm.AutoML.SearchSpaces;
+namespace MLNetLlm.SearchSpaces;
 
 /// <summary>
-/// Declares a searched range on an int, long, float or double property or field of an options class, read by
-/// <see cref="SearchSpace{T}"/>. Use the int constructor for whole numbers and the double one for real numbers.
+/// Declares the range an AutoML search sweeps for an int, long, float or double option (bounds inclusive). Read by
+/// MLNetLlm.AutoML's <c>SearchSpace&lt;T&gt;</c>; any options class (cleaning, fine-tuning, compression) can carry it.
+/// Use the int constructor for whole numbers and the double one for real numbers.
 /// </summary>
+/// <example><code>[Range(0.5, 0.99)] public double JaccardThreshold { get; set; } = 0.8;</code></example>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class RangeAttribute : Attribute
 {
     /// <summary>A whole-number range [min, max]; the default is the options class's initial value when inside it.</summary>
     public RangeAttribute(int min, int max, bool logBase = false)
     {
-        Option = () => new UniformIntOption(min, max, logBase);
-        IsInteger = true;
         (Min, Max, LogBase) = (min, max, logBase);
+        IsInteger = true;
     }
 
     /// <summary>A real range [min, max].</summary>
-    public RangeAttribute(double min, double max, bool logBase = false)
-    {
-        Option = () => new UniformDoubleOption(min, max, logBase);
-        (Min, Max, LogBase) = (min, max, logBase);
-    }
-
-    internal Func<SearchOption> Option { get; }
+    public RangeAttribute(double min, double max, bool logBase = false) => (Min, Max, LogBase) = (min, max, logBase);
 
     /// <summary>The lower bound.</summary>
     public double Min { get; }
@@ -30,7 +25,7 @@ public sealed class RangeAttribute : Attribute
     /// <summary>The upper bound.</summary>
     public double Max { get; }
 
-    /// <summary>Whether the range is searched in log space.</summary>
+    /// <summary>Whether the range is searched in log space (needs Min &gt; 0).</summary>
     public bool LogBase { get; }
 
     /// <summary>Whether the range is of whole numbers.</summary>

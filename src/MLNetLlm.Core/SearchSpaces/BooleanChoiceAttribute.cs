@@ -1,4 +1,4 @@
-namespace MLNetLlm.AutoML.SearchSpaces;
+namespace MLNetLlm.SearchSpaces;
 
 /// <summary>Declares a searched boolean (false or true) on a bool property or field.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]

@@ -1,4 +1,4 @@
-namespace MLNetLlm.AutoML.SearchSpaces;
+namespace MLNetLlm.SearchSpaces;
 
 /// <summary>Declares a choice among values (text, numbers, booleans, enum values) on a property or field.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
