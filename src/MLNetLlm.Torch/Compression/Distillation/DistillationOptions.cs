@@ -1,3 +1,5 @@
+using MLNetLlm.Torch.Compression.Quantization;
+
 namespace MLNetLlm.Torch.Compression.Distillation;
 
 /// <summary>
@@ -5,8 +7,14 @@ namespace MLNetLlm.Torch.Compression.Distillation;
 /// teacher's softened outputs and the labels, starting from the teacher's embeddings and every k-th layer when the
 /// widths match.
 /// </summary>
-public sealed class DistillationOptions
+public sealed class DistillationOptions : CompressionOptions
 {
+    /// <summary>
+    /// How the compressed model is stored and run: default <see cref="QuantizationMode.None"/> (float32 ONNX);
+    /// <see cref="QuantizationMode.DynamicInt8"/> combines this step with int8 quantization.
+    /// </summary>
+    public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
+
     /// <summary>Student encoder layers. Default null = half the teacher's (at least 1); range 1–teacher layers.</summary>
     public int? StudentLayers { get; set; }
 
@@ -43,6 +51,7 @@ public sealed class DistillationOptions
     /// <summary>The default sweep.</summary>
     public static IReadOnlyList<CompressionSearchDimension> SearchSpace { get; } =
     [
+        CompressionSearchDimension.OneOf(nameof(Quantization), QuantizationMode.None, QuantizationMode.DynamicInt8),
         CompressionSearchDimension.Range(nameof(StudentLayers), 1, 12, integer: true),
         CompressionSearchDimension.Range(nameof(Temperature), 1, 10),
         CompressionSearchDimension.Range(nameof(Alpha), 0, 1),
@@ -52,6 +61,8 @@ public sealed class DistillationOptions
 
     internal void Validate()
     {
+        ValidateCommon();
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization mode.");
         if (StudentLayers is < 1) throw new ArgumentOutOfRangeException(nameof(StudentLayers), StudentLayers, "Must be ≥ 1.");
         if (StudentHiddenSize is < 1) throw new ArgumentOutOfRangeException(nameof(StudentHiddenSize), StudentHiddenSize, "Must be ≥ 1.");
         if (StudentAttentionHeads is < 1) throw new ArgumentOutOfRangeException(nameof(StudentAttentionHeads), StudentAttentionHeads, "Must be ≥ 1.");

@@ -1,3 +1,5 @@
+using MLNetLlm.Torch.Compression.Quantization;
+
 namespace MLNetLlm.Torch.Compression.Pruning;
 
 /// <summary>
@@ -5,8 +7,14 @@ namespace MLNetLlm.Torch.Compression.Pruning;
 /// along a cubic schedule during <see cref="RecoveryEpochs"/> of fine-tuning, and/or structured removal of attention
 /// heads and FFN neurons (applied first, so the recovery fine-tuning repairs both).
 /// </summary>
-public sealed class PruningOptions
+public sealed class PruningOptions : CompressionOptions
 {
+    /// <summary>
+    /// How the compressed model is stored and run: default <see cref="QuantizationMode.None"/> (float32 ONNX);
+    /// <see cref="QuantizationMode.DynamicInt8"/> combines this step with int8 quantization.
+    /// </summary>
+    public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
+
     /// <summary>Fraction of encoder Linear weights set to zero. Default 0.5; range 0–0.9 (0 = no unstructured pruning).</summary>
     public double Sparsity { get; set; } = 0.5;
 
@@ -40,6 +48,7 @@ public sealed class PruningOptions
     /// <summary>The default sweep.</summary>
     public static IReadOnlyList<CompressionSearchDimension> SearchSpace { get; } =
     [
+        CompressionSearchDimension.OneOf(nameof(Quantization), QuantizationMode.None, QuantizationMode.DynamicInt8),
         CompressionSearchDimension.Range(nameof(Sparsity), 0, 0.9),
         CompressionSearchDimension.OneOf(nameof(Scope), PruningScope.Global, PruningScope.PerLayer),
         CompressionSearchDimension.Range(nameof(HeadFraction), 0, 0.75),
@@ -49,6 +58,8 @@ public sealed class PruningOptions
 
     internal void Validate()
     {
+        ValidateCommon();
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization mode.");
         static void Fraction(double v, double max, string name)
         {
             if (double.IsNaN(v) || v < 0 || v > max) throw new ArgumentOutOfRangeException(name, v, $"{name} must be in [0, {max}].");
