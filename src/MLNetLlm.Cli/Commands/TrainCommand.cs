@@ -1,0 +1,44 @@
+using System.CommandLine;
+using MLNetLlm.Cli.Training;
+
+namespace MLNetLlm.Cli.Commands;
+
+/// <summary><c>mlnet-llm train</c>: fit a text model on a data file and write the output folder.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "A run.json from an earlier run: run it again. Options given here override its values." };
+        var task = new Option<TaskKind?>("--task") { Description = "binary | multiclass | regression (two text columns: sentence-pair regression). Default binary." };
+        var dataset = new Option<string?>("--dataset") { Description = "Training data: a CSV/TSV file with a header row." };
+        var validation = new Option<string?>("--validation-dataset", "--test-dataset") { Description = "Data to measure the model on. Without it, --split of --dataset is held out." };
+        var split = new Option<double?>("--split") { Description = "Fraction of --dataset held out for evaluation when there is no --validation-dataset (default 0.2)." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the split and the trainers (default 42): the same seed gives the same model." };
+        var labelCol = new Option<string?>("--label-col") { Description = "The label column (default Label)." };
+        var textCol = new Option<string[]>("--text-col") { Description = "A text column the model reads; repeat for more (default Text).", AllowMultipleArgumentsPerToken = false };
+        var positive = new Option<string?>("--positive-label") { Description = "Binary with text labels: the value that means positive (e.g. spam)." };
+        var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json)." };
+
+        var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
+        {
+            config, task, dataset, validation, split, seed, labelCol, textCol, positive, output,
+        };
+        command.SetAction(parse => context.Guard(() =>
+        {
+            var run = parse.GetValue(config) is { } file ? RunConfig.Load(file.FullName) : new RunConfig();
+            bool Given(Option o) => parse.GetResult(o) is { Implicit: false };
+            if (parse.GetValue(task) is { } t) run.Task = t;
+            if (Given(dataset)) run.Dataset = parse.GetValue(dataset);
+            if (Given(validation)) run.ValidationDataset = parse.GetValue(validation);
+            if (parse.GetValue(split) is { } s) run.Split = s;
+            if (parse.GetValue(seed) is { } sd) run.Seed = sd;
+            if (Given(labelCol)) run.LabelColumn = parse.GetValue(labelCol)!;
+            if (Given(textCol)) run.TextColumns = [.. parse.GetValue(textCol)!];
+            if (Given(positive)) run.PositiveLabel = parse.GetValue(positive);
+            if (Given(output)) run.Output = parse.GetValue(output);
+            new TrainingRun(run, context.Out).Execute();
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,40 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNetLlm.Torch.Models;
+
+/// <summary>Word + absolute position + token type embeddings, then LayerNorm and dropout (HF <c>bert.embeddings</c>).</summary>
+internal sealed class BertEmbeddings : nn.Module
+{
+    readonly Embedding word_embeddings;
+    readonly Embedding position_embeddings;
+    readonly Embedding token_type_embeddings;
+    readonly LayerNorm LayerNorm;
+    readonly double _dropout;
+
+    public BertEmbeddings(BertConfig c) : base("BertEmbeddings")
+    {
+        word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
+        position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
+        token_type_embeddings = nn.Embedding(c.TypeVocabSize, c.HiddenSize);
+        LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
+        _dropout = c.HiddenDropoutProb;
+        register_module("word_embeddings", word_embeddings);
+        register_module("position_embeddings", position_embeddings);
+        register_module("token_type_embeddings", token_type_embeddings);
+        register_module("LayerNorm", LayerNorm);
+    }
+
+    public Embedding WordEmbeddings => word_embeddings;
+
+    /// <summary>Embeds <paramref name="inputEmbeds"/> [B, T, H] (word vectors, possibly with virtual tokens) with token types [B, T].</summary>
+    public Tensor Forward(Tensor inputEmbeds, Tensor tokenTypeIds)
+    {
+        long t = inputEmbeds.shape[1];
+        var positions = arange(t, dtype: ScalarType.Int64, device: inputEmbeds.device).unsqueeze(0);
+        var x = inputEmbeds + position_embeddings.forward(positions) + token_type_embeddings.forward(tokenTypeIds);
+        x = LayerNorm.forward(x);
+        return nn.functional.dropout(x, _dropout, training);
+    }
+}

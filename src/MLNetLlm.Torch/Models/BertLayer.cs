@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetLlm.Torch.Models;
+
+/// <summary>One post-LN encoder layer: attention (self + output), intermediate (dense + activation), output.</summary>
+internal sealed class BertLayer : nn.Module
+{
+    readonly BertAttention attention;
+    readonly BertIntermediate intermediate;
+    readonly BertResidualOutput output;
+
+    public BertLayer(BertConfig c, ComputeSettings compute) : base("BertLayer")
+    {
+        attention = new BertAttention(c, compute);
+        intermediate = new BertIntermediate(c, compute);
+        output = new BertResidualOutput(c.IntermediateSize, c, compute);
+        register_module("attention", attention);
+        register_module("intermediate", intermediate);
+        register_module("output", output);
+    }
+
+    /// <summary>The layer's projections by target-module name (query, key, value, attention.output, intermediate, output).</summary>
+    public IEnumerable<(string Name, LinearSlot Slot)> Slots()
+    {
+        yield return ("query", attention.Self.Query);
+        yield return ("key", attention.Self.Key);
+        yield return ("value", attention.Self.Value);
+        yield return ("attention.output", attention.Output.Dense);
+        yield return ("intermediate", intermediate.Dense);
+        yield return ("output", output.Dense);
+    }
+
+    public Tensor Forward(Tensor x, Tensor additiveMask)
+    {
+        var a = attention.Forward(x, additiveMask);
+        return output.Forward(intermediate.Forward(a), a);
+    }
+}
+
+/// <summary>HF <c>attention</c>: <c>self</c> then <c>output</c>.</summary>
+internal sealed class BertAttention : nn.Module
+{
+    public BertAttention(BertConfig c, ComputeSettings compute) : base("BertAttention")
+    {
+        Self = new BertSelfAttention(c, compute);
+        Output = new BertResidualOutput(c.HiddenSize, c, compute);
+        register_module("self", Self);
+        register_module("output", Output);
+    }
+
+    public BertSelfAttention Self { get; }
+    public BertResidualOutput Output { get; }
+
+    public Tensor Forward(Tensor x, Tensor additiveMask) => Output.Forward(Self.Forward(x, additiveMask), x);
+}
+
+/// <summary>HF <c>intermediate</c>: dense to the feed-forward width and the activation.</summary>
+internal sealed class BertIntermediate : nn.Module
+{
+    readonly string _act;
+
+    public BertIntermediate(BertConfig c, ComputeSettings compute) : base("BertIntermediate")
+    {
+        Dense = new LinearSlot(this, "dense", nn.Linear(c.HiddenSize, c.IntermediateSize), compute);
+        _act = c.HiddenAct;
+    }
+
+    public LinearSlot Dense { get; }
+
+    public Tensor Forward(Tensor x)
+    {
+        var h = Dense.Forward(x);
+        return _act switch
+        {
+            "gelu" => nn.functional.gelu(h),
+            "gelu_new" or "gelu_pytorch_tanh" => h.gelu(TorchSharp.Modules.GELU.Approximate.tanh),
+            "relu" => nn.functional.relu(h),
+            _ => throw new InvalidOperationException($"activation '{_act}' is not supported"),
+        };
+    }
+}

@@ -1,0 +1,80 @@
+using MLNetLlm.Torch.Adapters;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNetLlm.Torch.Models;
+
+/// <summary>The BERT encoder (HF <c>bert</c>): embeddings, post-LN layers and the tanh pooler over <c>[CLS]</c>.</summary>
+internal sealed class BertModel : nn.Module
+{
+    readonly BertEmbeddings embeddings;
+    readonly BertEncoder encoder;
+    readonly BertPooler pooler;
+
+    public BertModel(BertConfig c, ComputeSettings compute) : base("BertModel")
+    {
+        embeddings = new BertEmbeddings(c);
+        encoder = new BertEncoder(c, compute);
+        pooler = new BertPooler(c, compute);
+        register_module("embeddings", embeddings);
+        register_module("encoder", encoder);
+        register_module("pooler", pooler);
+    }
+
+    public BertEmbeddings Embeddings => embeddings;
+    public IReadOnlyList<BertLayer> Layers => encoder.Layers;
+
+    /// <summary>Returns (last hidden state [B, T(+N), H], pooled [B, H]).</summary>
+    public (Tensor Hidden, Tensor Pooled) Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, PromptEmbedding? prompt)
+    {
+        var words = embeddings.WordEmbeddings.forward(inputIds);
+        if (prompt != null)
+        {
+            words = prompt.Insert(words);
+            attentionMask = prompt.InsertIds(attentionMask, 1);
+            tokenTypeIds = prompt.InsertIds(tokenTypeIds, 0);
+        }
+        var x = embeddings.Forward(words, tokenTypeIds);
+        // [B, 1, 1, T]: 0 for tokens, the dtype's lowest value for padding (as HF does).
+        var additive = (1.0f - attentionMask.to_type(ScalarType.Float32)).mul(float.MinValue).unsqueeze(1).unsqueeze(1);
+        x = encoder.Forward(x, additive);
+        return (x, pooler.Forward(x));
+    }
+}
+
+/// <summary>HF <c>encoder</c>: the <c>layer</c> list.</summary>
+internal sealed class BertEncoder : nn.Module
+{
+    readonly ModuleList<BertLayer> layer;
+
+    public BertEncoder(BertConfig c, ComputeSettings compute) : base("BertEncoder")
+    {
+        layer = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new BertLayer(c, compute)).ToArray());
+        register_module("layer", layer);
+    }
+
+    public IReadOnlyList<BertLayer> Layers => layer.ToList();
+
+    public Tensor Forward(Tensor x, Tensor additiveMask)
+    {
+        foreach (var l in layer) x = l.Forward(x, additiveMask);
+        return x;
+    }
+}
+
+/// <summary>HF <c>pooler</c>: tanh(dense(hidden[:, 0])).</summary>
+internal sealed class BertPooler : nn.Module
+{
+    readonly Linear dense;
+    readonly ComputeSettings _compute;
+
+    public BertPooler(BertConfig c, ComputeSettings compute) : base("BertPooler")
+    {
+        dense = nn.Linear(c.HiddenSize, c.HiddenSize);
+        register_module("dense", dense);
+        _compute = compute;
+    }
+
+    public Tensor Forward(Tensor hidden) => tanh(_compute.Linear(dense, hidden.select(1, 0)));
+}

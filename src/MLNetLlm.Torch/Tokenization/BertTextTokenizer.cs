@@ -1,0 +1,160 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.ML.Tokenizers;
+
+namespace MLNetLlm.Torch.Tokenization;
+
+/// <summary>
+/// BERT WordPiece tokenization of single texts and text pairs into padded batches, on top of Microsoft.ML.Tokenizers'
+/// <see cref="BertTokenizer"/>: <c>[CLS] a [SEP]</c> / <c>[CLS] a [SEP] b [SEP]</c>, token types 0/1, HF's
+/// <c>longest_first</c> truncation, and padding to the longest row or to a fixed length.
+/// </summary>
+public sealed class BertTextTokenizer
+{
+    readonly BertTokenizer _tokenizer;
+
+    BertTextTokenizer(IReadOnlyList<string> vocabulary, bool lowerCase, bool stripAccents, bool splitCjk)
+    {
+        Vocabulary = vocabulary;
+        LowerCase = lowerCase;
+        StripAccents = stripAccents;
+        SplitCjk = splitCjk;
+        using var ms = new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", vocabulary) + "\n"));
+        _tokenizer = BertTokenizer.Create(ms, new BertOptions
+        {
+            LowerCaseBeforeTokenization = lowerCase,
+            RemoveNonSpacingMarks = stripAccents,
+            IndividuallyTokenizeCjk = splitCjk,
+            ApplyBasicTokenization = true,
+            SplitOnSpecialTokens = true,
+            PreTokenizer = BertPreTokenizer.Instance,
+        });
+        ClsId = _tokenizer.ClassificationTokenId;
+        SepId = _tokenizer.SeparatorTokenId;
+        PadId = _tokenizer.PaddingTokenId;
+    }
+
+    /// <summary>The vocabulary, index = token id.</summary>
+    public IReadOnlyList<string> Vocabulary { get; }
+    public bool LowerCase { get; }
+    public bool StripAccents { get; }
+    public bool SplitCjk { get; }
+    public int ClsId { get; }
+    public int SepId { get; }
+    public int PadId { get; }
+
+    /// <summary>Creates a tokenizer from vocabulary lines (must contain [PAD], [UNK], [CLS], [SEP], [MASK]).</summary>
+    /// <param name="stripAccents">Null: strip exactly when lower-casing (BERT's rule).</param>
+    public static BertTextTokenizer Create(IReadOnlyList<string> vocabulary, bool lowerCase = true, bool? stripAccents = null, bool splitCjk = true)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        foreach (var special in new[] { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" })
+            if (!vocabulary.Contains(special))
+                throw new FormatException($"The vocabulary has no '{special}' token.");
+        return new BertTextTokenizer(vocabulary.ToArray(), lowerCase, stripAccents ?? lowerCase, splitCjk);
+    }
+
+    /// <summary>
+    /// Loads <c>vocab.txt</c> from a HF model directory; case and accent handling come from <c>tokenizer.json</c>'s
+    /// BertNormalizer or <c>tokenizer_config.json</c> (<c>do_lower_case</c>, <c>strip_accents</c>,
+    /// <c>tokenize_chinese_chars</c>) when present, else BERT-uncased defaults.
+    /// </summary>
+    public static BertTextTokenizer FromDirectory(string directory)
+    {
+        string vocabPath = Path.Combine(directory, "vocab.txt");
+        if (!File.Exists(vocabPath)) throw new FileNotFoundException($"'{directory}' has no vocab.txt.", vocabPath);
+        var vocab = File.ReadAllLines(vocabPath, Encoding.UTF8);
+        var vocabList = vocab.Length > 0 && vocab[^1].Length == 0 ? vocab[..^1] : vocab;
+        bool lower = true, cjk = true;
+        bool? strip = null;
+        string tokJson = Path.Combine(directory, "tokenizer.json"), tokConfig = Path.Combine(directory, "tokenizer_config.json");
+        if (File.Exists(tokJson) && JsonNode.Parse(File.ReadAllText(tokJson))?["normalizer"] is JsonObject n && (string?)n["type"] == "BertNormalizer")
+        {
+            lower = n["lowercase"]?.GetValue<bool>() ?? true;
+            strip = n["strip_accents"]?.GetValue<bool?>();
+            cjk = n["handle_chinese_chars"]?.GetValue<bool>() ?? true;
+        }
+        else if (File.Exists(tokConfig) && JsonNode.Parse(File.ReadAllText(tokConfig)) is JsonObject tc)
+        {
+            lower = tc["do_lower_case"]?.GetValue<bool>() ?? true;
+            strip = tc["strip_accents"]?.GetValue<bool?>();
+            cjk = tc["tokenize_chinese_chars"]?.GetValue<bool>() ?? true;
+        }
+        return Create(vocabList, lower, strip, cjk);
+    }
+
+    /// <summary>Writes <c>vocab.txt</c> (and a <c>tokenizer_config.json</c> with the case settings) into <paramref name="directory"/>.</summary>
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "vocab.txt"), string.Join("\n", Vocabulary) + "\n", new UTF8Encoding(false));
+        var config = new JsonObject
+        {
+            ["tokenizer_class"] = "BertTokenizer",
+            ["do_lower_case"] = LowerCase,
+            ["strip_accents"] = StripAccents == LowerCase ? null : StripAccents,
+            ["tokenize_chinese_chars"] = SplitCjk,
+            ["unk_token"] = "[UNK]",
+            ["sep_token"] = "[SEP]",
+            ["pad_token"] = "[PAD]",
+            ["cls_token"] = "[CLS]",
+            ["mask_token"] = "[MASK]",
+        };
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), config.ToJsonString(new() { WriteIndented = true }));
+    }
+
+    /// <summary>WordPiece ids of <paramref name="text"/> without special tokens, at most <paramref name="maxTokens"/> of them.</summary>
+    public IReadOnlyList<int> Tokenize(string text, int maxTokens = int.MaxValue) =>
+        maxTokens == int.MaxValue
+            ? _tokenizer.EncodeToIds(text, addSpecialTokens: false)
+            : _tokenizer.EncodeToIds(text, maxTokens, addSpecialTokens: false, out _, out _);
+
+    /// <summary>
+    /// Encodes texts (and, when given, their pair texts) into one batch, each row at most <paramref name="maxLength"/>
+    /// tokens including specials; rows are padded to the longest row, or to <paramref name="maxLength"/> when
+    /// <paramref name="padToMaxLength"/>.
+    /// </summary>
+    public EncodedBatch Encode(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int maxLength, bool padToMaxLength = false)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (pairs != null && pairs.Count != texts.Count)
+            throw new ArgumentException($"{texts.Count} texts but {pairs.Count} pair texts.", nameof(pairs));
+        int specials = pairs == null ? 2 : 3;
+        if (maxLength < specials + 1) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, $"maxLength must be at least {specials + 1}.");
+        int budget = maxLength - specials;
+        var rows = new List<(IReadOnlyList<int> A, IReadOnlyList<int>? B)>(texts.Count);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var a = Tokenize(texts[i] ?? "", budget);
+            if (pairs == null) { rows.Add((a, null)); continue; }
+            var b = Tokenize(pairs[i] ?? "", budget);
+            // HF longest_first: remove one token at a time from the longer sequence (the second one on ties).
+            int la = a.Count, lb = b.Count;
+            while (la + lb > budget)
+            {
+                if (la > lb) la--; else lb--;
+            }
+            rows.Add((a.Take(la).ToList(), b.Take(lb).ToList()));
+        }
+        int length = padToMaxLength ? maxLength : rows.Max(r => r.A.Count + (r.B?.Count ?? 0) + specials);
+        if (rows.Count == 0) length = specials;
+        var ids = new long[rows.Count * length];
+        var mask = new long[rows.Count * length];
+        var types = new long[rows.Count * length];
+        if (PadId != 0) Array.Fill(ids, PadId);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            int o = r * length, k = 0;
+            void Put(int id, int type) { ids[o + k] = id; mask[o + k] = 1; types[o + k] = type; k++; }
+            Put(ClsId, 0);
+            foreach (var id in rows[r].A) Put(id, 0);
+            Put(SepId, 0);
+            if (rows[r].B is { } b)
+            {
+                foreach (var id in b) Put(id, 1);
+                Put(SepId, 1);
+            }
+        }
+        return new EncodedBatch(ids, mask, types, rows.Count, length);
+    }
+}

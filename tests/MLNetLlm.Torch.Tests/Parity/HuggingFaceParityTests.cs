@@ -1,0 +1,107 @@
+using MLNetLlm.Torch.Checkpoints;
+using MLNetLlm.Torch.Models;
+using MLNetLlm.Torch.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetLlm.Torch.Tests.Parity;
+
+/// <summary>Parity with HF transformers' outputs recorded in the fixture's reference.json (any HF BERT with that layout).</summary>
+public sealed class HuggingFaceParityTests
+{
+    const float Tol = 1e-4f;
+
+    static void AssertClose(float[][] expected, float[] actual, int cols, string what)
+    {
+        Assert.Equal(expected.Length * cols, actual.Length);
+        for (int r = 0; r < expected.Length; r++)
+            for (int c = 0; c < cols; c++)
+                Assert.True(Math.Abs(expected[r][c] - actual[r * cols + c]) <= Tol,
+                    $"{what}[{r},{c}]: expected {expected[r][c]}, got {actual[r * cols + c]}");
+    }
+
+    static Tensor Matrix(string key)
+    {
+        var rows = HfFixture.Longs(key);
+        return tensor(rows.SelectMany(x => x).ToArray()).reshape(rows.Length, -1);
+    }
+
+    static (BertForSequenceClassification Model, Tokenization.BertTextTokenizer Tok) Load(bool sdpa = false)
+    {
+        var (model, tok, report) = HuggingFaceCheckpoint.Load(HfFixture.Dir, CPU, new ComputeSettings { UseSdpa = sdpa });
+        Assert.Empty(report.NewlyInitialized);
+        model.eval();
+        return (model, tok);
+    }
+
+    [Fact]
+    public void TokenIdsMatchSingleSentences()
+    {
+        var (_, tok) = Load();
+        int maxLength = HfFixture.Reference["max_length"]!.GetValue<int>();
+        var batch = tok.Encode(HfFixture.Sentences, null, maxLength, padToMaxLength: true);
+        Assert.Equal(HfFixture.Longs("input_ids").SelectMany(x => x), batch.InputIds);
+        Assert.Equal(HfFixture.Longs("attention_mask").SelectMany(x => x), batch.AttentionMask);
+        Assert.Equal(HfFixture.Longs("token_type_ids").SelectMany(x => x), batch.TokenTypeIds);
+    }
+
+    [Fact]
+    public void TokenIdsMatchPairs()
+    {
+        var (_, tok) = Load();
+        var pairs = HfFixture.Pairs;
+        var batch = tok.Encode(pairs.Select(p => p.A).ToList(), pairs.Select(p => p.B).ToList(), 512);
+        Assert.Equal(HfFixture.Longs("pair_input_ids").SelectMany(x => x), batch.InputIds);
+        Assert.Equal(HfFixture.Longs("pair_token_type_ids").SelectMany(x => x), batch.TokenTypeIds);
+        Assert.Equal(HfFixture.Longs("pair_attention_mask").SelectMany(x => x), batch.AttentionMask);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LogitsAndClsHiddenStatesMatch(bool sdpa)
+    {
+        var (model, _) = Load(sdpa);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (ids, mask, types) = (Matrix("input_ids"), Matrix("attention_mask"), Matrix("token_type_ids"));
+        var (logits, hidden) = model.ForwardWithHidden(ids, mask, types);
+        int labels = model.Config.NumLabels, h = model.Config.HiddenSize;
+        AssertClose(HfFixture.Floats(HfFixture.Reference["logits"]!), logits.data<float>().ToArray(), labels, "logits");
+        AssertClose(HfFixture.Floats(HfFixture.Reference["last_hidden_state_cls"]!), hidden.select(1, 0).contiguous().data<float>().ToArray(), h, "cls");
+    }
+
+    [Fact]
+    public void PairLogitsMatch()
+    {
+        var (model, tok) = Load();
+        var pairs = HfFixture.Pairs;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (ids, mask, types) = tok.Encode(pairs.Select(p => p.A).ToList(), pairs.Select(p => p.B).ToList(), 512).ToTensors();
+        var logits = model.Forward(ids, mask, types);
+        AssertClose(HfFixture.Floats(HfFixture.Reference["pair_logits"]!), logits.data<float>().ToArray(), model.Config.NumLabels, "pair_logits");
+    }
+
+    [Fact]
+    public void OneAdamWStepReproducesLossGradNormAndLogits()
+    {
+        var (model, _) = Load();
+        var step = HfFixture.Reference["train_step"]!;
+        var labels = step["labels"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
+        using var scope = NewDisposeScope();
+        var (ids, mask, types) = (Matrix("input_ids"), Matrix("attention_mask"), Matrix("token_type_ids"));
+        model.train(); // dropout is 0 in the fixture config, as in the reference step
+        using var opt = new AdamW(model.named_parameters(), weightDecay: 0.01);
+        var loss = nn.functional.cross_entropy(model.Forward(ids, mask, types), tensor(labels));
+        Assert.True(Math.Abs(step["loss"]!.GetValue<double>() - loss.item<float>()) <= Tol, $"loss {loss.item<float>()}");
+        loss.backward();
+        double norm = opt.ClipGradNorm(0);
+        Assert.True(Math.Abs(step["grad_global_norm"]!.GetValue<double>() - norm) <= Tol, $"grad norm {norm}");
+        opt.Step(1e-3);
+        model.eval();
+        using var _ = no_grad();
+        var after = model.Forward(ids, mask, types);
+        AssertClose(HfFixture.Floats(step["logits_after"]!), after.data<float>().ToArray(), model.Config.NumLabels, "logits_after");
+    }
+}
