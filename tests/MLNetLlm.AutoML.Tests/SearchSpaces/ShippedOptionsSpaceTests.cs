@@ -31,7 +31,7 @@ public sealed class ShippedOptionsSpaceTests
     }
 
     [Fact] public void Deduplication() => SamplesStayInsideTheDeclaredRanges<DeduplicationOptions>("JaccardThreshold", "NumPermutations", "ShingleSize", "Shingles");
-    [Fact] public void Pruning() => SamplesStayInsideTheDeclaredRanges<PruningOptions>("FeedForwardFraction", "HeadFraction", "RecoveryEpochs", "Scope", "Sparsity");
-    [Fact] public void Distillation() => SamplesStayInsideTheDeclaredRanges<DistillationOptions>("Alpha", "HiddenStateWeight", "LearningRate", "StudentLayers", "Temperature");
+    [Fact] public void Pruning() => SamplesStayInsideTheDeclaredRanges<PruningOptions>("FeedForwardFraction", "HeadFraction", "Quantization", "RecoveryEpochs", "Scope", "Sparsity");
+    [Fact] public void Distillation() => SamplesStayInsideTheDeclaredRanges<DistillationOptions>("Alpha", "HiddenStateWeight", "LearningRate", "Quantization", "StudentLayers", "Temperature");
     [Fact] public void Quantization() => SamplesStayInsideTheDeclaredRanges<QuantizationOptions>("Mode");
 }

@@ -6,9 +6,9 @@ namespace MLNetLlm.AutoML.SearchSpaces;
 /// <see cref="SampleFromFeatureSpace"/> turns a vector into a <see cref="Parameter"/>, and
 /// <see cref="MappingToFeatureSpace"/> goes back (to the centre of a discrete value's cell).
 /// </summary>
-public abstract class SearchOption
+public abstract class SearchSpaceOption
 {
-    private protected SearchOption() { }
+    private protected SearchSpaceOption() { }
 
     /// <summary>The number of hypercube coordinates this option uses.</summary>
     public abstract int FeatureSpaceDim { get; }
