@@ -21,6 +21,7 @@ internal static class Cli
             PredictCommand.Create(context),
             ServeCommand.Create(context),
             CleanCommand.Create(context),
+            ResumeCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
