@@ -45,7 +45,8 @@ internal sealed class ConsumptionProjectGenerator
         string project = $"{_name}.ConsoleApp";
         string dir = Path.Combine(outputFolder, project);
         Directory.CreateDirectory(dir);
-        var libraries = new SortedSet<string>(StringComparer.Ordinal) { "MLNetLlm.Core" };
+        // Core (model file, data loading) and Data (the training code's NormalizeText) always; more when stages need them.
+        var libraries = new SortedSet<string>(StringComparer.Ordinal) { "MLNetLlm.Core", "MLNetLlm.Data" };
         foreach (var stage in Stages(model))
             if (stage is IPersistentTransformer && stage.GetType().Assembly.GetName().Name is { } asm && asm.StartsWith("MLNetLlm.", StringComparison.Ordinal))
                 libraries.Add(asm);
@@ -253,6 +254,8 @@ internal sealed class ConsumptionProjectGenerator
             using Microsoft.ML.Data;
             using Microsoft.ML.Trainers;
             using MLNetLlm;
+            using MLNetLlm.Data;
+            using MLNetLlm.Data.Cleaning;
             using MLNetLlm.DataViews;
             using MLNetLlm.IO;
 

@@ -17,11 +17,15 @@ internal static class TrainCommand
         var labelCol = new Option<string?>("--label-col") { Description = "The label column (default Label)." };
         var textCol = new Option<string[]>("--text-col") { Description = "A text column the model reads; repeat for more (default Text).", AllowMultipleArgumentsPerToken = false };
         var positive = new Option<string?>("--positive-label") { Description = "Binary with text labels: the value that means positive (e.g. spam)." };
+        var noNormalize = new Option<bool>("--no-normalize") { Description = "Feed the raw text to the featurizer (no NormalizeText step)." };
+        var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "Normalization: drop e-mail headers, decode MIME bodies (keeps the Subject)." };
+        var mask = new Option<string[]>("--mask") { Description = "Normalization: replace urls, emails and/or numbers by placeholders (repeatable)." };
+        mask.AcceptOnlyFromAmong("urls", "emails", "numbers");
         var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json)." };
 
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
-            config, task, dataset, validation, split, seed, labelCol, textCol, positive, output,
+            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, output,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -36,6 +40,22 @@ internal static class TrainCommand
             if (Given(textCol)) run.TextColumns = [.. parse.GetValue(textCol)!];
             if (Given(positive)) run.PositiveLabel = parse.GetValue(positive);
             if (Given(output)) run.Output = parse.GetValue(output);
+            if (parse.GetValue(noNormalize))
+            {
+                if (parse.GetValue(stripHeaders) || Given(mask)) throw new CliException("--no-normalize cannot be combined with --strip-email-headers or --mask.");
+                run.Normalization = null;
+            }
+            if (parse.GetValue(stripHeaders)) (run.Normalization ??= new()).StripEmailHeaders = true;
+            foreach (var m in parse.GetValue(mask) ?? [])
+            {
+                var n = run.Normalization ??= new();
+                switch (m)
+                {
+                    case "urls": n.MaskUrls = true; break;
+                    case "emails": n.MaskEmails = true; break;
+                    default: n.MaskNumbers = true; break;
+                }
+            }
             new TrainingRun(run, context.Out).Execute();
             return 0;
         }));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MLNetLlm.Data.Cleaning;
 
 namespace MLNetLlm.Cli.Training;
 
@@ -46,6 +47,12 @@ internal sealed class RunConfig
     /// <summary>Binary with text labels: the label value that means positive (e.g. "spam").</summary>
     public string? PositiveLabel { get; set; }
 
+    /// <summary>
+    /// How text is normalized before featurization (MLNetLlm.Data's NormalizeText, applied to every text column and
+    /// saved in the model); null turns normalization off. Default: <see cref="TextNormalizerOptions"/>' defaults.
+    /// </summary>
+    public TextNormalizerOptions? Normalization { get; set; } = new();
+
     /// <summary>The output folder.</summary>
     public string? Output { get; set; }
 
@@ -55,6 +62,7 @@ internal sealed class RunConfig
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var copy = (RunConfig)MemberwiseClone();
         copy.TextColumns = [.. TextColumns];
+        copy.Normalization = Normalization?.Clone();
         copy.Dataset = Full(Dataset);
         copy.ValidationDataset = Full(ValidationDataset);
         copy.Output = Full(Output);
@@ -87,5 +95,7 @@ internal sealed class RunConfig
             throw new CliException($"--split must be between 0 and 1 (exclusive), not {Split}.");
         if (TextColumns.Count == 0) throw new CliException("At least one --text-col is needed.");
         if (string.IsNullOrWhiteSpace(LabelColumn)) throw new CliException("--label-col must name a column.");
+        try { Normalization?.Validate(); }
+        catch (ArgumentException ex) { throw new CliException($"Normalization settings: {ex.Message}", ex); }
     }
 }

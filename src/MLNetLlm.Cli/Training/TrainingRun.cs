@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.ML;
 using MLNetLlm.Cli.CodeGen;
 using MLNetLlm.Cli.Evaluation;
+using MLNetLlm.Cli.Progress;
+using MLNetLlm.Cli.Reporting;
 using MLNetLlm.IO;
 
 namespace MLNetLlm.Cli.Training;
@@ -59,15 +61,26 @@ internal sealed class TrainingRun
             testData = toKey.Transform(testView);
         }
 
-        _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model: {PipelineFactory.TrainerName(signature.Task)} on " +
-                       $"{trainRows.Length} rows of '{train.Source}' (text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
-        var watch = Stopwatch.StartNew();
-        var model = PipelineFactory.Create(ml, signature).Fit(trainData);
-        double seconds = watch.Elapsed.TotalSeconds;
-
+        _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model on {trainRows.Length} rows of '{train.Source}' " +
+                       $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
+        string pipeline = PipelineFactory.Describe(signature, c.Normalization);
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
-        var metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), testName, trainRows.Length);
-        metrics.TrainSeconds = Math.Round(seconds, 3);
+        ITransformer model;
+        MetricsReport metrics;
+        TrialResult trial;
+        using (var progress = RunProgress.For(_out, ModelEvaluator.PrimaryMetric(signature.Task)))
+        {
+            var watch = Stopwatch.StartNew();
+            progress.TrialStarted(1, pipeline);
+            progress.StepStarted($"Fitting {pipeline}");
+            model = PipelineFactory.Create(ml, signature, c.Normalization).Fit(trainData);
+            progress.StepFinished();
+            double seconds = watch.Elapsed.TotalSeconds;
+            metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), testName, trainRows.Length);
+            metrics.TrainSeconds = Math.Round(seconds, 3);
+            trial = new TrialResult(1, pipeline, metrics.Primary, seconds, "completed", watch.Elapsed.TotalSeconds);
+            progress.TrialFinished(trial, trial, null);
+        }
 
         string output = Path.GetFullPath(c.Output!);
         Directory.CreateDirectory(output);
@@ -77,14 +90,31 @@ internal sealed class TrainingRun
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Save(Path.Combine(output, RunConfig.FileName));
+        RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(output)}", metrics, [trial], Settings(c, signature));
         var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
         var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(output));
-        string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature), RepoLocator.Find());
+        string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature, c.Normalization), RepoLocator.Find());
 
         metrics.Print(_out);
-        _out.WriteLine($"Model: {Path.Combine(output, ModelFileName)}");
-        _out.WriteLine($"Code:  {project} (dotnet run --project \"{project}\")");
+        _out.WriteLine($"Model:  {Path.Combine(output, ModelFileName)}");
+        _out.WriteLine($"Report: {Path.Combine(output, RunReports.ReportHtml)}");
+        _out.WriteLine($"Code:   {project} (dotnet run --project \"{project}\")");
         return metrics;
+    }
+
+    static Dictionary<string, string> Settings(RunConfig c, ModelSignature s)
+    {
+        var d = new Dictionary<string, string>
+        {
+            ["task"] = s.Task.ToString().ToLowerInvariant(),
+            ["training data"] = Path.GetFullPath(c.Dataset!),
+            ["label column"] = s.LabelColumn,
+            ["text columns"] = string.Join(", ", s.TextColumns),
+            ["seed"] = c.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (s.PositiveLabel != null) d["positive label"] = s.PositiveLabel;
+        if (c.ValidationDataset == null) d["split"] = c.Split.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return d;
     }
 
     /// <summary>

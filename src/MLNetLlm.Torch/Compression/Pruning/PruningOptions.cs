@@ -1,3 +1,4 @@
+using MLNetLlm.SearchSpaces;
 using MLNetLlm.Torch.Compression.Quantization;
 
 namespace MLNetLlm.Torch.Compression.Pruning;
@@ -13,24 +14,30 @@ public sealed class PruningOptions : CompressionOptions
     /// How the compressed model is stored and run: default <see cref="QuantizationMode.None"/> (float32 ONNX);
     /// <see cref="QuantizationMode.DynamicInt8"/> combines this step with int8 quantization.
     /// </summary>
+    [Choice(QuantizationMode.None, QuantizationMode.DynamicInt8)]
     public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
 
     /// <summary>Fraction of encoder Linear weights set to zero. Default 0.5; range 0–0.9 (0 = no unstructured pruning).</summary>
+    [Range(0.0, 0.9)]
     public double Sparsity { get; set; } = 0.5;
 
     /// <summary>Rank weights over all layers (default) or per layer.</summary>
+    [Choice(PruningScope.Global, PruningScope.PerLayer)]
     public PruningScope Scope { get; set; } = PruningScope.Global;
 
     /// <summary>Fraction of attention heads removed in every layer (matrices shrink). Default 0; range 0–0.75.</summary>
+    [Range(0.0, 0.75)]
     public double HeadFraction { get; set; }
 
     /// <summary>Fraction of FFN neurons removed in every layer (matrices shrink). Default 0; range 0–0.75.</summary>
+    [Range(0.0, 0.75)]
     public double FeedForwardFraction { get; set; }
 
     /// <summary>
     /// Epochs of fine-tuning after structured pruning and during gradual unstructured pruning (the schedule reaches the
     /// target after two thirds of the steps; the rest recovers). 0 prunes in one shot without training. Default 1; range 0–5.
     /// </summary>
+    [Range(0, 5)]
     public int RecoveryEpochs { get; set; } = 1;
 
     /// <summary>Steps between mask updates of the gradual schedule. Default 10; range 1–1000.</summary>
@@ -45,16 +52,6 @@ public sealed class PruningOptions : CompressionOptions
     /// <summary>Seed for shuffling and dropout. Default 42.</summary>
     public int Seed { get; set; } = 42;
 
-    /// <summary>The default sweep.</summary>
-    public static IReadOnlyList<CompressionSearchDimension> SearchSpace { get; } =
-    [
-        CompressionSearchDimension.OneOf(nameof(Quantization), QuantizationMode.None, QuantizationMode.DynamicInt8),
-        CompressionSearchDimension.Range(nameof(Sparsity), 0, 0.9),
-        CompressionSearchDimension.OneOf(nameof(Scope), PruningScope.Global, PruningScope.PerLayer),
-        CompressionSearchDimension.Range(nameof(HeadFraction), 0, 0.75),
-        CompressionSearchDimension.Range(nameof(FeedForwardFraction), 0, 0.75),
-        CompressionSearchDimension.Range(nameof(RecoveryEpochs), 0, 5, integer: true),
-    ];
 
     internal void Validate()
     {
