@@ -2,9 +2,5 @@ namespace MLNetLlm.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
-    {
-        Console.Error.WriteLine("mlnet-llm: no commands yet");
-        return args.Length == 0 ? 0 : 1;
-    }
+    private static int Main(string[] args) => Cli.Run(args, Console.Out, Console.Error, Console.In);
 }

@@ -1,0 +1,16 @@
+using MLNetLlm.AutoML.SearchSpaces;
+
+namespace MLNetLlm.AutoML.Experiments;
+
+/// <summary>What one trial runs: its number in the study and the parameter the tuner proposed for it.</summary>
+public sealed class TrialSettings
+{
+    /// <summary>The trial's number, unique within a study (it keeps counting when a study is resumed).</summary>
+    public int TrialId { get; init; }
+
+    /// <summary>The proposed point of the search space (set by the experiment from <c>ITuner.Propose</c>).</summary>
+    public Parameter Parameter { get; set; } = Parameter.FromObject([]);
+
+    /// <summary>When the trial started (UTC).</summary>
+    public DateTimeOffset StartedAtUtc { get; set; } = DateTimeOffset.UtcNow;
+}

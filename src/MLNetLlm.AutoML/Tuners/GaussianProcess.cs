@@ -1,0 +1,141 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace MLNetLlm.AutoML.Tuners;
+
+/// <summary>
+/// A Gaussian-process regressor with a Matérn-5/2 ARD kernel on [0,1]^d. Hyperparameters (log length scales, log
+/// signal variance, log noise variance) are fitted by maximising the log marginal likelihood (plus a weak prior on the
+/// length scales) with a random coordinate search warm-started from the previous fit. The Cholesky factor, K⁻¹y and
+/// K⁻¹ are computed once per fit and reused by every prediction.
+/// </summary>
+internal sealed class GaussianProcess
+{
+    const double Sqrt5 = 2.2360679774997896964;
+    readonly int _d;
+    double[] _theta; // [log ℓ_1..log ℓ_d, log σf², log σn²]
+    double[][] _x = [];
+    double[] _alpha = [];
+    double[] _kinv = [];
+    double _sf2;
+
+    public GaussianProcess(int dimension)
+    {
+        _d = dimension;
+        _theta = new double[dimension + 2];
+        for (int i = 0; i < dimension; i++) _theta[i] = Math.Log(0.3);
+        _theta[dimension] = 0;              // σf² = 1 on standardised targets
+        _theta[dimension + 1] = Math.Log(1e-4);
+    }
+
+    public IReadOnlyList<double> Hyperparameters => _theta;
+
+    /// <summary>Fits hyperparameters to (x, y) with <paramref name="evaluations"/> likelihood evaluations.</summary>
+    public void OptimiseHyperparameters(double[][] x, double[] y, Random random, int evaluations)
+    {
+        double best = Objective(x, y, _theta);
+        if (double.IsNaN(best)) { ResetTheta(); best = Objective(x, y, _theta); }
+        double step = 0.5;
+        for (int e = 0; e < evaluations; e++)
+        {
+            var cand = (double[])_theta.Clone();
+            if (random.NextDouble() < 0.3)
+                for (int i = 0; i < cand.Length; i++) cand[i] += step * 0.5 * (random.NextDouble() * 2 - 1);
+            else cand[random.Next(cand.Length)] += step * (random.NextDouble() * 2 - 1) * 2;
+            Clamp(cand);
+            double v = Objective(x, y, cand);
+            if (v > best) { best = v; _theta = cand; }
+            else step = Math.Max(step * 0.97, 0.05);
+        }
+    }
+
+    void ResetTheta()
+    {
+        for (int i = 0; i < _d; i++) _theta[i] = Math.Log(0.3);
+        _theta[_d] = 0;
+        _theta[_d + 1] = Math.Log(1e-4);
+    }
+
+    void Clamp(double[] t)
+    {
+        for (int i = 0; i < _d; i++) t[i] = Math.Clamp(t[i], Math.Log(0.01), Math.Log(20));
+        t[_d] = Math.Clamp(t[_d], Math.Log(0.05), Math.Log(20));
+        t[_d + 1] = Math.Clamp(t[_d + 1], Math.Log(1e-6), Math.Log(0.5));
+    }
+
+    double Objective(double[][] x, double[] y, double[] theta)
+    {
+        var chol = Factor(x, theta);
+        if (chol is null) return double.NaN;
+        var v = Vector<double>.Build.DenseOfArray(y);
+        var a = chol.Solve(v);
+        double lml = -0.5 * v.DotProduct(a) - 0.5 * chol.DeterminantLn - 0.5 * y.Length * Math.Log(2 * Math.PI);
+        double prior = 0;
+        for (int i = 0; i < _d; i++) { double z = (theta[i] - Math.Log(0.5)) / 1.5; prior -= 0.5 * z * z; }
+        return lml + prior;
+    }
+
+    MathNet.Numerics.LinearAlgebra.Factorization.Cholesky<double>? Factor(double[][] x, double[] theta)
+    {
+        int n = x.Length;
+        double sf2 = Math.Exp(theta[_d]), sn2 = Math.Exp(theta[_d + 1]);
+        var ls = new double[_d];
+        for (int i = 0; i < _d; i++) ls[i] = Math.Exp(theta[i]);
+        var k = Matrix<double>.Build.Dense(n, n);
+        for (int i = 0; i < n; i++)
+        {
+            k[i, i] = sf2 + sn2;
+            for (int j = 0; j < i; j++) { double v = Kernel(x[i], x[j], ls, sf2); k[i, j] = v; k[j, i] = v; }
+        }
+        for (double jitter = 0; jitter <= 1e-2; jitter = jitter == 0 ? 1e-8 : jitter * 100)
+        {
+            try
+            {
+                if (jitter > 0) for (int i = 0; i < n; i++) k[i, i] += jitter;
+                return k.Cholesky();
+            }
+            catch (ArgumentException) { }
+        }
+        return null;
+    }
+
+    static double Kernel(double[] a, double[] b, double[] ls, double sf2)
+    {
+        double r2 = 0;
+        for (int i = 0; i < a.Length; i++) { double t = (a[i] - b[i]) / ls[i]; r2 += t * t; }
+        double r = Math.Sqrt(r2);
+        return sf2 * (1 + Sqrt5 * r + 5.0 / 3.0 * r2) * Math.Exp(-Sqrt5 * r);
+    }
+
+    /// <summary>Conditions on (x, y) with the current hyperparameters and caches what predictions need.</summary>
+    public void Condition(double[][] x, double[] y)
+    {
+        var chol = Factor(x, _theta) ?? throw new InvalidOperationException("The kernel matrix is not positive definite even with jitter.");
+        int n = x.Length;
+        _x = x;
+        _sf2 = Math.Exp(_theta[_d]);
+        _alpha = chol.Solve(Vector<double>.Build.DenseOfArray(y)).ToArray();
+        var inv = chol.Solve(Matrix<double>.Build.DenseIdentity(n));
+        _kinv = new double[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) _kinv[i * n + j] = inv[i, j];
+    }
+
+    /// <summary>Posterior mean and variance of the latent function at <paramref name="x"/>.</summary>
+    public (double Mean, double Variance) Predict(double[] x)
+    {
+        int n = _x.Length;
+        var ls = new double[_d];
+        for (int i = 0; i < _d; i++) ls[i] = Math.Exp(_theta[i]);
+        Span<double> k = n <= 512 ? stackalloc double[n] : new double[n];
+        double mean = 0;
+        for (int i = 0; i < n; i++) { k[i] = Kernel(x, _x[i], ls, _sf2); mean += k[i] * _alpha[i]; }
+        double quad = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double row = 0;
+            int off = i * n;
+            for (int j = 0; j < n; j++) row += _kinv[off + j] * k[j];
+            quad += k[i] * row;
+        }
+        return (mean, Math.Max(_sf2 - quad, 1e-12));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MLNetLlm.Cli.Evaluation;
+
+/// <summary>The metrics of a model on one data set: written as metrics.json and printed for people.</summary>
+internal sealed class MetricsReport
+{
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public required string Task { get; init; }
+
+    /// <summary>The data set the metrics were measured on.</summary>
+    public required string Dataset { get; init; }
+
+    /// <summary>Rows the model was trained on (null when only evaluating).</summary>
+    public int? TrainRows { get; init; }
+
+    /// <summary>Rows the metrics were measured on.</summary>
+    public required int TestRows { get; init; }
+
+    /// <summary>The metric runs are ranked by (higher is better unless it ends in "rmse"/"mae"/"logLoss").</summary>
+    public required string PrimaryMetric { get; init; }
+
+    /// <summary>Metric name → value, in print order.</summary>
+    public required Dictionary<string, double> Metrics { get; init; }
+
+    /// <summary>Classification: class names, in the order of the confusion matrix rows and columns.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+
+    /// <summary>Classification: counts[actual][predicted].</summary>
+    public long[][]? ConfusionMatrix { get; init; }
+
+    /// <summary>Seconds spent fitting the pipeline (null when only evaluating).</summary>
+    public double? TrainSeconds { get; set; }
+
+    /// <summary>The value of <see cref="PrimaryMetric"/>.</summary>
+    [JsonIgnore]
+    public double Primary => Metrics[PrimaryMetric];
+
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+    }
+
+    public static MetricsReport Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<MetricsReport>(File.ReadAllText(path), JsonOptions)
+                ?? throw new CliException($"'{path}' holds no metrics.");
+        }
+        catch (JsonException ex) { throw new CliException($"'{path}' is not a metrics file: {ex.Message}", ex); }
+    }
+
+    /// <summary>Writes the metrics as aligned text: one metric per line, then the confusion matrix.</summary>
+    public void Print(TextWriter w)
+    {
+        string rows = TrainRows is { } tr ? $"train rows: {tr}, test rows: {TestRows}" : $"rows: {TestRows}";
+        w.WriteLine($"Metrics ({Task}) on {Dataset} — {rows}{(TrainSeconds is { } s ? $", trained in {s:0.0}s" : "")}");
+        int width = Metrics.Keys.Max(k => k.Length);
+        foreach (var (name, value) in Metrics)
+            w.WriteLine($"  {name.PadRight(width)}  {Format(value)}{(name == PrimaryMetric ? "  (primary)" : "")}");
+        if (Classes is { Count: > 0 } classes && ConfusionMatrix is { } cm)
+        {
+            w.WriteLine("  Confusion matrix (rows: actual, columns: predicted)");
+            int cw = Math.Max(6, Math.Max(classes.Max(c => c.Length), cm.SelectMany(r => r).DefaultIfEmpty(0).Max().ToString(CultureInfo.InvariantCulture).Length));
+            w.WriteLine("    " + "".PadRight(cw) + "  " + string.Join("  ", classes.Select(c => Clip(c, cw).PadLeft(cw))));
+            for (int i = 0; i < classes.Count; i++)
+                w.WriteLine("    " + Clip(classes[i], cw).PadRight(cw) + "  " + string.Join("  ", cm[i].Select(n => n.ToString(CultureInfo.InvariantCulture).PadLeft(cw))));
+        }
+    }
+
+    /// <summary>A metric value as printed: 4 decimals, or "n/a" when undefined.</summary>
+    public static string Format(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    /// <summary>True when a smaller value of the metric is better.</summary>
+    public static bool LowerIsBetter(string metric) => metric is "rmse" or "mae" or "logLoss" or "mse";
+
+    static string Clip(string s, int w) => s.Length <= w ? s : s[..(w - 1)] + "…";
+}

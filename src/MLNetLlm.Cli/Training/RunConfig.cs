@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MLNetLlm.Data.Cleaning;
+
+namespace MLNetLlm.Cli.Training;
+
+/// <summary>
+/// Everything a <c>train</c> run was asked to do. Every run writes it to <c>run.json</c> in its output folder, and
+/// <c>train --config run.json</c> runs it again (options given on the command line override the file's values).
+/// Paths are stored absolute so the file works from any directory.
+/// </summary>
+internal sealed class RunConfig
+{
+    /// <summary>The file name a run's config gets in its output folder.</summary>
+    public const string FileName = "run.json";
+
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>binary, multiclass or regression.</summary>
+    public TaskKind Task { get; set; } = TaskKind.Binary;
+
+    /// <summary>The training data file (CSV/TSV with a header).</summary>
+    public string? Dataset { get; set; }
+
+    /// <summary>The data the model is measured on; when null, <see cref="Split"/> of <see cref="Dataset"/> is held out.</summary>
+    public string? ValidationDataset { get; set; }
+
+    /// <summary>The fraction of the training rows held out for evaluation when there is no validation file; (0, 1), default 0.2.</summary>
+    public double Split { get; set; } = 0.2;
+
+    /// <summary>The seed of the split and of every trainer; the same seed gives the same model.</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>The label column; default "Label".</summary>
+    public string LabelColumn { get; set; } = "Label";
+
+    /// <summary>The text columns the model reads; default ["Text"]. Two columns with regression is sentence-pair regression.</summary>
+    public List<string> TextColumns { get; set; } = ["Text"];
+
+    /// <summary>Binary with text labels: the label value that means positive (e.g. "spam").</summary>
+    public string? PositiveLabel { get; set; }
+
+    /// <summary>
+    /// How text is normalized before featurization (MLNetLlm.Data's NormalizeText, applied to every text column and
+    /// saved in the model); null turns normalization off. Default: <see cref="TextNormalizerOptions"/>' defaults.
+    /// </summary>
+    public TextNormalizerOptions? Normalization { get; set; } = new();
+
+    /// <summary>AutoML: stop starting trials after this many seconds. With <see cref="MaxTrials"/> or alone it turns AutoML on.</summary>
+    public double? TrainTimeSeconds { get; set; }
+
+    /// <summary>AutoML: the most trials in the study (earlier runs of a resumed study count). Turns AutoML on.</summary>
+    public int? MaxTrials { get; set; }
+
+    /// <summary>AutoML: grid, random, bayesian (Gaussian process), smac (default) or cfo (cost-frugal).</summary>
+    public string? Tuner { get; set; }
+
+    /// <summary>AutoML: trials run at once (default 1); each trainer then uses one thread.</summary>
+    public int Parallel { get; set; } = 1;
+
+    /// <summary>AutoML: where trials are kept: a SQLite file path, or a PostgreSQL connection string ("Host=…;Database=…").
+    /// With storage, <c>resume</c> continues an interrupted study.</summary>
+    public string? Storage { get; set; }
+
+    /// <summary>AutoML: the study's name in <see cref="Storage"/> (default: the output folder's name).</summary>
+    public string? Study { get; set; }
+
+    /// <summary>Whether this config runs an AutoML search (a trial budget or time budget is set).</summary>
+    [JsonIgnore]
+    public bool IsAutoML => TrainTimeSeconds != null || MaxTrials != null;
+
+    /// <summary>The tuners <see cref="Tuner"/> may name.</summary>
+    public static readonly string[] Tuners = ["grid", "random", "bayesian", "smac", "cfo"];
+
+    /// <summary>The output folder.</summary>
+    public string? Output { get; set; }
+
+    /// <summary>Writes the config with its paths made absolute, so it reproduces the run from any directory.</summary>
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var copy = (RunConfig)MemberwiseClone();
+        copy.TextColumns = [.. TextColumns];
+        copy.Normalization = Normalization?.Clone();
+        copy.Dataset = Full(Dataset);
+        copy.ValidationDataset = Full(ValidationDataset);
+        copy.Output = Full(Output);
+        if (Storage != null && !IsConnectionString(Storage)) copy.Storage = Full(Storage);
+        File.WriteAllText(path, JsonSerializer.Serialize(copy, JsonOptions) + "\n");
+    }
+
+    /// <summary>True when <paramref name="storage"/> is a PostgreSQL connection string rather than a SQLite file path.</summary>
+    public static bool IsConnectionString(string storage) =>
+        storage.Contains("Host=", StringComparison.OrdinalIgnoreCase) || storage.Contains("Server=", StringComparison.OrdinalIgnoreCase);
+
+    static string? Full(string? path) => string.IsNullOrWhiteSpace(path) ? path : Path.GetFullPath(path);
+
+    public static RunConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"Config file '{path}' does not exist.");
+        try
+        {
+            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), JsonOptions)
+                ?? throw new CliException($"Config file '{path}' is empty.");
+        }
+        catch (JsonException ex)
+        {
+            string where = ex.LineNumber is { } l ? $" (line {l + 1})" : "";
+            throw new CliException($"Config file '{path}' is not a valid run config{where}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Checks the values that do not depend on the data, naming the option at fault.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Dataset)) throw new CliException("--dataset is required (or --config with a dataset).");
+        if (string.IsNullOrWhiteSpace(Output)) throw new CliException("--output is required (or --config with an output folder).");
+        if (ValidationDataset == null && !(Split > 0 && Split < 1))
+            throw new CliException($"--split must be between 0 and 1 (exclusive), not {Split}.");
+        if (TextColumns.Count == 0) throw new CliException("At least one --text-col is needed.");
+        if (string.IsNullOrWhiteSpace(LabelColumn)) throw new CliException("--label-col must name a column.");
+        if (TrainTimeSeconds is { } t && !(t > 0)) throw new CliException($"--train-time must be a positive number of seconds, not {t}.");
+        if (MaxTrials is { } m && m < 1) throw new CliException($"--max-trials must be at least 1, not {m}.");
+        if (Parallel < 1) throw new CliException($"--parallel must be at least 1, not {Parallel}.");
+        if (Tuner != null && !Tuners.Contains(Tuner)) throw new CliException($"--tuner must be one of {string.Join(", ", Tuners)}, not '{Tuner}'.");
+        if (!IsAutoML && (Tuner != null || Storage != null || Parallel != 1))
+            throw new CliException("--tuner, --storage and --parallel are AutoML settings: give --max-trials and/or --train-time too.");
+        try { Normalization?.Validate(); }
+        catch (ArgumentException ex) { throw new CliException($"Normalization settings: {ex.Message}", ex); }
+    }
+}

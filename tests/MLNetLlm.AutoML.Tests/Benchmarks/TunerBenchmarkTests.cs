@@ -1,0 +1,41 @@
+using MLNetLlm.AutoML.Benchmarks;
+
+namespace MLNetLlm.AutoML.Tests.Benchmarks;
+
+public sealed class TunerBenchmarkTests
+{
+    [Fact]
+    public void FunctionsHaveTheirKnownMinimaAtTheKnownPoints()
+    {
+        Assert.Equal(BenchmarkFunction.Branin.Minimum, BenchmarkFunction.Branin.Evaluate([Math.PI, 2.275]), 6);
+        Assert.Equal(BenchmarkFunction.Branin.Minimum, BenchmarkFunction.Branin.Evaluate([-Math.PI, 12.275]), 6);
+        Assert.Equal(BenchmarkFunction.Hartmann6.Minimum, BenchmarkFunction.Hartmann6.Evaluate([0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573]), 4);
+        Assert.Equal(0, BenchmarkFunction.Levy10.Evaluate(Enumerable.Repeat(1.0, 10).ToArray()), 12);
+        Assert.True(BenchmarkFunction.Levy10.Evaluate(Enumerable.Repeat(0.0, 10).ToArray()) > 0.1);
+    }
+
+    [Fact]
+    public void RegretNeverIncreasesAndRandomSeedsDiffer()
+    {
+        var a = TunerBenchmark.RunOnce(BenchmarkFunction.Branin, "random", 0, 40, [10, 20, 40]);
+        var b = TunerBenchmark.RunOnce(BenchmarkFunction.Branin, "random", 1, 40, [10, 20, 40]);
+        Assert.True(a[0] >= a[1] && a[1] >= a[2] && a[2] >= 0);
+        Assert.NotEqual(a, b);
+    }
+
+    [Fact]
+    public void GaussianProcessBeatsRandomSearchOnBraninWithTheSameBudget()
+    {
+        // one seed, small budget: a smoke test of the model, not the benchmark (that is docs/benchmarks.md)
+        double gp = TunerBenchmark.RunOnce(BenchmarkFunction.Branin, "gp", 0, 25, [25])[0];
+        double random = TunerBenchmark.RunOnce(BenchmarkFunction.Branin, "random", 0, 25, [25])[0];
+        Assert.True(gp < random, $"GP regret {gp} vs random {random}");
+    }
+
+    [Fact]
+    public void UnknownNamesAreRejected()
+    {
+        Assert.Contains("known: branin", Assert.Throws<ArgumentException>(() => BenchmarkFunction.FromName("sphere")).Message);
+        Assert.Contains("Unknown tuner 'anneal'", Assert.Throws<ArgumentException>(() => TunerBenchmark.Run(["branin"], ["anneal"], 1, [5], 1)).Message);
+    }
+}
