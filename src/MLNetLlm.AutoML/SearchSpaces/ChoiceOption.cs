@@ -3,7 +3,7 @@ namespace MLNetLlm.AutoML.SearchSpaces;
 /// <summary>
 /// One of a list of values (text, numbers, booleans or enum names), each owning an equal cell of [0,1).
 /// </summary>
-public sealed class ChoiceOption : SearchOption
+public sealed class ChoiceOption : SearchSpaceOption
 {
     readonly Parameter[] _choices;
 

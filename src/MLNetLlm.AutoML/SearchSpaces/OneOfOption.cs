@@ -5,16 +5,16 @@ namespace MLNetLlm.AutoML.SearchSpaces;
 /// The first coordinate picks the branch; the next ones are every branch's coordinates, one after another, and only
 /// the picked branch's are read. A sample is an object <c>{"choice": name, name: {…branch values…}}</c>.
 /// </summary>
-public sealed class OneOfOption : SearchOption
+public sealed class OneOfOption : SearchSpaceOption
 {
     /// <summary>The key holding the picked branch's name in a sample.</summary>
     public const string ChoiceKey = "choice";
 
-    readonly (string Name, SearchOption Space)[] _branches;
+    readonly (string Name, SearchSpaceOption Space)[] _branches;
     readonly int[] _offsets;
 
     /// <summary>A choice among named sub-spaces (a branch with no options can be an empty <see cref="SearchSpace"/>).</summary>
-    public OneOfOption(IEnumerable<KeyValuePair<string, SearchOption>> branches)
+    public OneOfOption(IEnumerable<KeyValuePair<string, SearchSpaceOption>> branches)
     {
         ArgumentNullException.ThrowIfNull(branches);
         _branches = branches.Select(b => (b.Key, b.Value ?? throw new ArgumentException($"Branch '{b.Key}' is null."))).ToArray();
@@ -35,7 +35,7 @@ public sealed class OneOfOption : SearchOption
     public IReadOnlyList<string> BranchNames => _branches.Select(b => b.Name).ToArray();
 
     /// <summary>The sub-space of branch <paramref name="name"/>.</summary>
-    public SearchOption this[string name] => _branches.FirstOrDefault(b => b.Name == name).Space
+    public SearchSpaceOption this[string name] => _branches.FirstOrDefault(b => b.Name == name).Space
         ?? throw new KeyNotFoundException($"No branch '{name}' (branches: {string.Join(", ", BranchNames)}).");
 
     /// <inheritdoc/>

@@ -12,6 +12,7 @@ namespace MLNetLlm.AutoML.SearchSpaces;
 /// </summary>
 public sealed class Parameter : IEquatable<Parameter>
 {
+    static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     readonly double _number;
     readonly string? _text;
     readonly SortedDictionary<string, Parameter>? _children;
@@ -185,7 +186,7 @@ public sealed class Parameter : IEquatable<Parameter>
                 break;
             case ParameterKind.Integer: sb.Append(((long)_number).ToString(CultureInfo.InvariantCulture)); break;
             case ParameterKind.Boolean: sb.Append(_number != 0 ? "true" : "false"); break;
-            case ParameterKind.String: sb.Append(JsonSerializer.Serialize(_text)); break;
+            case ParameterKind.String: sb.Append(JsonSerializer.Serialize(_text, Relaxed)); break;
             default:
                 sb.Append('{');
                 bool first = true;
@@ -193,7 +194,7 @@ public sealed class Parameter : IEquatable<Parameter>
                 {
                     if (!first) sb.Append(',');
                     first = false;
-                    sb.Append(JsonSerializer.Serialize(k)).Append(':');
+                    sb.Append(JsonSerializer.Serialize(k, Relaxed)).Append(':');
                     v.Write(sb);
                 }
                 sb.Append('}');

@@ -17,15 +17,15 @@ namespace MLNetLlm.AutoML.SearchSpaces;
 /// };
 /// </code>
 /// </example>
-public class SearchSpace : SearchOption, IEnumerable<KeyValuePair<string, SearchOption>>
+public class SearchSpace : SearchSpaceOption, IEnumerable<KeyValuePair<string, SearchSpaceOption>>
 {
-    readonly List<KeyValuePair<string, SearchOption>> _options = [];
+    readonly List<KeyValuePair<string, SearchSpaceOption>> _options = [];
 
     /// <summary>An empty space; add options with the indexer.</summary>
     public SearchSpace() { }
 
     /// <summary>The option named <paramref name="key"/>; setting it adds or replaces the option.</summary>
-    public SearchOption this[string key]
+    public SearchSpaceOption this[string key]
     {
         get => _options.FirstOrDefault(o => o.Key == key).Value
             ?? throw new KeyNotFoundException($"The search space has no option '{key}' (it has: {string.Join(", ", Keys)}).");
@@ -41,7 +41,7 @@ public class SearchSpace : SearchOption, IEnumerable<KeyValuePair<string, Search
     }
 
     /// <summary>Adds option <paramref name="key"/> (collection-initialiser form).</summary>
-    public void Add(string key, SearchOption option) => this[key] = option;
+    public void Add(string key, SearchSpaceOption option) => this[key] = option;
 
     /// <summary>The option names, in order.</summary>
     public IEnumerable<string> Keys => _options.Select(o => o.Key);
@@ -99,7 +99,7 @@ public class SearchSpace : SearchOption, IEnumerable<KeyValuePair<string, Search
     }
 
     /// <inheritdoc/>
-    public IEnumerator<KeyValuePair<string, SearchOption>> GetEnumerator() => _options.GetEnumerator();
+    public IEnumerator<KeyValuePair<string, SearchSpaceOption>> GetEnumerator() => _options.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

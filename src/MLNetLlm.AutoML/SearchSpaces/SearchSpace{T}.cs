@@ -30,7 +30,7 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
     /// <summary>The options object for a point of the hypercube.</summary>
     public T SampleOptions(ReadOnlySpan<double> point) => SampleFromFeatureSpace(point).AsType<T>();
 
-    internal static IEnumerable<KeyValuePair<string, SearchOption>> FromAttributes(Type type, object instance)
+    internal static IEnumerable<KeyValuePair<string, SearchSpaceOption>> FromAttributes(Type type, object instance)
     {
         var members = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Cast<MemberInfo>()
             .Concat(type.GetFields(BindingFlags.Public | BindingFlags.Instance))
@@ -49,7 +49,7 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
             memberType = Nullable.GetUnderlyingType(memberType) ?? memberType;
             object? current = m is PropertyInfo pi ? (pi.CanRead ? pi.GetValue(instance) : null) : ((FieldInfo)m).GetValue(instance);
             if (m is PropertyInfo { CanWrite: false }) throw new ArgumentException($"{where} is read-only, so it cannot be searched.");
-            SearchOption option;
+            SearchSpaceOption option;
             try
             {
                 option = range is not null ? FromRange(range, memberType, current)
@@ -65,8 +65,9 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
         }
     }
 
-    static SearchOption FromRange(RangeAttribute range, Type memberType, object? current)
+    static SearchSpaceOption FromRange(RangeAttribute range, Type memberType, object? current)
     {
+        memberType = Nullable.GetUnderlyingType(memberType) ?? memberType; // e.g. int? StudentLayers: null = a computed default
         if (range.IsInteger)
         {
             if (memberType != typeof(int) && memberType != typeof(long) && memberType != typeof(double) && memberType != typeof(float))
@@ -78,11 +79,10 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
             throw new ArgumentException($"[Range] of real numbers needs a float or double member, not {memberType.Name} (use int bounds for whole numbers).");
         double? d = current is null ? null : Convert.ToDouble(current, System.Globalization.CultureInfo.InvariantCulture);
         if (d is double v && (v < range.Min || v > range.Max || (range.LogBase && v <= 0))) d = null;
-        var option = (UniformDoubleOption)range.Option();
-        return new UniformDoubleOption(option.Min, option.Max, option.LogBase, d);
+        return new UniformDoubleOption(range.Min, range.Max, range.LogBase, d);
     }
 
-    static SearchOption FromChoice(ChoiceAttribute choice, Type memberType, object? current)
+    static SearchSpaceOption FromChoice(ChoiceAttribute choice, Type memberType, object? current)
     {
         if (choice.Values.Count == 0) throw new ArgumentException("[Choice] needs at least one value.");
         var option = new ChoiceOption(choice.Values);
@@ -105,13 +105,13 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
         _ => false,
     };
 
-    static SearchOption FromBoolean(Type memberType, object? current)
+    static SearchSpaceOption FromBoolean(Type memberType, object? current)
     {
         if (memberType != typeof(bool)) throw new ArgumentException($"[BooleanChoice] needs a bool member, not {memberType.Name}.");
         return new ChoiceOption([false, true], current is bool b ? b : false);
     }
 
-    static SearchOption FromNested(Type memberType, object? current)
+    static SearchSpaceOption FromNested(Type memberType, object? current)
     {
         if (!memberType.IsClass || memberType == typeof(string))
             throw new ArgumentException($"[NestedSearchSpace] needs a class-typed member, not {memberType.Name}.");

@@ -4,7 +4,7 @@ namespace MLNetLlm.AutoML.SearchSpaces;
 /// A real number in [min, max], uniform or (with <c>logBase</c>) uniform in log space. Binds to double or float
 /// members. Log scale needs min &gt; 0.
 /// </summary>
-public sealed class UniformDoubleOption : SearchOption
+public sealed class UniformDoubleOption : SearchSpaceOption
 {
     /// <summary>A real range; <paramref name="defaultValue"/> defaults to the (log-)middle.</summary>
     public UniformDoubleOption(double min, double max, bool logBase = false, double? defaultValue = null)

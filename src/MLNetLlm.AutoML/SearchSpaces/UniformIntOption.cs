@@ -4,7 +4,7 @@ namespace MLNetLlm.AutoML.SearchSpaces;
 /// A whole number in [min, max] (both included), uniform or (with <c>logBase</c>) uniform in log space. Binds to int
 /// or long members. Log scale needs min &gt; 0.
 /// </summary>
-public sealed class UniformIntOption : SearchOption
+public sealed class UniformIntOption : SearchSpaceOption
 {
     /// <summary>A whole-number range; <paramref name="defaultValue"/> defaults to the (log-)middle.</summary>
     public UniformIntOption(int min, int max, bool logBase = false, int? defaultValue = null)

@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using MLNetLlm.Data;
+using MLNetLlm.Data.Cleaning;
 
 namespace MLNetLlm.Cli.Training;
 
@@ -24,10 +26,18 @@ internal static class PipelineFactory
         _ => "SdcaRegression",
     };
 
+    /// <summary>The pipeline <see cref="Create"/> builds, as one line of text for leaderboards and logs.</summary>
+    public static string Describe(ModelSignature signature, TextNormalizerOptions? normalization) =>
+        (normalization == null ? "" : $"NormalizeText({normalization.Summary}) → ") +
+        string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+
     /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>.</summary>
-    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns)
+    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization)
     {
         IEstimator<ITransformer>? chain = null;
+        if (normalization != null)
+            foreach (var column in textColumns)
+                chain = chain == null ? ml.Llm().NormalizeText(column, options: normalization) : chain.Append(ml.Llm().NormalizeText(column, options: normalization));
         var featureColumns = new List<string>();
         for (int i = 0; i < textColumns.Count; i++)
         {
@@ -41,10 +51,10 @@ internal static class PipelineFactory
     }
 
     /// <summary>The whole pipeline for a task (the part that is saved in the model file).</summary>
-    public static IEstimator<ITransformer> Create(MLContext ml, ModelSignature signature)
+    public static IEstimator<ITransformer> Create(MLContext ml, ModelSignature signature, TextNormalizerOptions? normalization)
     {
         // SDCA makes many passes over the data: cache the features instead of featurizing the text on every pass.
-        var features = Featurizer(ml, signature.TextColumns).AppendCacheCheckpoint(ml);
+        var features = Featurizer(ml, signature.TextColumns, normalization).AppendCacheCheckpoint(ml);
         const string label = ModelSignature.LabelColumnName;
         return signature.Task switch
         {
@@ -63,9 +73,12 @@ internal static class PipelineFactory
     /// C# code (an expression over <c>mlContext</c>) that builds the same pipeline as <see cref="Create"/>; the generated
     /// training code uses it. Keep the two in step.
     /// </summary>
-    public static string Code(ModelSignature signature)
+    public static string Code(ModelSignature signature, TextNormalizerOptions? normalization)
     {
         var steps = new List<string>();
+        if (normalization != null)
+            foreach (var column in signature.TextColumns)
+                steps.Add($"mlContext.Llm().NormalizeText({Lit(column)}, options: {NormalizationCode(normalization)})");
         var featureColumns = new List<string>();
         for (int i = 0; i < signature.TextColumns.Count; i++)
         {
@@ -86,6 +99,17 @@ internal static class PipelineFactory
             _ => $"\n            .Append(mlContext.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options {options}))",
         };
         return chain;
+    }
+
+    /// <summary>A C# object initializer for the options, listing the properties that differ from the defaults.</summary>
+    internal static string NormalizationCode(TextNormalizerOptions options)
+    {
+        var defaults = new TextNormalizerOptions();
+        var set = typeof(TextNormalizerOptions).GetProperties()
+            .Where(p => p.CanWrite && p.CanRead && !Equals(p.GetValue(options), p.GetValue(defaults)))
+            .Select(p => $"{p.Name} = {(p.GetValue(options) is string str ? Lit(str) : p.GetValue(options)!.ToString()!.ToLowerInvariant())}");
+        string body = string.Join(", ", set);
+        return body.Length == 0 ? "new TextNormalizerOptions()" : $"new TextNormalizerOptions {{ {body} }}";
     }
 
     static string Lit(string s) => CodeGen.CSharpNames.Literal(s);

@@ -1,4 +1,4 @@
-using MLNetLlm.Data.Tuning;
+using MLNetLlm.SearchSpaces;
 
 namespace MLNetLlm.Data.Augmentation;
 
@@ -13,23 +13,23 @@ public sealed class AugmentationOptions
     public string TextColumn { get; set; } = "Text";
 
     /// <summary>Synonym replacement rate α. Default 0.1; range 0–0.5.</summary>
-    [SearchRange(0, 0.5)]
+    [Range(0.0, 0.5)]
     public double SynonymReplacementRate { get; set; } = 0.1;
 
     /// <summary>Random insertion rate α. Default 0.1; range 0–0.5.</summary>
-    [SearchRange(0, 0.5)]
+    [Range(0.0, 0.5)]
     public double RandomInsertionRate { get; set; } = 0.1;
 
     /// <summary>Random swap rate α. Default 0.1; range 0–0.5.</summary>
-    [SearchRange(0, 0.5)]
+    [Range(0.0, 0.5)]
     public double RandomSwapRate { get; set; } = 0.1;
 
     /// <summary>Random deletion rate α. Default 0.1; range 0–0.5.</summary>
-    [SearchRange(0, 0.5)]
+    [Range(0.0, 0.5)]
     public double RandomDeletionRate { get; set; } = 0.1;
 
     /// <summary>New rows made from each input row (the edits with a rate above 0 take turns). Default 4; range 1–16.</summary>
-    [SearchRange(1, 16, Integer = true)]
+    [Range(1, 16)]
     public int AugmentationsPerRow { get; set; } = 4;
 
     /// <summary>Seed: the same seed and data always give the same augmented rows. Default 42.</summary>

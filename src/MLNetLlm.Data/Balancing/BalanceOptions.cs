@@ -1,5 +1,5 @@
 using MLNetLlm.Data.Augmentation;
-using MLNetLlm.Data.Tuning;
+using MLNetLlm.SearchSpaces;
 
 namespace MLNetLlm.Data.Balancing;
 
@@ -17,14 +17,14 @@ public sealed class BalanceOptions
     /// classes grow to ⌈ratio × largest⌉) or of the smallest class to every other (undersampling: larger classes shrink
     /// to ⌊smallest ÷ ratio⌋). Default 1 (all classes equal); range 0.1–1.
     /// </summary>
-    [SearchRange(0.1, 1.0)]
+    [Range(0.1, 1.0)]
     public double TargetRatio { get; set; } = 1.0;
 
     /// <summary>SMOTE: the numeric vector column (e.g. "Features") whose points are interpolated. Default "Features".</summary>
     public string FeatureColumn { get; set; } = "Features";
 
     /// <summary>SMOTE: nearest neighbours to choose from. Default 5; range 1–20.</summary>
-    [SearchRange(1, 20, Integer = true)]
+    [Range(1, 20)]
     public int Neighbors { get; set; } = 5;
 
     /// <summary>Seed: the same seed and data always give the same rows. Default 42.</summary>

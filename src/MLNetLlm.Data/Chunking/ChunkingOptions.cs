@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.ML.Tokenizers;
-using MLNetLlm.Data.Tuning;
+using MLNetLlm.SearchSpaces;
 
 namespace MLNetLlm.Data.Chunking;
 
@@ -15,11 +15,11 @@ public sealed class ChunkingOptions
     public string TextColumn { get; set; } = "Text";
 
     /// <summary>Tokens per chunk at most. Default 256; range 32–512.</summary>
-    [SearchRange(32, 512, Integer = true, LogScale = true)]
+    [Range(32, 512, logBase: true)]
     public int MaxTokens { get; set; } = 256;
 
     /// <summary>Tokens shared by consecutive chunks (the window advances by MaxTokens − Overlap). Default 32; 0 ≤ Overlap &lt; MaxTokens.</summary>
-    [SearchRange(0, 128, Integer = true)]
+    [Range(0, 128)]
     public int Overlap { get; set; } = 32;
 
     /// <summary>

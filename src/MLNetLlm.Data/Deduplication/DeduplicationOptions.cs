@@ -1,5 +1,5 @@
 using MLNetLlm.Data.Cleaning;
-using MLNetLlm.Data.Tuning;
+using MLNetLlm.SearchSpaces;
 
 namespace MLNetLlm.Data.Deduplication;
 
@@ -13,18 +13,19 @@ public sealed class DeduplicationOptions
     public DeduplicationMethod Method { get; set; } = DeduplicationMethod.NearDuplicate;
 
     /// <summary>MinHash signature length (hash permutations). More: a sharper threshold, slower. Default 128; range 16–512.</summary>
-    [SearchRange(16, 512, Integer = true, LogScale = true)]
+    [Range(16, 512, logBase: true)]
     public int NumPermutations { get; set; } = 128;
 
     /// <summary>Texts whose shingle sets have Jaccard similarity at least this are near duplicates. Default 0.8; range 0.5–0.99.</summary>
-    [SearchRange(0.5, 0.99)]
+    [Range(0.5, 0.99)]
     public double JaccardThreshold { get; set; } = 0.8;
 
     /// <summary>Shingles of words or of characters. Default <see cref="ShingleUnit.Word"/>.</summary>
+    [Choice(ShingleUnit.Word, ShingleUnit.Character)]
     public ShingleUnit Shingles { get; set; } = ShingleUnit.Word;
 
     /// <summary>Shingle length in <see cref="Shingles"/> units. Default 3 (word 3-grams; use 5 for characters); range 1–9.</summary>
-    [SearchRange(1, 9, Integer = true)]
+    [Range(1, 9)]
     public int ShingleSize { get; set; } = 3;
 
     /// <summary>Seed of the hash permutations: the same seed and data always keep the same rows. Default 42.</summary>

@@ -1,4 +1,4 @@
-using MLNetLlm.Data.Tuning;
+using MLNetLlm.SearchSpaces;
 
 namespace MLNetLlm.Data.Outliers;
 
@@ -15,7 +15,7 @@ public sealed class OutlierOptions
     public bool LengthInWords { get; set; }
 
     /// <summary>Rows whose |value − mean| / standard deviation exceeds this are dropped. Default 3; range 1.5–5.</summary>
-    [SearchRange(1.5, 5.0)]
+    [Range(1.5, 5.0)]
     public double Threshold { get; set; } = 3.0;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>

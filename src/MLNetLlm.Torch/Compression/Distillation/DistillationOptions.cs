@@ -1,3 +1,6 @@
+using MLNetLlm.SearchSpaces;
+using MLNetLlm.Torch.Compression.Quantization;
+
 namespace MLNetLlm.Torch.Compression.Distillation;
 
 /// <summary>
@@ -5,9 +8,17 @@ namespace MLNetLlm.Torch.Compression.Distillation;
 /// teacher's softened outputs and the labels, starting from the teacher's embeddings and every k-th layer when the
 /// widths match.
 /// </summary>
-public sealed class DistillationOptions
+public sealed class DistillationOptions : CompressionOptions
 {
+    /// <summary>
+    /// How the compressed model is stored and run: default <see cref="QuantizationMode.None"/> (float32 ONNX);
+    /// <see cref="QuantizationMode.DynamicInt8"/> combines this step with int8 quantization.
+    /// </summary>
+    [Choice(QuantizationMode.None, QuantizationMode.DynamicInt8)]
+    public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
+
     /// <summary>Student encoder layers. Default null = half the teacher's (at least 1); range 1–teacher layers.</summary>
+    [Range(1, 12)]
     public int? StudentLayers { get; set; }
 
     /// <summary>Student hidden width. Default null = the teacher's (then layers are initialised from the teacher).</summary>
@@ -20,18 +31,22 @@ public sealed class DistillationOptions
     public int? StudentIntermediateSize { get; set; }
 
     /// <summary>Softening temperature T. Default 2; range 1–10.</summary>
+    [Range(1.0, 10.0)]
     public double Temperature { get; set; } = 2;
 
     /// <summary>Weight α of the soft-target KL term; 1 − α weighs the hard-label cross-entropy. Default 0.5; range 0–1.</summary>
+    [Range(0.0, 1.0)]
     public double Alpha { get; set; } = 0.5;
 
     /// <summary>Weight of the hidden-state MSE (student layer i vs its mapped teacher layer, projected when widths differ). Default 0; range 0–1.</summary>
+    [Range(0.0, 1.0)]
     public double HiddenStateWeight { get; set; }
 
     /// <summary>Training epochs of the student. Default 3; range 1–20.</summary>
     public int NumberOfEpochs { get; set; } = 3;
 
     /// <summary>Peak learning rate (AdamW, linear warm-up 10% then decay). Default 1e-4; range 1e-6–1e-2, log scale.</summary>
+    [Range(1e-5, 1e-3, logBase: true)]
     public double LearningRate { get; set; } = 1e-4;
 
     /// <summary>Rows per batch. Default 16; range 1–256.</summary>
@@ -40,18 +55,11 @@ public sealed class DistillationOptions
     /// <summary>Seed for the student's initialisation, shuffling and dropout. Default 42.</summary>
     public int Seed { get; set; } = 42;
 
-    /// <summary>The default sweep.</summary>
-    public static IReadOnlyList<CompressionSearchDimension> SearchSpace { get; } =
-    [
-        CompressionSearchDimension.Range(nameof(StudentLayers), 1, 12, integer: true),
-        CompressionSearchDimension.Range(nameof(Temperature), 1, 10),
-        CompressionSearchDimension.Range(nameof(Alpha), 0, 1),
-        CompressionSearchDimension.Range(nameof(HiddenStateWeight), 0, 1),
-        CompressionSearchDimension.Range(nameof(LearningRate), 1e-5, 1e-3, logScale: true),
-    ];
 
     internal void Validate()
     {
+        ValidateCommon();
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization mode.");
         if (StudentLayers is < 1) throw new ArgumentOutOfRangeException(nameof(StudentLayers), StudentLayers, "Must be ≥ 1.");
         if (StudentHiddenSize is < 1) throw new ArgumentOutOfRangeException(nameof(StudentHiddenSize), StudentHiddenSize, "Must be ≥ 1.");
         if (StudentAttentionHeads is < 1) throw new ArgumentOutOfRangeException(nameof(StudentAttentionHeads), StudentAttentionHeads, "Must be ≥ 1.");

@@ -1,3 +1,6 @@
+using MLNetLlm.SearchSpaces;
+using MLNetLlm.Torch.Compression.Quantization;
+
 namespace MLNetLlm.Torch.Compression.Pruning;
 
 /// <summary>
@@ -5,24 +8,36 @@ namespace MLNetLlm.Torch.Compression.Pruning;
 /// along a cubic schedule during <see cref="RecoveryEpochs"/> of fine-tuning, and/or structured removal of attention
 /// heads and FFN neurons (applied first, so the recovery fine-tuning repairs both).
 /// </summary>
-public sealed class PruningOptions
+public sealed class PruningOptions : CompressionOptions
 {
+    /// <summary>
+    /// How the compressed model is stored and run: default <see cref="QuantizationMode.None"/> (float32 ONNX);
+    /// <see cref="QuantizationMode.DynamicInt8"/> combines this step with int8 quantization.
+    /// </summary>
+    [Choice(QuantizationMode.None, QuantizationMode.DynamicInt8)]
+    public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
+
     /// <summary>Fraction of encoder Linear weights set to zero. Default 0.5; range 0–0.9 (0 = no unstructured pruning).</summary>
+    [Range(0.0, 0.9)]
     public double Sparsity { get; set; } = 0.5;
 
     /// <summary>Rank weights over all layers (default) or per layer.</summary>
+    [Choice(PruningScope.Global, PruningScope.PerLayer)]
     public PruningScope Scope { get; set; } = PruningScope.Global;
 
     /// <summary>Fraction of attention heads removed in every layer (matrices shrink). Default 0; range 0–0.75.</summary>
+    [Range(0.0, 0.75)]
     public double HeadFraction { get; set; }
 
     /// <summary>Fraction of FFN neurons removed in every layer (matrices shrink). Default 0; range 0–0.75.</summary>
+    [Range(0.0, 0.75)]
     public double FeedForwardFraction { get; set; }
 
     /// <summary>
     /// Epochs of fine-tuning after structured pruning and during gradual unstructured pruning (the schedule reaches the
     /// target after two thirds of the steps; the rest recovers). 0 prunes in one shot without training. Default 1; range 0–5.
     /// </summary>
+    [Range(0, 5)]
     public int RecoveryEpochs { get; set; } = 1;
 
     /// <summary>Steps between mask updates of the gradual schedule. Default 10; range 1–1000.</summary>
@@ -37,18 +52,11 @@ public sealed class PruningOptions
     /// <summary>Seed for shuffling and dropout. Default 42.</summary>
     public int Seed { get; set; } = 42;
 
-    /// <summary>The default sweep.</summary>
-    public static IReadOnlyList<CompressionSearchDimension> SearchSpace { get; } =
-    [
-        CompressionSearchDimension.Range(nameof(Sparsity), 0, 0.9),
-        CompressionSearchDimension.OneOf(nameof(Scope), PruningScope.Global, PruningScope.PerLayer),
-        CompressionSearchDimension.Range(nameof(HeadFraction), 0, 0.75),
-        CompressionSearchDimension.Range(nameof(FeedForwardFraction), 0, 0.75),
-        CompressionSearchDimension.Range(nameof(RecoveryEpochs), 0, 5, integer: true),
-    ];
 
     internal void Validate()
     {
+        ValidateCommon();
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization mode.");
         static void Fraction(double v, double max, string name)
         {
             if (double.IsNaN(v) || v < 0 || v > max) throw new ArgumentOutOfRangeException(name, v, $"{name} must be in [0, {max}].");

@@ -1,0 +1,130 @@
+using Microsoft.ML;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+using Microsoft.ML.Transforms.Text;
+using MLNetLlm.AutoML.DefaultSpaces;
+using MLNetLlm.AutoML.Experiments;
+using MLNetLlm.AutoML.Sweepable;
+
+namespace MLNetLlm.AutoML;
+
+/// <summary>
+/// AutoML from <c>mlContext.Llm().Auto()</c>: experiments, and sweepable versions of ML.NET's trainers and text
+/// featurizer with default search spaces (<see cref="SdcaSearchOptions"/>, <see cref="LightGbmSearchOptions"/>,
+/// <see cref="FastTreeSearchOptions"/>, <see cref="TextFeaturizerSearchOptions"/>). Every method takes an optional
+/// search space to replace the default one. <c>numberOfThreads</c> (default: the trainer's own) is worth setting to 1
+/// when trials run in parallel.
+/// </summary>
+public sealed class AutoCatalog
+{
+    internal AutoCatalog(MLContext context) => Context = context;
+
+    /// <summary>The context experiments run on.</summary>
+    public MLContext Context { get; }
+
+    /// <summary>A new experiment.</summary>
+    /// <example><code>var result = await mlContext.Llm().Auto().CreateExperiment().SetPipeline(p).SetDataset(train, valid).SetMaxTrials(20).RunAsync();</code></example>
+    public AutoMLExperiment CreateExperiment() => new(Context);
+
+    /// <summary>FeaturizeText with searched n-gram lengths, weighting, norm and stop-word removal.</summary>
+    public SweepableEstimator FeaturizeText(string outputColumnName = "Features", string inputColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<TextFeaturizerSearchOptions>("featurize_text", (ctx, o) =>
+        {
+            var weighting = Enum.Parse<NgramExtractingEstimator.WeightingCriteria>(o.Weighting, ignoreCase: true);
+            var options = new TextFeaturizingEstimator.Options
+            {
+                Norm = Enum.Parse<TextFeaturizingEstimator.NormFunction>(o.Norm, ignoreCase: true),
+                WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting },
+                CharFeatureExtractor = o.CharNgramLength == 0 ? null
+                    : new WordBagEstimator.Options { NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting },
+                StopWordsRemoverOptions = o.RemoveStopWords ? new StopWordsRemovingEstimator.Options() : null,
+            };
+            return ctx.Transforms.Text.FeaturizeText(outputColumnName, options, inputColumnName);
+        }, searchSpace);
+
+    /// <summary>SDCA logistic regression (binary; Boolean label).</summary>
+    public SweepableEstimator SdcaLogisticRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<SdcaSearchOptions>("sdca", (ctx, o) => ctx.BinaryClassification.Trainers.SdcaLogisticRegression(
+            new SdcaLogisticRegressionBinaryTrainer.Options
+            {
+                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2Regularization,
+                L1Regularization = o.L1Regularization, MaximumNumberOfIterations = o.MaximumNumberOfIterations, NumberOfThreads = numberOfThreads,
+            }), searchSpace);
+
+    /// <summary>SDCA maximum entropy (multiclass; key label).</summary>
+    public SweepableEstimator SdcaMaximumEntropy(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<SdcaSearchOptions>("sdca_maxent", (ctx, o) => ctx.MulticlassClassification.Trainers.SdcaMaximumEntropy(
+            new SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2Regularization,
+                L1Regularization = o.L1Regularization, MaximumNumberOfIterations = o.MaximumNumberOfIterations, NumberOfThreads = numberOfThreads,
+            }), searchSpace);
+
+    /// <summary>SDCA regression.</summary>
+    public SweepableEstimator SdcaRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<SdcaSearchOptions>("sdca_regression", (ctx, o) => ctx.Regression.Trainers.Sdca(
+            new SdcaRegressionTrainer.Options
+            {
+                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2Regularization,
+                L1Regularization = o.L1Regularization, MaximumNumberOfIterations = o.MaximumNumberOfIterations, NumberOfThreads = numberOfThreads,
+            }), searchSpace);
+
+    /// <summary>LightGBM binary classification.</summary>
+    public SweepableEstimator LightGbmBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm", (ctx, o) => ctx.BinaryClassification.Trainers.LightGbm(
+            Fill(new LightGbmBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+
+    /// <summary>LightGBM multiclass classification.</summary>
+    public SweepableEstimator LightGbmMulticlass(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm_multiclass", (ctx, o) => ctx.MulticlassClassification.Trainers.LightGbm(
+            Fill(new LightGbmMulticlassTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+
+    /// <summary>LightGBM regression.</summary>
+    public SweepableEstimator LightGbmRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => ctx.Regression.Trainers.LightGbm(
+            Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+
+    static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads) where T : TrainerInputBaseWithGroupId
+    {
+        // LightGBM's options share a base class generic in the trainer type, so the fields are set by name
+        options.LabelColumnName = label;
+        options.FeatureColumnName = features;
+        Set(options, "NumberOfIterations", o.NumberOfIterations);
+        Set(options, "NumberOfLeaves", (int?)o.NumberOfLeaves);
+        Set(options, "MinimumExampleCountPerLeaf", (int?)o.MinimumExampleCountPerLeaf);
+        Set(options, "LearningRate", (double?)o.LearningRate);
+        Set(options, "NumberOfThreads", threads);
+        Set(options, "Booster", new GradientBooster.Options { L2Regularization = o.L2Regularization, FeatureFraction = o.FeatureFraction });
+        return options;
+    }
+
+    static void Set(object target, string field, object? value)
+    {
+        var f = target.GetType().GetField(field) ?? throw new MissingFieldException(target.GetType().Name, field);
+        f.SetValue(target, value);
+    }
+
+    /// <summary>FastTree binary classification.</summary>
+    public SweepableEstimator FastTreeBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<FastTreeSearchOptions>("fasttree", (ctx, o) => ctx.BinaryClassification.Trainers.FastTree(
+            Fill(new FastTreeBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+
+    /// <summary>FastTree regression.</summary>
+    public SweepableEstimator FastTreeRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<FastTreeSearchOptions>("fasttree_regression", (ctx, o) => ctx.Regression.Trainers.FastTree(
+            Fill(new FastTreeRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+
+    static T Fill<T>(T options, FastTreeSearchOptions o, string label, string features, int? threads) where T : BoostedTreeOptions
+    {
+        options.LabelColumnName = label;
+        options.FeatureColumnName = features;
+        options.NumberOfTrees = o.NumberOfTrees;
+        options.NumberOfLeaves = o.NumberOfLeaves;
+        options.MinimumExampleCountPerLeaf = o.MinimumExampleCountPerLeaf;
+        options.LearningRate = o.LearningRate;
+        options.FeatureFraction = o.FeatureFraction;
+        options.NumberOfThreads = threads;
+        return options;
+    }
+}

@@ -1,0 +1,31 @@
+using MLNetLlm.AutoML.SearchSpaces;
+
+namespace MLNetLlm.AutoML.DefaultSpaces;
+
+/// <summary>The searched options of ML.NET's LightGBM trainers.</summary>
+public sealed class LightGbmSearchOptions
+{
+    /// <summary>Boosting rounds; [10, 500], log scale. Default 100.</summary>
+    [Range(10, 500, logBase: true)]
+    public int NumberOfIterations { get; set; } = 100;
+
+    /// <summary>Leaves per tree; [4, 128], log scale. Default 31.</summary>
+    [Range(4, 128, logBase: true)]
+    public int NumberOfLeaves { get; set; } = 31;
+
+    /// <summary>Minimum rows per leaf; [2, 64], log scale. Default 20.</summary>
+    [Range(2, 64, logBase: true)]
+    public int MinimumExampleCountPerLeaf { get; set; } = 20;
+
+    /// <summary>Learning rate; [1e-3, 0.5], log scale. Default 0.1.</summary>
+    [Range(1e-3, 0.5, logBase: true)]
+    public double LearningRate { get; set; } = 0.1;
+
+    /// <summary>L2 regularisation of leaf values; [1e-6, 10], log scale. Default 0.01.</summary>
+    [Range(1e-6, 10.0, logBase: true)]
+    public double L2Regularization { get; set; } = 0.01;
+
+    /// <summary>Fraction of features per tree; [0.3, 1]. Default 1.</summary>
+    [Range(0.3, 1.0)]
+    public double FeatureFraction { get; set; } = 1.0;
+}

@@ -1,0 +1,27 @@
+using MLNetLlm.AutoML.SearchSpaces;
+
+namespace MLNetLlm.AutoML.DefaultSpaces;
+
+/// <summary>The searched options of ML.NET's FeaturizeText (word and character n-gram bags).</summary>
+public sealed class TextFeaturizerSearchOptions
+{
+    /// <summary>Longest word n-gram (all shorter ones included); 1–3. Default 1 (ML.NET's default).</summary>
+    [Range(1, 3)]
+    public int WordNgramLength { get; set; } = 1;
+
+    /// <summary>Character n-gram length (all shorter ones included), or 0 for no character n-grams; 0–5. Default 3.</summary>
+    [Choice(0, 2, 3, 4, 5)]
+    public int CharNgramLength { get; set; } = 3;
+
+    /// <summary>N-gram weighting: "Tf", "Idf" or "TfIdf". Default "Tf".</summary>
+    [Choice("Tf", "Idf", "TfIdf")]
+    public string Weighting { get; set; } = "Tf";
+
+    /// <summary>Vector norm: "L2", "L1", "Infinity" or "None". Default "L2".</summary>
+    [Choice("L2", "L1", "Infinity", "None")]
+    public string Norm { get; set; } = "L2";
+
+    /// <summary>Whether English stop words are removed before word n-grams. Default false.</summary>
+    [BooleanChoice]
+    public bool RemoveStopWords { get; set; }
+}

@@ -1,0 +1,54 @@
+using MLNetLlm.AutoML.Experiments;
+using MLNetLlm.AutoML.Pruners;
+using MLNetLlm.AutoML.SearchSpaces;
+
+namespace MLNetLlm.AutoML.Storage;
+
+/// <summary>
+/// Where an experiment's trials live. Workers (threads of one experiment, or processes on several machines sharing
+/// one database) hold a trial under a lease they renew; a trial whose lease expires (its worker died) is claimed again
+/// by another worker, up to a number of attempts, then marked failed, so no trial is lost or run twice at once.
+/// Implementations: <see cref="InMemoryTrialStorage"/>, <see cref="SqliteTrialStorage"/> (resume on one machine),
+/// <see cref="PostgresTrialStorage"/> (many machines).
+/// </summary>
+public interface ITrialStorage : IDisposable
+{
+    /// <summary>Opens the study <paramref name="name"/>, creating it if needed.</summary>
+    /// <exception cref="InvalidOperationException">When the study exists with another metric or direction.</exception>
+    Task<StudyInfo> OpenStudyAsync(string name, string metric, bool maximize, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims a trial that needs a worker: one whose worker's lease expired (retried, or marked failed once it was
+    /// started <paramref name="maxAttempts"/> times), else a queued one. Null when there is none.
+    /// </summary>
+    Task<StoredTrial?> ClaimTrialAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically numbers and inserts a new running trial held by <paramref name="worker"/>, its parameter from
+    /// <paramref name="propose"/> (given the new number). Null, without calling it, when the study already has
+    /// <paramref name="maxTrials"/> trials, or when <paramref name="propose"/> returns null.
+    /// </summary>
+    Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the lease; false when the worker no longer holds the trial.</summary>
+    Task<bool> RenewLeaseAsync(long trialId, string worker, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an intermediate loss.</summary>
+    Task AddReportAsync(long trialId, int step, double loss, CancellationToken cancellationToken = default);
+
+    /// <summary>The intermediate reports of every trial of the study.</summary>
+    Task<IReadOnlyList<IntermediateReport>> GetReportsAsync(int studyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records how the trial ended; false (nothing written) when the worker no longer holds it.</summary>
+    Task<bool> FinishTrialAsync(long trialId, string worker, TrialResult result, CancellationToken cancellationToken = default);
+
+    /// <summary>Puts an interrupted trial back in the queue (its attempt not counted).</summary>
+    Task RequeueTrialAsync(long trialId, string worker, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a trial with a given parameter to the queue (e.g. a known good configuration to try first).</summary>
+    Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every trial of the study, by number.</summary>
+    Task<IReadOnlyList<StoredTrial>> GetTrialsAsync(int studyId, CancellationToken cancellationToken = default);
+}

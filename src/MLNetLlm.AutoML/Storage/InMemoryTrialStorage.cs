@@ -1,0 +1,168 @@
+using MLNetLlm.AutoML.Experiments;
+using MLNetLlm.AutoML.Pruners;
+using MLNetLlm.AutoML.SearchSpaces;
+
+namespace MLNetLlm.AutoML.Storage;
+
+/// <summary>Trials kept in memory: the default when an experiment sets no storage (nothing survives the process).</summary>
+public sealed class InMemoryTrialStorage : ITrialStorage
+{
+    readonly object _gate = new();
+    readonly List<StudyInfo> _studies = [];
+    readonly List<(int Study, StoredTrial Trial, DateTimeOffset Lease)> _trials = [];
+    readonly List<(long TrialId, IntermediateReport Report)> _reports = [];
+
+    /// <inheritdoc/>
+    public Task<StudyInfo> OpenStudyAsync(string name, string metric, bool maximize, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var s = _studies.FirstOrDefault(x => x.Name == name);
+            if (s is null) _studies.Add(s = new StudyInfo(_studies.Count + 1, name, metric, maximize));
+            StudyCheck.EnsureSame(s, metric, maximize);
+            return Task.FromResult(s);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> ClaimTrialAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var now = DateTimeOffset.UtcNow;
+            for (int i = 0; i < _trials.Count; i++)
+            {
+                var (study, t, expires) = _trials[i];
+                if (study != studyId || t.Status != TrialStatus.Running || expires >= now) continue;
+                if (t.Attempts >= maxAttempts)
+                {
+                    _trials[i] = (study, t with { Status = TrialStatus.Failed, Error = StudyCheck.LostMessage(t.Attempts) }, expires);
+                    continue;
+                }
+                return Task.FromResult<StoredTrial?>(Take(i, worker, now + lease));
+            }
+            int q = _trials.FindIndex(x => x.Study == studyId && x.Trial.Status == TrialStatus.Queued);
+            return Task.FromResult(q < 0 ? null : Take(q, worker, now + lease));
+        }
+    }
+
+    StoredTrial Take(int index, string worker, DateTimeOffset lease)
+    {
+        var t = _trials[index].Trial with { Status = TrialStatus.Running, Worker = worker, Attempts = _trials[index].Trial.Attempts + 1 };
+        _trials[index] = (_trials[index].Study, t, lease);
+        return t;
+    }
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var mine = _trials.Where(x => x.Study == studyId).ToList();
+            if (maxTrials is int max && mine.Count >= max) return Task.FromResult<StoredTrial?>(null);
+            int number = mine.Count == 0 ? 1 : mine.Max(x => x.Trial.Number) + 1;
+            var proposal = propose(number);
+            if (proposal is null) return Task.FromResult<StoredTrial?>(null);
+            var t = new StoredTrial
+            {
+                Id = _trials.Count + 1, Number = number, Status = TrialStatus.Running, Parameter = proposal.Value.Parameter,
+                Pipeline = proposal.Value.Pipeline, Worker = worker, Attempts = 1,
+            };
+            _trials.Add((studyId, t, DateTimeOffset.UtcNow + lease));
+            return Task.FromResult<StoredTrial?>(t);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> RenewLeaseAsync(long trialId, string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            int i = Find(trialId);
+            if (_trials[i].Trial.Worker != worker || _trials[i].Trial.Status != TrialStatus.Running) return Task.FromResult(false);
+            _trials[i] = (_trials[i].Study, _trials[i].Trial, DateTimeOffset.UtcNow + lease);
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task AddReportAsync(long trialId, int step, double loss, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var t = _trials[Find(trialId)].Trial;
+            _reports.RemoveAll(r => r.TrialId == trialId && r.Report.Step == step);
+            _reports.Add((trialId, new IntermediateReport(t.Number, step, loss)));
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<IntermediateReport>> GetReportsAsync(int studyId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var ids = _trials.Where(x => x.Study == studyId).Select(x => x.Trial.Id).ToHashSet();
+            return Task.FromResult<IReadOnlyList<IntermediateReport>>(_reports.Where(r => ids.Contains(r.TrialId)).Select(r => r.Report).ToArray());
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> FinishTrialAsync(long trialId, string worker, TrialResult result, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            int i = Find(trialId);
+            var t = _trials[i].Trial;
+            if (t.Worker != worker || t.Status != TrialStatus.Running) return Task.FromResult(false);
+            _trials[i] = (_trials[i].Study, t with
+            {
+                Status = result.Status, Metric = result.Metric, Loss = result.Loss, Duration = result.Duration,
+                PeakMemoryBytes = result.PeakMemoryBytes, Error = result.Error, Pipeline = result.Pipeline ?? t.Pipeline,
+            }, _trials[i].Lease);
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task RequeueTrialAsync(long trialId, string worker, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            int i = Find(trialId);
+            var t = _trials[i].Trial;
+            if (t.Worker == worker && t.Status == TrialStatus.Running)
+                _trials[i] = (_trials[i].Study, t with { Status = TrialStatus.Queued, Attempts = Math.Max(0, t.Attempts - 1) }, _trials[i].Lease);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            int number = _trials.Where(x => x.Study == studyId).Select(x => x.Trial.Number).DefaultIfEmpty(0).Max() + 1;
+            var t = new StoredTrial { Id = _trials.Count + 1, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline };
+            _trials.Add((studyId, t, DateTimeOffset.MinValue));
+            return Task.FromResult(t);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StoredTrial>> GetTrialsAsync(int studyId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            return Task.FromResult<IReadOnlyList<StoredTrial>>(_trials.Where(x => x.Study == studyId).Select(x => x.Trial).OrderBy(t => t.Number).ToArray());
+    }
+
+    int Find(long trialId)
+    {
+        int i = _trials.FindIndex(x => x.Trial.Id == trialId);
+        return i >= 0 ? i : throw new KeyNotFoundException($"No trial with id {trialId}.");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() { }
+}

@@ -1,0 +1,57 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace MLNetLlm.AutoML.Storage;
+
+/// <summary>
+/// Trials in a SQLite file: the embedded default for one machine. Re-running an experiment with the same file and
+/// study name resumes it: finished trials teach the tuner, trials that were running when the process died are retried
+/// once their lease expires, and interrupted ones are re-queued.
+/// </summary>
+/// <example><code>experiment.SetStorage(new SqliteTrialStorage("automl.db"), "spam-study");</code></example>
+public sealed class SqliteTrialStorage : SqlTrialStorage
+{
+    readonly string _connectionString;
+
+    /// <summary>A storage in the SQLite file <paramref name="path"/> (created if missing).</summary>
+    public SqliteTrialStorage(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"The folder of the SQLite file '{Path}' does not exist.");
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, DefaultTimeout = 30, Pooling = true }.ToString();
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var c = new SqliteConnection(_connectionString);
+        await c.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return c;
+    }
+
+    private protected override Task<DbTransaction> BeginAsync(DbConnection c, CancellationToken ct) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)c).BeginTransaction(deferred: false));
+
+    private protected override IEnumerable<string> SchemaStatements =>
+    [
+        "CREATE TABLE IF NOT EXISTS automl_studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, metric TEXT NOT NULL, maximize INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS automl_trials (id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES automl_studies(id), number INTEGER NOT NULL, " +
+            "status TEXT NOT NULL, parameters TEXT NOT NULL, pipeline TEXT, metric REAL, loss REAL, duration_ms REAL, peak_memory INTEGER, error TEXT, worker TEXT, " +
+            "attempts INTEGER NOT NULL DEFAULT 0, lease_expires_ms INTEGER, created_ms INTEGER NOT NULL, finished_ms INTEGER, UNIQUE (study_id, number))",
+        "CREATE TABLE IF NOT EXISTS automl_reports (trial_id INTEGER NOT NULL REFERENCES automl_trials(id), step INTEGER NOT NULL, loss REAL NOT NULL, PRIMARY KEY (trial_id, step))",
+    ];
+
+    private protected override string NowMs => "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+
+    private protected override string ClaimLock => "";
+
+    private protected override string? LockStudy => null;
+}
