@@ -6,6 +6,20 @@ namespace MLNetLlm.Cli.Commands;
 /// <summary><c>mlnet-llm train</c>: fit a text model on a data file and write the output folder.</summary>
 internal static class TrainCommand
 {
+    /// <summary>Runs a config; Ctrl+C stops an AutoML search early and keeps the best trial so far.</summary>
+    internal static int Execute(CliContext context, RunConfig run)
+    {
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            new TrainingRun(run, context.Out, stop.Token).Execute();
+            return 0;
+        }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+
     public static Command Create(CliContext context)
     {
         var config = new Option<FileInfo?>("--config") { Description = "A run.json from an earlier run: run it again. Options given here override its values." };
@@ -21,11 +35,18 @@ internal static class TrainCommand
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "Normalization: drop e-mail headers, decode MIME bodies (keeps the Subject)." };
         var mask = new Option<string[]>("--mask") { Description = "Normalization: replace urls, emails and/or numbers by placeholders (repeatable)." };
         mask.AcceptOnlyFromAmong("urls", "emails", "numbers");
+        var trainTime = new Option<double?>("--train-time") { Description = "AutoML: search for this many seconds (turns AutoML on)." };
+        var maxTrials = new Option<int?>("--max-trials") { Description = "AutoML: stop after this many trials (turns AutoML on)." };
+        var tuner = new Option<string?>("--tuner") { Description = "AutoML tuner: grid, random, bayesian, smac (default) or cfo." };
+        tuner.AcceptOnlyFromAmong(RunConfig.Tuners);
+        var parallel = new Option<int?>("--parallel") { Description = "AutoML: trials run at once (default 1)." };
+        var storage = new Option<string?>("--storage") { Description = "AutoML: keep trials in a SQLite file or a PostgreSQL database (\"Host=…;Database=…\"); makes the run resumable." };
+        var study = new Option<string?>("--study") { Description = "AutoML: the study name in --storage (default: the output folder's name)." };
         var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json)." };
 
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
-            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, output,
+            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study, output,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -56,8 +77,13 @@ internal static class TrainCommand
                     default: n.MaskNumbers = true; break;
                 }
             }
-            new TrainingRun(run, context.Out).Execute();
-            return 0;
+            if (parse.GetValue(trainTime) is { } tt) run.TrainTimeSeconds = tt;
+            if (parse.GetValue(maxTrials) is { } mt) run.MaxTrials = mt;
+            if (Given(tuner)) run.Tuner = parse.GetValue(tuner);
+            if (parse.GetValue(parallel) is { } p) run.Parallel = p;
+            if (Given(storage)) run.Storage = parse.GetValue(storage);
+            if (Given(study)) run.Study = parse.GetValue(study);
+            return Execute(context, run);
         }));
         return command;
     }

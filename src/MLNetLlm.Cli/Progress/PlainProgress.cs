@@ -43,7 +43,7 @@ internal sealed class PlainProgress(TextWriter output, string metric) : IRunProg
 
     public void TrialFinished(TrialResult trial, TrialResult? best, TimeSpan? timeLeft)
     {
-        string value = trial.Metric is { } m ? $"{metric} {MetricsReport.Format(m)}" : trial.Status;
+        string value = trial.Metric is { } m ? $"{metric} {MetricsReport.Format(m)}" : "";
         string bestText = best?.Metric is { } b ? $" | best {MetricsReport.Format(b)} (trial {best.Number})" : "";
         string left = timeLeft is { } t ? $" | {Math.Max(0, t.TotalSeconds):0}s left" : "";
         Line($"trial {trial.Number,3}  {trial.Status,-9} {value,-18} {trial.Seconds.ToString("0.0", CultureInfo.InvariantCulture),6}s  {trial.Pipeline}{bestText}{left}");

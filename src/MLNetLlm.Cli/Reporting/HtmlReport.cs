@@ -66,13 +66,13 @@ internal static class HtmlReport
 
         sb.Append(CultureInfo.InvariantCulture, $"<h2>Leaderboard ({leaderboard.Ranked.Count} trial(s), by {H(leaderboard.Metric)})</h2>\n<table>\n");
         sb.Append("<tr><th>rank</th><th>trial</th><th>pipeline</th>")
-          .Append(CultureInfo.InvariantCulture, $"<th>{H(leaderboard.Metric)}</th><th>seconds</th><th>status</th></tr>\n");
+          .Append(CultureInfo.InvariantCulture, $"<th>{H(leaderboard.Metric)}</th><th>seconds</th><th>status</th><th>parameters</th></tr>\n");
         for (int i = 0; i < leaderboard.Ranked.Count; i++)
         {
             var t = leaderboard.Ranked[i];
             sb.Append(CultureInfo.InvariantCulture, $"<tr{(t == leaderboard.Best ? " class=\"best\"" : "")}><td class=\"num\">{i + 1}</td><td class=\"num\">{t.Number}</td>")
               .Append(CultureInfo.InvariantCulture, $"<td>{H(t.Pipeline)}</td><td class=\"num\">{(t.Metric is { } m ? MetricsReport.Format(m) : "")}</td>")
-              .Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{t.Seconds:0.00}</td><td>{H(t.Status)}</td></tr>\n");
+              .Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{t.Seconds:0.00}</td><td>{H(t.Status)}</td><td><code>{H(t.Parameters ?? "")}</code></td></tr>\n");
         }
         sb.Append("</table>\n</body>\n</html>\n");
         File.WriteAllText(path, sb.ToString());

@@ -28,12 +28,12 @@ internal sealed class Leaderboard
     /// <summary>The best completed trial, or null when none completed.</summary>
     public TrialResult? Best => Ranked.FirstOrDefault(t => t.Metric is { } m && !double.IsNaN(m));
 
-    string[] Header => ["Rank", "Trial", "Pipeline", Metric, "Seconds", "Status"];
+    string[] Header => ["Rank", "Trial", "Pipeline", Metric, "Seconds", "Status", "Parameters"];
 
     IEnumerable<string[]> Rows => Ranked.Select((t, i) => new[]
     {
         (i + 1).ToString(CultureInfo.InvariantCulture), t.Number.ToString(CultureInfo.InvariantCulture), t.Pipeline,
-        t.Metric is { } m ? MetricsReport.Format(m) : "", t.Seconds.ToString("0.00", CultureInfo.InvariantCulture), t.Status,
+        t.Metric is { } m ? MetricsReport.Format(m) : "", t.Seconds.ToString("0.00", CultureInfo.InvariantCulture), t.Status, t.Parameters ?? "",
     });
 
     public void WriteCsv(string path) => DelimitedFile.Write(path, Header, Rows);

@@ -7,4 +7,5 @@ namespace MLNetLlm.Cli.Reporting;
 /// <param name="Seconds">How long the trial took.</param>
 /// <param name="Status">completed, failed, pruned, …</param>
 /// <param name="FinishedAt">Seconds from the run's start when the trial finished (for best-so-far over time).</param>
-internal sealed record TrialResult(int Number, string Pipeline, double? Metric, double Seconds, string Status, double FinishedAt);
+/// <param name="Parameters">The trial's hyper-parameters as JSON (AutoML), or null.</param>
+internal sealed record TrialResult(int Number, string Pipeline, double? Metric, double Seconds, string Status, double FinishedAt, string? Parameters = null);

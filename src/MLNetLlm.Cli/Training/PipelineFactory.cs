@@ -102,7 +102,7 @@ internal static class PipelineFactory
     }
 
     /// <summary>A C# object initializer for the options, listing the properties that differ from the defaults.</summary>
-    static string NormalizationCode(TextNormalizerOptions options)
+    internal static string NormalizationCode(TextNormalizerOptions options)
     {
         var defaults = new TextNormalizerOptions();
         var set = typeof(TextNormalizerOptions).GetProperties()

@@ -53,6 +53,32 @@ internal sealed class RunConfig
     /// </summary>
     public TextNormalizerOptions? Normalization { get; set; } = new();
 
+    /// <summary>AutoML: stop starting trials after this many seconds. With <see cref="MaxTrials"/> or alone it turns AutoML on.</summary>
+    public double? TrainTimeSeconds { get; set; }
+
+    /// <summary>AutoML: the most trials in the study (earlier runs of a resumed study count). Turns AutoML on.</summary>
+    public int? MaxTrials { get; set; }
+
+    /// <summary>AutoML: grid, random, bayesian (Gaussian process), smac (default) or cfo (cost-frugal).</summary>
+    public string? Tuner { get; set; }
+
+    /// <summary>AutoML: trials run at once (default 1); each trainer then uses one thread.</summary>
+    public int Parallel { get; set; } = 1;
+
+    /// <summary>AutoML: where trials are kept: a SQLite file path, or a PostgreSQL connection string ("Host=…;Database=…").
+    /// With storage, <c>resume</c> continues an interrupted study.</summary>
+    public string? Storage { get; set; }
+
+    /// <summary>AutoML: the study's name in <see cref="Storage"/> (default: the output folder's name).</summary>
+    public string? Study { get; set; }
+
+    /// <summary>Whether this config runs an AutoML search (a trial budget or time budget is set).</summary>
+    [JsonIgnore]
+    public bool IsAutoML => TrainTimeSeconds != null || MaxTrials != null;
+
+    /// <summary>The tuners <see cref="Tuner"/> may name.</summary>
+    public static readonly string[] Tuners = ["grid", "random", "bayesian", "smac", "cfo"];
+
     /// <summary>The output folder.</summary>
     public string? Output { get; set; }
 
@@ -66,8 +92,13 @@ internal sealed class RunConfig
         copy.Dataset = Full(Dataset);
         copy.ValidationDataset = Full(ValidationDataset);
         copy.Output = Full(Output);
+        if (Storage != null && !IsConnectionString(Storage)) copy.Storage = Full(Storage);
         File.WriteAllText(path, JsonSerializer.Serialize(copy, JsonOptions) + "\n");
     }
+
+    /// <summary>True when <paramref name="storage"/> is a PostgreSQL connection string rather than a SQLite file path.</summary>
+    public static bool IsConnectionString(string storage) =>
+        storage.Contains("Host=", StringComparison.OrdinalIgnoreCase) || storage.Contains("Server=", StringComparison.OrdinalIgnoreCase);
 
     static string? Full(string? path) => string.IsNullOrWhiteSpace(path) ? path : Path.GetFullPath(path);
 
@@ -95,6 +126,12 @@ internal sealed class RunConfig
             throw new CliException($"--split must be between 0 and 1 (exclusive), not {Split}.");
         if (TextColumns.Count == 0) throw new CliException("At least one --text-col is needed.");
         if (string.IsNullOrWhiteSpace(LabelColumn)) throw new CliException("--label-col must name a column.");
+        if (TrainTimeSeconds is { } t && !(t > 0)) throw new CliException($"--train-time must be a positive number of seconds, not {t}.");
+        if (MaxTrials is { } m && m < 1) throw new CliException($"--max-trials must be at least 1, not {m}.");
+        if (Parallel < 1) throw new CliException($"--parallel must be at least 1, not {Parallel}.");
+        if (Tuner != null && !Tuners.Contains(Tuner)) throw new CliException($"--tuner must be one of {string.Join(", ", Tuners)}, not '{Tuner}'.");
+        if (!IsAutoML && (Tuner != null || Storage != null || Parallel != 1))
+            throw new CliException("--tuner, --storage and --parallel are AutoML settings: give --max-trials and/or --train-time too.");
         try { Normalization?.Validate(); }
         catch (ArgumentException ex) { throw new CliException($"Normalization settings: {ex.Message}", ex); }
     }

@@ -19,11 +19,17 @@ internal sealed class TrainingRun
 
     readonly RunConfig _config;
     readonly TextWriter _out;
+    readonly CancellationToken _cancel;
+    string? _stopReason;
 
-    public TrainingRun(RunConfig config, TextWriter output)
+    /// <param name="config">What to run.</param>
+    /// <param name="output">Where progress and metrics are printed.</param>
+    /// <param name="cancel">Stops an AutoML search early (the best trial so far is kept).</param>
+    public TrainingRun(RunConfig config, TextWriter output, CancellationToken cancel = default)
     {
         _config = config;
         _out = output;
+        _cancel = cancel;
     }
 
     /// <summary>Runs and returns the metrics on the evaluation data; the output folder holds the model, metrics and run.json.</summary>
@@ -63,38 +69,57 @@ internal sealed class TrainingRun
 
         _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model on {trainRows.Length} rows of '{train.Source}' " +
                        $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
-        string pipeline = PipelineFactory.Describe(signature, c.Normalization);
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
         ITransformer model;
         MetricsReport metrics;
-        TrialResult trial;
+        IReadOnlyList<TrialResult> trials;
+        TrainingCode code;
+        string trainer;
         using (var progress = RunProgress.For(_out, ModelEvaluator.PrimaryMetric(signature.Task)))
         {
             var watch = Stopwatch.StartNew();
-            progress.TrialStarted(1, pipeline);
-            progress.StepStarted($"Fitting {pipeline}");
-            model = PipelineFactory.Create(ml, signature, c.Normalization).Fit(trainData);
-            progress.StepFinished();
+            if (c.IsAutoML)
+            {
+                var outcome = new AutoMLSearch().Run(ml, c, signature, trainData, testData, progress, _cancel);
+                (model, trials, code, trainer) = (outcome.Model, outcome.Trials, outcome.Code, outcome.BestPipeline);
+                _stopReason = $"{outcome.StopReason} (study '{outcome.Study}', {trials.Count} trial(s))";
+            }
+            else
+            {
+                string pipeline = PipelineFactory.Describe(signature, c.Normalization);
+                progress.TrialStarted(1, pipeline);
+                progress.StepStarted($"Fitting {pipeline}");
+                model = PipelineFactory.Create(ml, signature, c.Normalization).Fit(trainData);
+                progress.StepFinished();
+                code = TrainingCode.Classic(PipelineFactory.Code(signature, c.Normalization));
+                trainer = pipeline;
+                trials = [];
+            }
             double seconds = watch.Elapsed.TotalSeconds;
             metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), testName, trainRows.Length);
             metrics.TrainSeconds = Math.Round(seconds, 3);
-            trial = new TrialResult(1, pipeline, metrics.Primary, seconds, "completed", watch.Elapsed.TotalSeconds);
-            progress.TrialFinished(trial, trial, null);
+            if (!c.IsAutoML)
+            {
+                var trial = new TrialResult(1, trainer, metrics.Primary, seconds, "completed", watch.Elapsed.TotalSeconds);
+                trials = [trial];
+                progress.TrialFinished(trial, trial, null);
+            }
         }
 
         string output = Path.GetFullPath(c.Output!);
         Directory.CreateDirectory(output);
         var metadata = signature.ToMetadata();
-        metadata["trainer"] = PipelineFactory.TrainerName(signature.Task);
+        metadata["pipeline"] = trainer;
         metadata["seed"] = c.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Save(Path.Combine(output, RunConfig.FileName));
-        RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(output)}", metrics, [trial], Settings(c, signature));
+        RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(output)}", metrics, trials, Settings(c, signature));
         var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
         var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(output));
-        string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature, c.Normalization), RepoLocator.Find());
+        string project = generator.Write(output, ModelFileName, model, example, code, RepoLocator.Find());
 
+        if (_stopReason != null) _out.WriteLine($"AutoML stopped: {_stopReason}; best: {trainer}");
         metrics.Print(_out);
         _out.WriteLine($"Model:  {Path.Combine(output, ModelFileName)}");
         _out.WriteLine($"Report: {Path.Combine(output, RunReports.ReportHtml)}");
@@ -102,7 +127,7 @@ internal sealed class TrainingRun
         return metrics;
     }
 
-    static Dictionary<string, string> Settings(RunConfig c, ModelSignature s)
+    Dictionary<string, string> Settings(RunConfig c, ModelSignature s)
     {
         var d = new Dictionary<string, string>
         {
@@ -114,6 +139,12 @@ internal sealed class TrainingRun
         };
         if (s.PositiveLabel != null) d["positive label"] = s.PositiveLabel;
         if (c.ValidationDataset == null) d["split"] = c.Split.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (c.IsAutoML)
+        {
+            d["search"] = $"tuner {c.Tuner ?? "smac"}, {(c.MaxTrials is { } m ? $"at most {m} trials" : "no trial limit")}, " +
+                          $"{(c.TrainTimeSeconds is { } t ? $"{t:0.#}s budget" : "no time limit")}, parallel {c.Parallel}";
+            if (_stopReason != null) d["stopped"] = _stopReason;
+        }
         return d;
     }
 

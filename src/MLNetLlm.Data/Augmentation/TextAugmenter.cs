@@ -119,25 +119,40 @@ public sealed class TextAugmenter : IRowOperation
     void ReplaceSynonyms(List<string> words, int n, Random rng)
     {
         if (n == 0) return;
-        var candidates = Enumerable.Range(0, words.Count).Where(i => SingleWordSynonyms(Core(words[i], out _, out _)).Count > 0).ToArray();
+        var cache = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        List<string> Lookup(string core) => cache.TryGetValue(core, out var list) ? list : cache[core] = SingleWordSynonyms(core);
+        var candidates = Enumerable.Range(0, words.Count).Where(i => Lookup(Core(words[i], out _, out _)).Count > 0).ToArray();
         rng.Shuffle(candidates);
         foreach (int i in candidates.Take(n))
         {
             string core = Core(words[i], out string prefix, out string suffix);
-            var options = SingleWordSynonyms(core);
+            var options = Lookup(core);
             words[i] = prefix + MatchCase(options[rng.Next(options.Count)], core) + suffix;
         }
     }
 
     void Insert(List<string> words, int n, Random rng)
     {
-        var candidates = words.Select(w => Core(w, out _, out _)).Where(c => SingleWordSynonyms(c).Count > 0).ToArray();
+        if (n == 0) return;
+        var candidates = words.Select(w => Core(w, out _, out _)).Distinct(StringComparer.OrdinalIgnoreCase).Where(c => SingleWordSynonyms(c).Count > 0).ToArray();
         if (candidates.Length == 0) return;
+        // n insertions at random gaps (0..Count), applied in one linear merge rather than n List.Insert calls
+        var inserts = new (int Gap, string Word)[n];
         for (int k = 0; k < n; k++)
         {
             var options = SingleWordSynonyms(candidates[rng.Next(candidates.Length)]);
-            words.Insert(rng.Next(words.Count + 1), options[rng.Next(options.Count)]);
+            inserts[k] = (rng.Next(words.Count + 1), options[rng.Next(options.Count)]);
         }
+        Array.Sort(inserts, (a, b) => a.Gap.CompareTo(b.Gap));
+        var merged = new List<string>(words.Count + n);
+        int next = 0;
+        for (int i = 0; i <= words.Count; i++)
+        {
+            while (next < n && inserts[next].Gap == i) merged.Add(inserts[next++].Word);
+            if (i < words.Count) merged.Add(words[i]);
+        }
+        words.Clear();
+        words.AddRange(merged);
     }
 
     static void Swap(List<string> words, int swaps, Random rng)
@@ -156,7 +171,11 @@ public sealed class TextAugmenter : IRowOperation
         if (n <= 0) return;
         var positions = Enumerable.Range(0, words.Count).ToArray();
         rng.Shuffle(positions);
-        foreach (int i in positions.Take(n).OrderDescending()) words.RemoveAt(i);
+        var deleted = new bool[words.Count];
+        for (int k = 0; k < n; k++) deleted[positions[k]] = true;
+        int w = 0;
+        for (int i = 0; i < words.Count; i++) if (!deleted[i]) words[w++] = words[i];
+        words.RemoveRange(w, words.Count - w);
     }
 
     List<string> SingleWordSynonyms(string core)
