@@ -42,11 +42,20 @@ internal static class TrainCommand
         var parallel = new Option<int?>("--parallel") { Description = "AutoML: trials run at once (default 1)." };
         var storage = new Option<string?>("--storage") { Description = "AutoML: keep trials in a SQLite file or a PostgreSQL database (\"Host=…;Database=…\"); makes the run resumable." };
         var study = new Option<string?>("--study") { Description = "AutoML: the study name in --storage (default: the output folder's name)." };
+        var trainer = new Option<string?>("--trainer") { Description = "sdca (n-gram features + SDCA, default) or bert (fine-tune a BERT encoder with TorchSharp)." };
+        trainer.AcceptOnlyFromAmong("sdca", "bert");
+        var pretrained = new Option<string?>("--pretrained") { Description = "bert: a HF BERT checkpoint folder to fine-tune (default: a small BERT trained from scratch)." };
+        var epochs = new Option<int?>("--epochs") { Description = "bert: passes over the training data (default 3)." };
+        var batchSize = new Option<int?>("--batch-size") { Description = "bert: rows per batch (default 16)." };
+        var maxLength = new Option<int?>("--max-length") { Description = "bert: tokens per row, longer texts truncated (default 128)." };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "bert: peak learning rate (default: by mode)." };
+        var device = new Option<string?>("--device") { Description = "bert: auto (CUDA when available, default), cpu or cuda[:N]." };
         var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json)." };
 
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
-            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study, output,
+            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study,
+            trainer, pretrained, epochs, batchSize, maxLength, learningRate, device, output,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -83,6 +92,14 @@ internal static class TrainCommand
             if (parse.GetValue(parallel) is { } p) run.Parallel = p;
             if (Given(storage)) run.Storage = parse.GetValue(storage);
             if (Given(study)) run.Study = parse.GetValue(study);
+            if (Given(trainer)) run.Trainer = parse.GetValue(trainer)!;
+            TransformerSettings Bert() => run.Transformer ??= new TransformerSettings();
+            if (Given(pretrained)) Bert().Pretrained = parse.GetValue(pretrained);
+            if (parse.GetValue(epochs) is { } e) Bert().Epochs = e;
+            if (parse.GetValue(batchSize) is { } bs) Bert().BatchSize = bs;
+            if (parse.GetValue(maxLength) is { } ml) Bert().MaxLength = ml;
+            if (parse.GetValue(learningRate) is { } lr) Bert().LearningRate = lr;
+            if (Given(device)) Bert().Device = parse.GetValue(device)!;
             return Execute(context, run);
         }));
         return command;
