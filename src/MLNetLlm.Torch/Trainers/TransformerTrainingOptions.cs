@@ -1,12 +1,13 @@
+using MLNetLlm.SearchSpaces;
 using Microsoft.ML;
 using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Torch.Trainers;
 
 /// <summary>
-/// Settings shared by the transformer trainers. Every numeric setting documents its default and useful range; the
-/// ones an AutoML sweep should tune are <see cref="LearningRate"/>, <see cref="NumberOfEpochs"/>, <see cref="BatchSize"/>,
-/// <see cref="MaxLength"/>, <see cref="Mode"/>, <see cref="LoraRank"/> and <see cref="LoraAlpha"/>.
+/// Settings shared by the transformer trainers. Every numeric setting documents its default and useful range;
+/// <c>[Range]</c> and <c>[Choice]</c> mark the ones an AutoML sweep tunes by default (learning rate, epochs, batch size,
+/// sequence length, weight decay, warm-up, fine-tuning mode, LoRA rank/alpha/dropout, prompt tokens).
 /// </summary>
 public abstract class TransformerTrainingOptions
 {
@@ -17,30 +18,37 @@ public abstract class TransformerTrainingOptions
     public string? PretrainedModelPath { get; set; }
 
     /// <summary>Which weights train. Default <see cref="FineTuningMode.Full"/>; LoRA and prompt tuning need a pre-trained model to be useful.</summary>
+    [Choice(FineTuningMode.Full, FineTuningMode.Lora, FineTuningMode.PromptTuning)]
     public FineTuningMode Mode { get; set; } = FineTuningMode.Full;
 
     /// <summary>
     /// Peak learning rate of AdamW. Null (default) picks by mode: full fine-tuning 5e-5 (from scratch 1e-3), LoRA 5e-4,
     /// prompt tuning 3e-2. Range 1e-6 – 1e-1, log scale.
     /// </summary>
+    [Range(1e-5, 1e-2, logBase: true)]
     public double? LearningRate { get; set; }
 
     /// <summary>Passes over the training data. Default 3; range 1–50.</summary>
+    [Range(1, 10)]
     public int NumberOfEpochs { get; set; } = 3;
 
     /// <summary>Rows per forward pass. Default 16; range 1–512.</summary>
+    [Range(4, 64, logBase: true)]
     public int BatchSize { get; set; } = 16;
 
     /// <summary>Optimizer step every this many batches (effective batch = BatchSize × this). Default 1; range 1–64.</summary>
     public int GradientAccumulationSteps { get; set; } = 1;
 
     /// <summary>Tokens per row including [CLS]/[SEP]; longer texts are truncated (pairs: longest first). Default 128; range 8–512.</summary>
+    [Range(32, 256, logBase: true)]
     public int MaxLength { get; set; } = 128;
 
     /// <summary>Decoupled AdamW weight decay (not applied to biases and LayerNorm). Default 0.01; range 0–0.3.</summary>
+    [Range(0.0, 0.3)]
     public double WeightDecay { get; set; } = 0.01;
 
     /// <summary>Fraction of the optimizer steps spent warming up linearly before the linear decay. Default 0.1; range 0–0.5.</summary>
+    [Range(0.0, 0.3)]
     public double WarmupFraction { get; set; } = 0.1;
 
     /// <summary>Clip the global gradient norm to this (0 = no clipping). Default 1.0.</summary>
@@ -65,18 +73,22 @@ public abstract class TransformerTrainingOptions
     public bool MixedPrecision { get; set; } = true;
 
     /// <summary>LoRA rank r. Default 8; range 1–64.</summary>
+    [Range(1, 64, logBase: true)]
     public int LoraRank { get; set; } = 8;
 
     /// <summary>LoRA alpha (update scale alpha / r). Default 16; range 1–128.</summary>
+    [Range(1.0, 128.0, logBase: true)]
     public double LoraAlpha { get; set; } = 16;
 
     /// <summary>Dropout on the LoRA input. Default 0.1; range 0–0.5.</summary>
+    [Range(0.0, 0.5)]
     public double LoraDropout { get; set; } = 0.1;
 
     /// <summary>Projections that get adapters: any of query, key, value, attention.output, intermediate, output. Default query, value.</summary>
     public IReadOnlyList<string> LoraTargetModules { get; set; } = ["query", "value"];
 
     /// <summary>Number of trainable virtual tokens for prompt tuning. Default 20; range 1–100.</summary>
+    [Range(1, 100, logBase: true)]
     public int PromptTokens { get; set; } = 20;
 
     /// <summary>From scratch: target WordPiece vocabulary size. Default 8000; range 1,000–30,000.</summary>

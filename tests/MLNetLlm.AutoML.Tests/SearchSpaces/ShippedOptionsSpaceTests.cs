@@ -8,6 +8,7 @@ using MLNetLlm.Data.Outliers;
 using MLNetLlm.Torch.Compression.Distillation;
 using MLNetLlm.Torch.Compression.Pruning;
 using MLNetLlm.Torch.Compression.Quantization;
+using MLNetLlm.Torch.Trainers;
 using RangeAttribute = MLNetLlm.SearchSpaces.RangeAttribute;
 
 namespace MLNetLlm.AutoML.Tests.SearchSpaces;
@@ -48,5 +49,7 @@ public sealed class ShippedOptionsSpaceTests
     [Fact] public void Chunking() => SamplesStayInsideTheDeclaredRanges<ChunkingOptions>();
     [Fact] public void Pruning() => SamplesStayInsideTheDeclaredRanges<PruningOptions>("Sparsity", "HeadFraction", "FeedForwardFraction", "Quantization");
     [Fact] public void Distillation() => SamplesStayInsideTheDeclaredRanges<DistillationOptions>("StudentLayers", "Temperature", "Alpha");
+    [Fact] public void TextClassification() => SamplesStayInsideTheDeclaredRanges<TextClassificationTrainer.Options>("LearningRate", "NumberOfEpochs", "Mode", "LoraRank");
+    [Fact] public void SentencePairRegression() => SamplesStayInsideTheDeclaredRanges<SentencePairRegressionTrainer.Options>("LearningRate", "BatchSize");
     [Fact] public void Quantization() => SamplesStayInsideTheDeclaredRanges<QuantizationOptions>("Mode");
 }

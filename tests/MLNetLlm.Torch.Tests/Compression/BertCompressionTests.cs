@@ -110,6 +110,7 @@ public sealed class BertCompressionTests : IDisposable
             Assert.Equal(128, narrow.Config.IntermediateSize);
             Assert.DoesNotContain("bert.embeddings.word_embeddings.weight", narrowCopied);
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => BertCompression.StudentConfig(_model.Config, new DistillationOptions { StudentLayers = 3 }));
+        Assert.Equal(2, BertCompression.StudentConfig(_model.Config, new DistillationOptions { StudentLayers = 12 }).NumHiddenLayers);
+        Assert.Throws<ArgumentOutOfRangeException>(() => BertCompression.StudentConfig(_model.Config, new DistillationOptions { StudentLayers = 0 }));
     }
 }

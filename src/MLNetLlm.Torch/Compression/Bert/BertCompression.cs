@@ -78,9 +78,8 @@ internal static class BertCompression
     public static BertConfig StudentConfig(BertConfig teacher, DistillationOptions options)
     {
         options.Validate();
-        int layers = options.StudentLayers ?? Math.Max(1, teacher.NumHiddenLayers / 2);
-        if (layers > teacher.NumHiddenLayers)
-            throw new ArgumentOutOfRangeException(nameof(options), layers, $"StudentLayers must not exceed the teacher's {teacher.NumHiddenLayers} layers.");
+        // Capped at the teacher's depth, so one sweep range (1–12) serves teachers of any depth.
+        int layers = Math.Min(options.StudentLayers ?? Math.Max(1, teacher.NumHiddenLayers / 2), teacher.NumHiddenLayers);
         int hidden = options.StudentHiddenSize ?? teacher.HiddenSize;
         int heads = options.StudentAttentionHeads ?? Math.Max(1, hidden / teacher.HeadSize);
         if (hidden % heads != 0)

@@ -17,7 +17,10 @@ public sealed class DistillationOptions : CompressionOptions
     [Choice(QuantizationMode.None, QuantizationMode.DynamicInt8)]
     public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
 
-    /// <summary>Student encoder layers. Default null = half the teacher's (at least 1); range 1–teacher layers.</summary>
+    /// <summary>
+    /// Student encoder layers. Default null = half the teacher's (at least 1); range 1–12, values above the teacher's
+    /// layer count are capped at it (so one sweep range serves any teacher).
+    /// </summary>
     [Range(1, 12)]
     public int? StudentLayers { get; set; }
 
