@@ -4,6 +4,10 @@ using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
 using Microsoft.ML.Transforms.Text;
 using MLNetLlm.AutoML.DefaultSpaces;
+using MLNetLlm.Data;
+using MLNetLlm.Data.Cleaning;
+using MLNetLlm.Data.Deduplication;
+using MLNetLlm.Data.RowOperations;
 using MLNetLlm.AutoML.Experiments;
 using MLNetLlm.AutoML.Sweepable;
 
@@ -35,13 +39,55 @@ public sealed class AutoCatalog
             var options = new TextFeaturizingEstimator.Options
             {
                 Norm = Enum.Parse<TextFeaturizingEstimator.NormFunction>(o.Norm, ignoreCase: true),
-                WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting },
-                CharFeatureExtractor = o.CharNgramLength == 0 ? null
-                    : new WordBagEstimator.Options { NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting },
+                WordFeatureExtractor = new WordBagEstimator.Options
+                {
+                    NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting,
+                    MaximumNgramsCount = Enumerable.Repeat(o.MaximumNgramsCount, o.WordNgramLength).ToArray(),
+                },
+                CharFeatureExtractor = o.CharNgramLength == 0 ? null : new WordBagEstimator.Options
+                {
+                    NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting, MaximumNgramsCount = [o.MaximumNgramsCount],
+                },
                 StopWordsRemoverOptions = o.RemoveStopWords ? new StopWordsRemovingEstimator.Options() : null,
             };
             return ctx.Transforms.Text.FeaturizeText(outputColumnName, options, inputColumnName);
         }, searchSpace);
+
+    /// <summary>
+    /// MLNetLlm's text normaliser (a model stage, so it also runs at prediction time) with searched cleaning switches
+    /// (<see cref="TextNormalizerSearchOptions"/>).
+    /// </summary>
+    public SweepableEstimator NormalizeText(string outputColumnName = "Text", string? inputColumnName = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<TextNormalizerSearchOptions>("normalize", (ctx, o) => ctx.Llm().NormalizeText(outputColumnName, inputColumnName,
+            new TextNormalizerOptions
+            {
+                CaseFolding = o.CaseFolding, StripHtml = o.StripHtml, StripEmailHeaders = o.StripEmailHeaders, MaskUrls = o.MaskUrls,
+                MaskEmails = o.MaskEmails, MaskNumbers = o.MaskNumbers, RemoveSymbols = o.RemoveSymbols,
+            }), searchSpace);
+
+    /// <summary>
+    /// Near-duplicate removal as a training-only row step, searched over MLNetLlm.Data's own
+    /// <see cref="DeduplicationOptions"/> attributes (permutations, Jaccard threshold, shingle unit and size).
+    /// Validation data and the final model never see it.
+    /// </summary>
+    public SweepableEstimator Deduplicate(string textColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
+        TrainingRowOperation<DeduplicationOptions>("deduplicate", (ctx, o) =>
+        {
+            o.TextColumn = textColumnName;
+            return ctx.Llm().Deduplicate(o);
+        }, searchSpace);
+
+    /// <summary>
+    /// Any MLNetLlm.Data row operation (deduplication, balancing, augmentation, …) as a training-only, searched
+    /// pipeline stage: <paramref name="factory"/> makes the operation from options sampled from
+    /// <typeparamref name="TOptions"/>'s search attributes (or <paramref name="searchSpace"/>).
+    /// </summary>
+    public SweepableEstimator TrainingRowOperation<TOptions>(string name, Func<MLContext, TOptions, IRowOperation> factory, SearchSpaces.SearchSpace? searchSpace = null)
+        where TOptions : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return SweepableEstimator.CreateTrainingRowStep<TOptions>(name, (ctx, o, data) => RowOperationRunner.Apply(data, factory(ctx, o)).Data, searchSpace);
+    }
 
     /// <summary>SDCA logistic regression (binary; Boolean label).</summary>
     public SweepableEstimator SdcaLogisticRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
@@ -101,8 +147,10 @@ public sealed class AutoCatalog
 
     static void Set(object target, string field, object? value)
     {
-        var f = target.GetType().GetField(field) ?? throw new MissingFieldException(target.GetType().Name, field);
-        f.SetValue(target, value);
+        var type = target.GetType();
+        if (type.GetField(field) is { } f) f.SetValue(target, value);
+        else if (type.GetProperty(field) is { CanWrite: true } p) p.SetValue(target, value);
+        else throw new MissingMemberException(type.Name, field);
     }
 
     /// <summary>FastTree binary classification.</summary>
