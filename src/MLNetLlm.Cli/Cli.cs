@@ -20,6 +20,9 @@ internal static class Cli
             EvaluateCommand.Create(context),
             PredictCommand.Create(context),
             ServeCommand.Create(context),
+            CleanCommand.Create(context),
+            AugmentCommand.Create(context),
+            ResumeCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

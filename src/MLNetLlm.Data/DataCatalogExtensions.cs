@@ -1,6 +1,11 @@
 using Microsoft.ML;
+using MLNetLlm.Data.Augmentation;
+using MLNetLlm.Data.Balancing;
+using MLNetLlm.Data.Chunking;
 using MLNetLlm.Data.Cleaning;
 using MLNetLlm.Data.Deduplication;
+using MLNetLlm.Data.MissingValues;
+using MLNetLlm.Data.Outliers;
 using MLNetLlm.Data.RowOperations;
 
 namespace MLNetLlm.Data;
@@ -17,10 +22,10 @@ public static class DataCatalogExtensions
     /// var pipeline = mlContext.Llm().NormalizeText("Text", options: new TextNormalizerOptions { StripEmailHeaders = true, MaskUrls = true })
     ///     .Append(mlContext.Transforms.Text.FeaturizeText("Features", "Text"));
     /// </code></example>
-    public static TextNormalizingEstimator NormalizeText(this LlmCatalog catalog, string outputColumnName, string? inputColumnName = null, TextNormalizerOptions? options = null)
+    public static TextNormalizerEstimator NormalizeText(this LlmCatalog catalog, string outputColumnName, string? inputColumnName = null, TextNormalizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new TextNormalizingEstimator(options, (outputColumnName, inputColumnName ?? outputColumnName));
+        return new TextNormalizerEstimator(options, (outputColumnName, inputColumnName ?? outputColumnName));
     }
 
     /// <summary>
@@ -50,5 +55,57 @@ public static class DataCatalogExtensions
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new Deduplicator(options);
+    }
+
+    /// <summary>A row step that evens out the classes of a label column (over/undersampling, SMOTE, augmentation; see <see cref="BalanceOptions"/>).</summary>
+    /// <example><code>
+    /// var trainer = mlContext.Llm().ApplyWhenTraining(mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(),
+    ///     mlContext.Llm().Balance(new BalanceOptions { Method = BalanceMethod.Smote, FeatureColumn = "Features" }));
+    /// var pipeline = mlContext.Transforms.Text.FeaturizeText("Features", "Text").Append(trainer);
+    /// </code></example>
+    public static LabelBalancer Balance(this LlmCatalog catalog, BalanceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new LabelBalancer(options);
+    }
+
+    /// <summary>A row step that appends EDA-augmented copies of rows, labels unchanged (see <see cref="AugmentationOptions"/>).</summary>
+    /// <example><code>var augment = mlContext.Llm().Augment(new AugmentationOptions { WordNetPath = "/usr/share/wordnet", AugmentationsPerRow = 2 });</code></example>
+    public static TextAugmenter Augment(this LlmCatalog catalog, AugmentationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new TextAugmenter(options);
+    }
+
+    /// <summary>A row step that splits long texts into token windows, each a row with the document's label and id (see <see cref="ChunkingOptions"/>).</summary>
+    /// <example><code>var chunk = mlContext.Llm().Chunk(new ChunkingOptions { MaxTokens = 128, Overlap = 16, VocabularyPath = "vocab.txt" });</code></example>
+    public static TextChunker Chunk(this LlmCatalog catalog, ChunkingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new TextChunker(options);
+    }
+
+    /// <summary>A row step that drops rows with a blank text or NaN number in any of <paramref name="columns"/>.</summary>
+    /// <example><code>var dropMissing = mlContext.Llm().DropMissing("Text", "Label");</code></example>
+    public static MissingValueFilter DropMissing(this LlmCatalog catalog, params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MissingValueFilter(columns);
+    }
+
+    /// <summary>A row step that drops rows whose numeric value or text length has a Z-score above the threshold (see <see cref="OutlierOptions"/>).</summary>
+    /// <example><code>var outliers = mlContext.Llm().FilterOutliers(new OutlierOptions { TextLengthColumns = ["Text"], Threshold = 3 });</code></example>
+    public static OutlierFilter FilterOutliers(this LlmCatalog catalog, OutlierOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new OutlierFilter(options);
+    }
+
+    /// <summary>Replaces missing values (blank text, NaN) with a placeholder or the training mean/median/constant, at training and prediction time.</summary>
+    /// <example><code>var fill = mlContext.Llm().FillMissing(new MissingValueFillOptions { InputColumn = "Text", Fill = MissingValueFill.Placeholder });</code></example>
+    public static MissingValueFillEstimator FillMissing(this LlmCatalog catalog, params MissingValueFillOptions[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MissingValueFillEstimator(columns);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MLNetLlm.Data.Cleaning;
 
 namespace MLNetLlm.Cli.Training;
 
@@ -46,6 +47,44 @@ internal sealed class RunConfig
     /// <summary>Binary with text labels: the label value that means positive (e.g. "spam").</summary>
     public string? PositiveLabel { get; set; }
 
+    /// <summary>
+    /// How text is normalized before featurization (MLNetLlm.Data's NormalizeText, applied to every text column and
+    /// saved in the model); null turns normalization off. Default: <see cref="TextNormalizerOptions"/>' defaults.
+    /// </summary>
+    public TextNormalizerOptions? Normalization { get; set; } = new();
+
+    /// <summary>sdca (n-gram features + SDCA, default) or bert (a BERT encoder via MLNetLlm.Torch; see <see cref="Transformer"/>).</summary>
+    public string Trainer { get; set; } = "sdca";
+
+    /// <summary>The BERT settings when <see cref="Trainer"/> is bert.</summary>
+    public TransformerSettings? Transformer { get; set; }
+
+    /// <summary>AutoML: stop starting trials after this many seconds. With <see cref="MaxTrials"/> or alone it turns AutoML on.</summary>
+    public double? TrainTimeSeconds { get; set; }
+
+    /// <summary>AutoML: the most trials in the study (earlier runs of a resumed study count). Turns AutoML on.</summary>
+    public int? MaxTrials { get; set; }
+
+    /// <summary>AutoML: grid, random, bayesian (Gaussian process), smac (default) or cfo (cost-frugal).</summary>
+    public string? Tuner { get; set; }
+
+    /// <summary>AutoML: trials run at once (default 1); each trainer then uses one thread.</summary>
+    public int Parallel { get; set; } = 1;
+
+    /// <summary>AutoML: where trials are kept: a SQLite file path, or a PostgreSQL connection string ("Host=…;Database=…").
+    /// With storage, <c>resume</c> continues an interrupted study.</summary>
+    public string? Storage { get; set; }
+
+    /// <summary>AutoML: the study's name in <see cref="Storage"/> (default: the output folder's name).</summary>
+    public string? Study { get; set; }
+
+    /// <summary>Whether this config runs an AutoML search (a trial budget or time budget is set).</summary>
+    [JsonIgnore]
+    public bool IsAutoML => TrainTimeSeconds != null || MaxTrials != null;
+
+    /// <summary>The tuners <see cref="Tuner"/> may name.</summary>
+    public static readonly string[] Tuners = ["grid", "random", "bayesian", "smac", "cfo"];
+
     /// <summary>The output folder.</summary>
     public string? Output { get; set; }
 
@@ -55,11 +94,22 @@ internal sealed class RunConfig
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var copy = (RunConfig)MemberwiseClone();
         copy.TextColumns = [.. TextColumns];
+        copy.Normalization = Normalization?.Clone();
         copy.Dataset = Full(Dataset);
         copy.ValidationDataset = Full(ValidationDataset);
         copy.Output = Full(Output);
+        if (Storage != null && !IsConnectionString(Storage)) copy.Storage = Full(Storage);
+        if (Transformer != null)
+        {
+            copy.Transformer = Transformer.Clone();
+            copy.Transformer.Pretrained = Full(Transformer.Pretrained);
+        }
         File.WriteAllText(path, JsonSerializer.Serialize(copy, JsonOptions) + "\n");
     }
+
+    /// <summary>True when <paramref name="storage"/> is a PostgreSQL connection string rather than a SQLite file path.</summary>
+    public static bool IsConnectionString(string storage) =>
+        storage.Contains("Host=", StringComparison.OrdinalIgnoreCase) || storage.Contains("Server=", StringComparison.OrdinalIgnoreCase);
 
     static string? Full(string? path) => string.IsNullOrWhiteSpace(path) ? path : Path.GetFullPath(path);
 
@@ -87,5 +137,24 @@ internal sealed class RunConfig
             throw new CliException($"--split must be between 0 and 1 (exclusive), not {Split}.");
         if (TextColumns.Count == 0) throw new CliException("At least one --text-col is needed.");
         if (string.IsNullOrWhiteSpace(LabelColumn)) throw new CliException("--label-col must name a column.");
+        if (TrainTimeSeconds is { } t && !(t > 0)) throw new CliException($"--train-time must be a positive number of seconds, not {t}.");
+        if (MaxTrials is { } m && m < 1) throw new CliException($"--max-trials must be at least 1, not {m}.");
+        if (Parallel < 1) throw new CliException($"--parallel must be at least 1, not {Parallel}.");
+        if (Tuner != null && !Tuners.Contains(Tuner)) throw new CliException($"--tuner must be one of {string.Join(", ", Tuners)}, not '{Tuner}'.");
+        if (!IsAutoML && (Tuner != null || Storage != null || Parallel != 1))
+            throw new CliException("--tuner, --storage and --parallel are AutoML settings: give --max-trials and/or --train-time too.");
+        if (Trainer is not ("sdca" or "bert")) throw new CliException($"--trainer must be sdca or bert, not '{Trainer}'.");
+        if (Trainer == "bert")
+        {
+            if (IsAutoML) throw new CliException("--trainer bert cannot be combined with an AutoML search (--max-trials/--train-time) in this version.");
+            if (Task == TaskKind.Regression && TextColumns.Count != 2)
+                throw new CliException($"--trainer bert regression is sentence-pair regression: it needs exactly two --text-col, not {TextColumns.Count}.");
+            if (Task != TaskKind.Regression && TextColumns.Count > 2)
+                throw new CliException($"--trainer bert classifies one text column or a pair, not {TextColumns.Count} columns.");
+            (Transformer ??= new()).Validate();
+        }
+        else if (Transformer != null) throw new CliException("BERT settings (--epochs, --pretrained, --device, …) need --trainer bert.");
+        try { Normalization?.Validate(); }
+        catch (ArgumentException ex) { throw new CliException($"Normalization settings: {ex.Message}", ex); }
     }
 }

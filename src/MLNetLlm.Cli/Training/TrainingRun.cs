@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.ML;
 using MLNetLlm.Cli.CodeGen;
 using MLNetLlm.Cli.Evaluation;
+using MLNetLlm.Cli.Progress;
+using MLNetLlm.Cli.Reporting;
 using MLNetLlm.IO;
 
 namespace MLNetLlm.Cli.Training;
@@ -17,11 +19,17 @@ internal sealed class TrainingRun
 
     readonly RunConfig _config;
     readonly TextWriter _out;
+    readonly CancellationToken _cancel;
+    string? _stopReason;
 
-    public TrainingRun(RunConfig config, TextWriter output)
+    /// <param name="config">What to run.</param>
+    /// <param name="output">Where progress and metrics are printed.</param>
+    /// <param name="cancel">Stops an AutoML search early (the best trial so far is kept).</param>
+    public TrainingRun(RunConfig config, TextWriter output, CancellationToken cancel = default)
     {
         _config = config;
         _out = output;
+        _cancel = cancel;
     }
 
     /// <summary>Runs and returns the metrics on the evaluation data; the output folder holds the model, metrics and run.json.</summary>
@@ -59,32 +67,85 @@ internal sealed class TrainingRun
             testData = toKey.Transform(testView);
         }
 
-        _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model: {PipelineFactory.TrainerName(signature.Task)} on " +
-                       $"{trainRows.Length} rows of '{train.Source}' (text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
-        var watch = Stopwatch.StartNew();
-        var model = PipelineFactory.Create(ml, signature).Fit(trainData);
-        double seconds = watch.Elapsed.TotalSeconds;
-
+        _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model on {trainRows.Length} rows of '{train.Source}' " +
+                       $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
-        var metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), testName, trainRows.Length);
-        metrics.TrainSeconds = Math.Round(seconds, 3);
+        ITransformer model;
+        MetricsReport metrics;
+        IReadOnlyList<TrialResult> trials;
+        TrainingCode code;
+        string trainer;
+        using (var progress = RunProgress.For(_out, ModelEvaluator.PrimaryMetric(signature.Task)))
+        {
+            var watch = Stopwatch.StartNew();
+            if (c.IsAutoML)
+            {
+                var outcome = new AutoMLSearch().Run(ml, c, signature, trainData, testData, progress, _cancel);
+                (model, trials, code, trainer) = (outcome.Model, outcome.Trials, outcome.Code, outcome.BestPipeline);
+                _stopReason = $"{outcome.StopReason} (study '{outcome.Study}', {trials.Count} trial(s))";
+            }
+            else
+            {
+                string pipeline = PipelineFactory.Describe(signature, c);
+                progress.TrialStarted(1, pipeline);
+                progress.StepStarted($"Fitting {pipeline}");
+                model = PipelineFactory.Create(ml, signature, c, new EpochProgress(progress), _cancel).Fit(trainData);
+                progress.StepFinished();
+                code = TrainingCode.Classic(PipelineFactory.Code(signature, c));
+                trainer = pipeline;
+                trials = [];
+            }
+            double seconds = watch.Elapsed.TotalSeconds;
+            metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), testName, trainRows.Length);
+            metrics.TrainSeconds = Math.Round(seconds, 3);
+            if (!c.IsAutoML)
+            {
+                var trial = new TrialResult(1, trainer, metrics.Primary, seconds, "completed", watch.Elapsed.TotalSeconds);
+                trials = [trial];
+                progress.TrialFinished(trial, trial, null);
+            }
+        }
 
         string output = Path.GetFullPath(c.Output!);
         Directory.CreateDirectory(output);
         var metadata = signature.ToMetadata();
-        metadata["trainer"] = PipelineFactory.TrainerName(signature.Task);
+        metadata["pipeline"] = trainer;
         metadata["seed"] = c.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Save(Path.Combine(output, RunConfig.FileName));
+        RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(output)}", metrics, trials, Settings(c, signature));
         var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
         var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(output));
-        string project = generator.Write(output, ModelFileName, model, example, PipelineFactory.Code(signature), RepoLocator.Find());
+        string project = generator.Write(output, ModelFileName, model, example, code, RepoLocator.Find());
 
+        if (_stopReason != null) _out.WriteLine($"AutoML stopped: {_stopReason}; best: {trainer}");
         metrics.Print(_out);
-        _out.WriteLine($"Model: {Path.Combine(output, ModelFileName)}");
-        _out.WriteLine($"Code:  {project} (dotnet run --project \"{project}\")");
+        _out.WriteLine($"Model:  {Path.Combine(output, ModelFileName)}");
+        _out.WriteLine($"Report: {Path.Combine(output, RunReports.ReportHtml)}");
+        _out.WriteLine($"Code:   {project} (dotnet run --project \"{project}\")");
         return metrics;
+    }
+
+    Dictionary<string, string> Settings(RunConfig c, ModelSignature s)
+    {
+        var d = new Dictionary<string, string>
+        {
+            ["task"] = s.Task.ToString().ToLowerInvariant(),
+            ["training data"] = Path.GetFullPath(c.Dataset!),
+            ["label column"] = s.LabelColumn,
+            ["text columns"] = string.Join(", ", s.TextColumns),
+            ["seed"] = c.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (s.PositiveLabel != null) d["positive label"] = s.PositiveLabel;
+        if (c.ValidationDataset == null) d["split"] = c.Split.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (c.IsAutoML)
+        {
+            d["search"] = $"tuner {c.Tuner ?? "smac"}, {(c.MaxTrials is { } m ? $"at most {m} trials" : "no trial limit")}, " +
+                          $"{(c.TrainTimeSeconds is { } t ? $"{t:0.#}s budget" : "no time limit")}, parallel {c.Parallel}";
+            if (_stopReason != null) d["stopped"] = _stopReason;
+        }
+        return d;
     }
 
     /// <summary>

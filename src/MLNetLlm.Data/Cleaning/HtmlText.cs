@@ -27,6 +27,10 @@ internal static class HtmlText
         "blink", "frame", "frameset", "noframes", "ins", "del", "menu", "dir", "layer", "ilayer", "xmp", "listing",
     };
 
+    static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> BlockLookup = BlockTags.GetAlternateLookup<ReadOnlySpan<char>>();
+    static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> InlineLookup = InlineTags.GetAlternateLookup<ReadOnlySpan<char>>();
+    static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> OtherLookup = OtherTags.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>True when <paramref name="s"/> has something <see cref="ToText"/> would change (a tag-like <c>&lt;</c> or an entity-like <c>&amp;</c>).</summary>
     public static bool MayContainMarkup(ReadOnlySpan<char> s)
     {
@@ -99,9 +103,9 @@ internal static class HtmlText
         int close = FindTagEnd(s, j);
         if (close < 0) return i;
         var name = s.AsSpan(nameStart, j - nameStart);
-        string key = name.ToString();
+        bool block = BlockLookup.Contains(name), inline = !block && InlineLookup.Contains(name);
         // Only known HTML elements and namespaced (Office/XML) tags count: "x<y and y>z" in plain text stays as it is.
-        if (!(BlockTags.Contains(key) || InlineTags.Contains(key) || OtherTags.Contains(key) || name.Contains(':'))) return i;
+        if (!(block || inline || OtherLookup.Contains(name) || name.Contains(':'))) return i;
         if (!closing && (name.Equals("script", StringComparison.OrdinalIgnoreCase) || name.Equals("style", StringComparison.OrdinalIgnoreCase)))
         {
             string endTag = name.Length == 6 ? "</script" : "</style";
@@ -111,8 +115,8 @@ internal static class HtmlText
             int gt = s.IndexOf('>', end + endTag.Length);
             return gt < 0 ? n : gt + 1;
         }
-        if (BlockTags.Contains(key)) sb.Append('\n');
-        else if (!InlineTags.Contains(key)) sb.Append(' ');
+        if (block) sb.Append('\n');
+        else if (!inline) sb.Append(' ');
         return close + 1;
     }
 

@@ -8,7 +8,7 @@ namespace MLNetLlm.Data.Cleaning;
 /// <summary>
 /// Cleans one text: Unicode NFKC, e-mail header stripping, HTML to text, control/emoji/symbol removal, case folding,
 /// whitespace collapse and URL/e-mail/number masking, as chosen by <see cref="TextNormalizerOptions"/>. A pure
-/// function, thread-safe, usable without ML.NET; <see cref="TextNormalizingEstimator"/> applies it to a column.
+/// function, thread-safe, usable without ML.NET; <see cref="TextNormalizerEstimator"/> applies it to a column.
 /// </summary>
 /// <remarks>
 /// Handling of bad input: <c>null</c> gives the empty string; unpaired UTF-16 surrogates become U+FFFD; malformed
@@ -86,7 +86,7 @@ public static partial class TextNormalizer
         {
             int w = 0;
             int pending = 0; // 0: none, 1: a space, 2: a line break (collapse mode)
-            bool collapse = o.CollapseWhitespace, lines = o.PreserveLineBreaks;
+            bool collapse = o.CollapseWhitespace, lines = o.PreserveLineBreaks, fold = o.CaseFolding, symbols = o.RemoveSymbols, controls = o.RemoveControlCharacters;
             var span = s.AsSpan();
             int i = 0;
             while (i < span.Length)
@@ -97,15 +97,15 @@ public static partial class TextNormalizer
                     i++;
                     if (c > ' ' && c != 0x7F)
                     {
-                        if (o.RemoveSymbols && c is '$' or '+' or '<' or '=' or '>' or '^' or '`' or '|' or '~') { c = ' '; goto whitespace; }
-                        if (o.CaseFolding && c is >= 'A' and <= 'Z') c = (char)(c | 0x20);
-                        Flush(ref w, ref pending);
-                        Put(ref buffer, ref w, c);
+                        if (symbols && c is '$' or '+' or '<' or '=' or '>' or '^' or '`' or '|' or '~') { c = ' '; goto whitespace; }
+                        if (fold && (uint)(c - 'A') <= 'Z' - 'A') c = (char)(c | 0x20);
+                        if (pending != 0) Flush(ref w, ref pending);
+                        if ((uint)w < (uint)buffer.Length) buffer[w++] = c; else Put(ref buffer, ref w, c);
                         continue;
                     }
                     if (c == ' ' || (c >= '\t' && c <= '\r')) goto whitespace;
-                    if (o.RemoveControlCharacters) continue;
-                    Flush(ref w, ref pending);
+                    if (controls) continue;
+                    if (pending != 0) Flush(ref w, ref pending);
                     Put(ref buffer, ref w, c);
                     continue;
                 whitespace:

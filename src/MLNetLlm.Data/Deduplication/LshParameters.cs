@@ -9,7 +9,12 @@ namespace MLNetLlm.Data.Deduplication;
 /// </summary>
 internal static class LshParameters
 {
-    public static (int Bands, int Rows) Choose(int numPermutations, double threshold)
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, double), (int, int)> Cache = new();
+
+    public static (int Bands, int Rows) Choose(int numPermutations, double threshold) =>
+        Cache.GetOrAdd((numPermutations, threshold), key => Compute(key.Item1, key.Item2));
+
+    static (int Bands, int Rows) Compute(int numPermutations, double threshold)
     {
         double best = double.MaxValue;
         (int, int) choice = (numPermutations, 1);

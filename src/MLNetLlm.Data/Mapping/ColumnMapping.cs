@@ -45,3 +45,27 @@ internal sealed class TextMapping(string stepName, string outputName, string inp
         });
     }
 }
+
+/// <summary>A scalar column to a column of the same type through a function (e.g. filling NaN).</summary>
+internal sealed class ScalarMapping<T>(string stepName, string outputName, string inputName, DataViewType type, Func<T, T> map)
+    : ColumnMapping(stepName, outputName, inputName)
+{
+    public override DataViewType OutputType => type;
+
+    public override void CheckInput(DataViewSchema.Column column)
+    {
+        if (!column.Type.Equals(type))
+            throw new ArgumentException($"{StepName}: input column '{column.Name}' is {column.Type}; this step was fitted on {type}.", nameof(column));
+    }
+
+    public override Delegate MakeGetter(DataViewRow input, DataViewSchema.Column column)
+    {
+        var source = input.GetGetter<T>(column);
+        T raw = default!;
+        return (ValueGetter<T>)((ref T value) =>
+        {
+            source(ref raw);
+            value = map(raw);
+        });
+    }
+}

@@ -42,6 +42,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public int Rank { get; }
     public double Alpha { get; }
     public double Scaling => Alpha / Rank;
+    public double DropoutProbability => _dropout;
     public bool Merged { get; private set; }
     public Parameter A => lora_A.weight!;
     public Parameter B => lora_B.weight!;

@@ -119,42 +119,68 @@ public sealed class BertTextTokenizer
         ArgumentNullException.ThrowIfNull(texts);
         if (pairs != null && pairs.Count != texts.Count)
             throw new ArgumentException($"{texts.Count} texts but {pairs.Count} pair texts.", nameof(pairs));
-        int specials = pairs == null ? 2 : 3;
+        var rows = new EncodedRow[texts.Count];
+        for (int i = 0; i < rows.Length; i++) rows[i] = EncodeRow(texts[i], pairs?[i], maxLength);
+        return Collate(rows, padToMaxLength ? maxLength : 0);
+    }
+
+    /// <summary>One row with specials and truncation, unpadded.</summary>
+    internal EncodedRow EncodeRow(string? text, string? pair, int maxLength)
+    {
+        int specials = pair == null ? 2 : 3;
         if (maxLength < specials + 1) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, $"maxLength must be at least {specials + 1}.");
         int budget = maxLength - specials;
-        var rows = new List<(IReadOnlyList<int> A, IReadOnlyList<int>? B)>(texts.Count);
-        for (int i = 0; i < texts.Count; i++)
+        var a = Tokenize(text ?? "", budget);
+        int la = a.Count, lb = 0;
+        IReadOnlyList<int> b = [];
+        if (pair != null)
         {
-            var a = Tokenize(texts[i] ?? "", budget);
-            if (pairs == null) { rows.Add((a, null)); continue; }
-            var b = Tokenize(pairs[i] ?? "", budget);
+            b = Tokenize(pair, budget);
+            lb = b.Count;
             // HF longest_first: remove one token at a time from the longer sequence (the second one on ties).
-            int la = a.Count, lb = b.Count;
             while (la + lb > budget)
             {
                 if (la > lb) la--; else lb--;
             }
-            rows.Add((a.Take(la).ToList(), b.Take(lb).ToList()));
         }
-        int length = padToMaxLength ? maxLength : rows.Max(r => r.A.Count + (r.B?.Count ?? 0) + specials);
-        if (rows.Count == 0) length = specials;
+        int n = la + lb + specials;
+        var ids = new int[n];
+        var types = new byte[n];
+        int k = 0;
+        ids[k++] = ClsId;
+        for (int i = 0; i < la; i++) ids[k++] = a[i];
+        ids[k++] = SepId;
+        if (pair != null)
+        {
+            for (int i = 0; i < lb; i++) { types[k] = 1; ids[k++] = b[i]; }
+            types[k] = 1;
+            ids[k++] = SepId;
+        }
+        return new EncodedRow(ids, types);
+    }
+
+    /// <summary>Pads rows to the longest (or to <paramref name="padTo"/> when larger) into one batch.</summary>
+    internal EncodedBatch Collate(IReadOnlyList<EncodedRow> rows, int padTo = 0)
+    {
+        int length = Math.Max(padTo, rows.Count == 0 ? 0 : rows.Max(r => r.Ids.Length));
         var ids = new long[rows.Count * length];
         var mask = new long[rows.Count * length];
         var types = new long[rows.Count * length];
         if (PadId != 0) Array.Fill(ids, PadId);
         for (int r = 0; r < rows.Count; r++)
         {
-            int o = r * length, k = 0;
-            void Put(int id, int type) { ids[o + k] = id; mask[o + k] = 1; types[o + k] = type; k++; }
-            Put(ClsId, 0);
-            foreach (var id in rows[r].A) Put(id, 0);
-            Put(SepId, 0);
-            if (rows[r].B is { } b)
+            int o = r * length;
+            var row = rows[r];
+            for (int k = 0; k < row.Ids.Length; k++)
             {
-                foreach (var id in b) Put(id, 1);
-                Put(SepId, 1);
+                ids[o + k] = row.Ids[k];
+                mask[o + k] = 1;
+                types[o + k] = row.Types[k];
             }
         }
         return new EncodedBatch(ids, mask, types, rows.Count, length);
     }
 }
+
+/// <summary>One tokenized row: ids with specials and token types, unpadded.</summary>
+internal sealed record EncodedRow(int[] Ids, byte[] Types);

@@ -1,37 +1,55 @@
+using System.Reflection;
 using MLNetLlm.AutoML.SearchSpaces;
+using MLNetLlm.Data.Augmentation;
+using MLNetLlm.Data.Balancing;
+using MLNetLlm.Data.Chunking;
 using MLNetLlm.Data.Deduplication;
+using MLNetLlm.Data.Outliers;
 using MLNetLlm.Torch.Compression.Distillation;
 using MLNetLlm.Torch.Compression.Pruning;
 using MLNetLlm.Torch.Compression.Quantization;
+using MLNetLlm.Torch.Trainers;
+using RangeAttribute = MLNetLlm.SearchSpaces.RangeAttribute;
 
 namespace MLNetLlm.AutoML.Tests.SearchSpaces;
 
 /// <summary>The options classes other assemblies ship carry [Range]/[Choice] attributes; each must make a valid space.</summary>
 public sealed class ShippedOptionsSpaceTests
 {
-    static void SamplesStayInsideTheDeclaredRanges<T>(params string[] expectedKeys) where T : class, new()
+    static void SamplesStayInsideTheDeclaredRanges<T>(params string[] mustInclude) where T : class, new()
     {
+        var declared = typeof(T).GetProperties()
+            .Where(p => p.GetCustomAttribute<RangeAttribute>() != null || p.GetCustomAttribute<MLNetLlm.SearchSpaces.ChoiceAttribute>() != null
+                        || p.GetCustomAttribute<MLNetLlm.SearchSpaces.BooleanChoiceAttribute>() != null)
+            .Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
         var space = new SearchSpace<T>();
         space.EnsureSearchable();
-        Assert.Equal(expectedKeys.OrderBy(k => k, StringComparer.Ordinal), space.Keys);
+        Assert.Equal(declared, space.Keys);
+        Assert.All(mustInclude, k => Assert.Contains(k, declared));
         var rng = new Random(3);
         for (int i = 0; i < 50; i++)
         {
             var point = Enumerable.Range(0, space.FeatureSpaceDim).Select(_ => rng.NextDouble()).ToArray();
             var options = space.SampleOptions(point);
-            foreach (var key in expectedKeys)
+            foreach (var prop in typeof(T).GetProperties())
             {
-                var prop = typeof(T).GetProperty(key)!;
-                var range = (MLNetLlm.SearchSpaces.RangeAttribute?)Attribute.GetCustomAttribute(prop, typeof(MLNetLlm.SearchSpaces.RangeAttribute));
+                var range = prop.GetCustomAttribute<RangeAttribute>();
                 if (range == null) continue;
                 double v = Convert.ToDouble(prop.GetValue(options));
                 Assert.InRange(v, range.Min, range.Max);
+                if (range.IsInteger) Assert.Equal(Math.Round(v), v);
             }
         }
     }
 
-    [Fact] public void Deduplication() => SamplesStayInsideTheDeclaredRanges<DeduplicationOptions>("JaccardThreshold", "NumPermutations", "ShingleSize", "Shingles");
-    [Fact] public void Pruning() => SamplesStayInsideTheDeclaredRanges<PruningOptions>("FeedForwardFraction", "HeadFraction", "RecoveryEpochs", "Scope", "Sparsity");
-    [Fact] public void Distillation() => SamplesStayInsideTheDeclaredRanges<DistillationOptions>("Alpha", "HiddenStateWeight", "LearningRate", "StudentLayers", "Temperature");
+    [Fact] public void Deduplication() => SamplesStayInsideTheDeclaredRanges<DeduplicationOptions>("JaccardThreshold", "NumPermutations");
+    [Fact] public void Augmentation() => SamplesStayInsideTheDeclaredRanges<AugmentationOptions>();
+    [Fact] public void Balance() => SamplesStayInsideTheDeclaredRanges<BalanceOptions>();
+    [Fact] public void Outliers() => SamplesStayInsideTheDeclaredRanges<OutlierOptions>();
+    [Fact] public void Chunking() => SamplesStayInsideTheDeclaredRanges<ChunkingOptions>();
+    [Fact] public void Pruning() => SamplesStayInsideTheDeclaredRanges<PruningOptions>("Sparsity", "HeadFraction", "FeedForwardFraction", "Quantization");
+    [Fact] public void Distillation() => SamplesStayInsideTheDeclaredRanges<DistillationOptions>("StudentLayers", "Temperature", "Alpha");
+    [Fact] public void TextClassification() => SamplesStayInsideTheDeclaredRanges<TextClassificationTrainer.Options>("LearningRate", "NumberOfEpochs", "Mode", "LoraRank");
+    [Fact] public void SentencePairRegression() => SamplesStayInsideTheDeclaredRanges<SentencePairRegressionTrainer.Options>("LearningRate", "BatchSize");
     [Fact] public void Quantization() => SamplesStayInsideTheDeclaredRanges<QuantizationOptions>("Mode");
 }

@@ -37,6 +37,10 @@ public sealed class TrainCommandTests(TrainedModels models)
         Assert.Contains("auc", r.Out);
         Assert.Contains("Confusion matrix", r.Out);
         Assert.Contains("train rows: 80, test rows: 40", r.Out);
+        // Not a terminal: plain progress lines, no ANSI escapes or live redraws.
+        Assert.Matches(@"trial +1 +completed +f1 \d\.\d{4}", r.Out);
+        Assert.Contains(": done in ", r.Out);
+        Assert.DoesNotContain('\u001b', r.Out);
     }
 
     [Fact]
@@ -104,5 +108,27 @@ public sealed class TrainCommandTests(TrainedModels models)
             Assert.All(test.GroupBy(r => table.Rows[r][1]), g => Assert.Equal(6, g.Count()));
             Assert.Equal(72, train.Length);
         }
+    }
+
+    [Fact]
+    public void Normalization_is_on_by_default_configurable_and_recorded()
+    {
+        var board = MLNetLlm.IO.DelimitedFile.Read(Path.Combine(models.BinaryOutput, "leaderboard.csv"));
+        Assert.StartsWith("NormalizeText(", board.Rows[0][2]);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(models.BinaryOutput, "run.json"))).RootElement;
+        Assert.True(config.GetProperty("normalization").GetProperty("caseFolding").GetBoolean());
+
+        string raw = models.Folder.File("raw");
+        CliResult.Run("train", "--dataset", models.BinaryTrain, "--positive-label", "spam", "--no-normalize", "--output", raw).AssertSuccess();
+        Assert.StartsWith("FeaturizeText(Text)", MLNetLlm.IO.DelimitedFile.Read(Path.Combine(raw, "leaderboard.csv")).Rows[0][2]);
+        Assert.False(JsonDocument.Parse(File.ReadAllText(Path.Combine(raw, "run.json"))).RootElement.TryGetProperty("normalization", out _));
+
+        string masked = models.Folder.File("masked");
+        var r = CliResult.Run("train", "--dataset", models.BinaryTrain, "--positive-label", "spam", "--mask", "numbers", "--strip-email-headers", "--output", masked);
+        r.AssertSuccess();
+        var n = JsonDocument.Parse(File.ReadAllText(Path.Combine(masked, "run.json"))).RootElement.GetProperty("normalization");
+        Assert.True(n.GetProperty("maskNumbers").GetBoolean());
+        Assert.True(n.GetProperty("stripEmailHeaders").GetBoolean());
+        Assert.False(n.GetProperty("maskUrls").GetBoolean());
     }
 }

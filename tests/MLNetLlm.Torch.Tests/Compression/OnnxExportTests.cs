@@ -1,3 +1,4 @@
+using MLNetLlm.Torch.Checkpoints;
 using MLNetLlm.Torch.Compression.Onnx;
 using MLNetLlm.Torch.Compression.Quantization;
 
@@ -9,20 +10,22 @@ public sealed class OnnxExportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>The fixture's 4 heads of 16 over a 64-wide encoder.</summary>
+    private const int HeadSize = 16;
+
     private (float[] Logits, long Bytes) Run(QuantizationMode mode, string inputs = "", bool reduceRange = true)
     {
-        var reference = TinyBertFixture.Reference();
         string path = Path.Combine(_dir, $"{mode}{inputs}{reduceRange}.onnx");
         var options = new QuantizationOptions { Mode = mode, ReduceRange = reduceRange };
-        long bytes = BertOnnxExporter.Export(BertWeights.From(TinyBertFixture.Weights()), new(TinyBertFixture.HeadSize, 1e-12f, "gelu"), options, path);
+        var weights = SafeTensors.Read(Path.Combine(HfFixture.Dir, "model.safetensors"));
+        long bytes;
+        try { bytes = BertOnnxExporter.Export(weights, HeadSize, options, path); }
+        finally { foreach (var t in weights.Values) t.Dispose(); }
         using var classifier = OnnxSequenceClassifier.Open(path, threads: 1);
         Assert.Equal(3, classifier.LabelCount);
-        string p = inputs;
-        long[] ids = TinyBertFixture.Flatten(reference.GetProperty(p + "input_ids"));
-        long[] mask = TinyBertFixture.Flatten(reference.GetProperty(p + "attention_mask"));
-        long[] types = TinyBertFixture.Flatten(reference.GetProperty(p + "token_type_ids"));
-        int batch = reference.GetProperty(p + "input_ids").GetArrayLength();
-        return (classifier.Logits(ids, mask, types, batch), bytes);
+        var ids = HfFixture.Longs(inputs + "input_ids");
+        return (classifier.Logits(ids.SelectMany(r => r).ToArray(), HfFixture.Longs(inputs + "attention_mask").SelectMany(r => r).ToArray(),
+            HfFixture.Longs(inputs + "token_type_ids").SelectMany(r => r).ToArray(), ids.Length), bytes);
     }
 
     [Theory]
@@ -30,7 +33,7 @@ public sealed class OnnxExportTests : IDisposable
     [InlineData("pair_")]
     public void Float32ExportMatchesHuggingFaceLogits(string inputs)
     {
-        var expected = TinyBertFixture.FlattenFloats(TinyBertFixture.Reference().GetProperty(inputs + "logits"));
+        var expected = HfFixture.Floats(HfFixture.Reference[inputs + "logits"]!).SelectMany(r => r).ToArray();
         var (actual, _) = Run(QuantizationMode.None, inputs);
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"logit {i}: {actual[i]} vs {expected[i]}");

@@ -1,4 +1,5 @@
 using MLNetLlm.SearchSpaces;
+using MLNetLlm.Torch.Compression.Quantization;
 
 namespace MLNetLlm.Torch.Compression.Distillation;
 
@@ -7,9 +8,19 @@ namespace MLNetLlm.Torch.Compression.Distillation;
 /// teacher's softened outputs and the labels, starting from the teacher's embeddings and every k-th layer when the
 /// widths match.
 /// </summary>
-public sealed class DistillationOptions
+public sealed class DistillationOptions : CompressionOptions
 {
-    /// <summary>Student encoder layers. Default null = half the teacher's (at least 1); range 1–teacher layers.</summary>
+    /// <summary>
+    /// How the compressed model is stored and run: default <see cref="QuantizationMode.None"/> (float32 ONNX);
+    /// <see cref="QuantizationMode.DynamicInt8"/> combines this step with int8 quantization.
+    /// </summary>
+    [Choice(QuantizationMode.None, QuantizationMode.DynamicInt8)]
+    public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
+
+    /// <summary>
+    /// Student encoder layers. Default null = half the teacher's (at least 1); range 1–12, values above the teacher's
+    /// layer count are capped at it (so one sweep range serves any teacher).
+    /// </summary>
     [Range(1, 12)]
     public int? StudentLayers { get; set; }
 
@@ -50,6 +61,8 @@ public sealed class DistillationOptions
 
     internal void Validate()
     {
+        ValidateCommon();
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization mode.");
         if (StudentLayers is < 1) throw new ArgumentOutOfRangeException(nameof(StudentLayers), StudentLayers, "Must be ≥ 1.");
         if (StudentHiddenSize is < 1) throw new ArgumentOutOfRangeException(nameof(StudentHiddenSize), StudentHiddenSize, "Must be ≥ 1.");
         if (StudentAttentionHeads is < 1) throw new ArgumentOutOfRangeException(nameof(StudentAttentionHeads), StudentAttentionHeads, "Must be ≥ 1.");

@@ -1,4 +1,5 @@
 using MLNetLlm.SearchSpaces;
+using MLNetLlm.Torch.Compression.Quantization;
 
 namespace MLNetLlm.Torch.Compression.Pruning;
 
@@ -7,8 +8,15 @@ namespace MLNetLlm.Torch.Compression.Pruning;
 /// along a cubic schedule during <see cref="RecoveryEpochs"/> of fine-tuning, and/or structured removal of attention
 /// heads and FFN neurons (applied first, so the recovery fine-tuning repairs both).
 /// </summary>
-public sealed class PruningOptions
+public sealed class PruningOptions : CompressionOptions
 {
+    /// <summary>
+    /// How the compressed model is stored and run: default <see cref="QuantizationMode.None"/> (float32 ONNX);
+    /// <see cref="QuantizationMode.DynamicInt8"/> combines this step with int8 quantization.
+    /// </summary>
+    [Choice(QuantizationMode.None, QuantizationMode.DynamicInt8)]
+    public QuantizationMode Quantization { get; set; } = QuantizationMode.None;
+
     /// <summary>Fraction of encoder Linear weights set to zero. Default 0.5; range 0–0.9 (0 = no unstructured pruning).</summary>
     [Range(0.0, 0.9)]
     public double Sparsity { get; set; } = 0.5;
@@ -47,6 +55,8 @@ public sealed class PruningOptions
 
     internal void Validate()
     {
+        ValidateCommon();
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization mode.");
         static void Fraction(double v, double max, string name)
         {
             if (double.IsNaN(v) || v < 0 || v > max) throw new ArgumentOutOfRangeException(name, v, $"{name} must be in [0, {max}].");

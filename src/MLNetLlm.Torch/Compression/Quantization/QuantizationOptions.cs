@@ -3,7 +3,7 @@ using MLNetLlm.SearchSpaces;
 namespace MLNetLlm.Torch.Compression.Quantization;
 
 /// <summary>Options of the quantization step (<c>mlContext.Llm().Quantize</c>) and of <see cref="Onnx.BertOnnxExporter"/>.</summary>
-public sealed class QuantizationOptions
+public sealed class QuantizationOptions : CompressionOptions
 {
     /// <summary>Arithmetic and storage of the Linear layers. Default <see cref="QuantizationMode.DynamicInt8"/>; sweep over all three.</summary>
     [Choice(QuantizationMode.None, QuantizationMode.DynamicInt8, QuantizationMode.WeightOnlyInt8)]
@@ -22,13 +22,10 @@ public sealed class QuantizationOptions
     /// </summary>
     public bool ReduceRange { get; set; } = true;
 
-    /// <summary>ONNX Runtime intra-op threads for inference; 0 (default) = one per core.</summary>
-    public int Threads { get; set; }
-
 
     internal void Validate()
     {
         if (!Enum.IsDefined(Mode)) throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "Unknown quantization mode.");
-        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be ≥ 0.");
+        ValidateCommon();
     }
 }

@@ -6,7 +6,7 @@ using MLNetLlm.DataViews;
 
 namespace MLNetLlm.Data.Tests.Cleaning;
 
-public class TextNormalizingEstimatorTests
+public class TextNormalizerEstimatorTests
 {
     public sealed class Input
     {
@@ -101,7 +101,7 @@ public class TextNormalizingEstimatorTests
         try
         {
             model.SaveTo(dir);
-            var loaded = Assert.IsType<TextNormalizingTransformer>(TextNormalizingTransformer.LoadFrom(new MLContext(), dir));
+            var loaded = Assert.IsType<TextNormalizerTransformer>(TextNormalizerTransformer.LoadFrom(new MLContext(), dir));
             Assert.Equal(model.Columns, loaded.Columns);
             var o = loaded.Options;
             Assert.False(o.CaseFolding);

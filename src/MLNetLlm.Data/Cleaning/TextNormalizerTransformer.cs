@@ -10,14 +10,14 @@ namespace MLNetLlm.Data.Cleaning;
 /// Applies <see cref="TextNormalizer.Normalize"/> to text columns, one output column per input column, row by row.
 /// Works in any ML.NET chain and in prediction engines, and is saved by <c>mlContext.Llm().Model.Save</c>.
 /// </summary>
-public sealed class TextNormalizingTransformer : IPersistentTransformer
+public sealed class TextNormalizerTransformer : IPersistentTransformer
 {
     const string FileName = "text-normalizer.json";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    readonly ColumnMapping[] _mappings;
+    readonly ColumnMappingSet _mappings;
 
-    internal TextNormalizingTransformer(IReadOnlyList<(string OutputColumnName, string InputColumnName)> columns, TextNormalizerOptions options)
+    internal TextNormalizerTransformer(IReadOnlyList<(string OutputColumnName, string InputColumnName)> columns, TextNormalizerOptions options)
     {
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(options);
@@ -26,12 +26,12 @@ public sealed class TextNormalizingTransformer : IPersistentTransformer
         Options = options.Clone();
         Columns = columns.ToArray();
         var frozen = Options;
-        _mappings = Columns.Select(c =>
+        _mappings = new ColumnMappingSet(Columns.Select(c =>
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(c.OutputColumnName, "outputColumnName");
             ArgumentException.ThrowIfNullOrWhiteSpace(c.InputColumnName, "inputColumnName");
             return (ColumnMapping)new TextMapping("NormalizeText", c.OutputColumnName, c.InputColumnName, s => TextNormalizer.Normalize(s, frozen));
-        }).ToArray();
+        }).ToArray());
     }
 
     /// <summary>The (output, input) column pairs.</summary>
@@ -44,21 +44,17 @@ public sealed class TextNormalizingTransformer : IPersistentTransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ColumnBindings(inputSchema, _mappings).OutputSchema;
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _mappings.OutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new MappedRowToRowMapper(new ColumnBindings(inputSchema, _mappings));
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mappings.RowToRowMapper(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new MappedDataView(input, new ColumnBindings(input.Schema, _mappings));
-    }
+    public IDataView Transform(IDataView input) => _mappings.Transform(input);
 
     /// <summary>Not supported: ML.NET's own format cannot hold this transformer. Use <c>mlContext.Llm().Model.Save</c>.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException("TextNormalizingTransformer is saved with mlContext.Llm().Model.Save(model, schema, path), not mlContext.Model.Save.");
+        throw new NotSupportedException("TextNormalizerTransformer is saved with mlContext.Llm().Model.Save(model, schema, path), not mlContext.Model.Save.");
 
     /// <inheritdoc/>
     public void SaveTo(string directory)
@@ -81,7 +77,7 @@ public sealed class TextNormalizingTransformer : IPersistentTransformer
         catch (JsonException ex) { throw new InvalidDataException($"NormalizeText stage: '{FileName}' is not valid: {ex.Message}", ex); }
         if (state?.Columns is not { Count: > 0 } || state.Options == null)
             throw new InvalidDataException($"NormalizeText stage: '{FileName}' has no columns or no options.");
-        return new TextNormalizingTransformer(state.Columns.Select(c => (c.Output, c.Input)).ToList(), state.Options);
+        return new TextNormalizerTransformer(state.Columns.Select(c => (c.Output, c.Input)).ToList(), state.Options);
     }
 
     sealed class State

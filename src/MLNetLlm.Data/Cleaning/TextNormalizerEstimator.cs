@@ -5,16 +5,16 @@ using MLNetLlm.Data.Mapping;
 namespace MLNetLlm.Data.Cleaning;
 
 /// <summary>
-/// Estimator for <see cref="TextNormalizingTransformer"/>: normalizes text columns with <see cref="TextNormalizer"/>.
+/// Estimator for <see cref="TextNormalizerTransformer"/>: normalizes text columns with <see cref="TextNormalizer"/>.
 /// Nothing is learned; <see cref="Fit"/> only checks the input schema. Made by <c>mlContext.Llm().NormalizeText(…)</c>.
 /// </summary>
-public sealed class TextNormalizingEstimator : IEstimator<TextNormalizingTransformer>
+public sealed class TextNormalizerEstimator : IEstimator<TextNormalizerTransformer>
 {
     readonly (string OutputColumnName, string InputColumnName)[] _columns;
     readonly TextNormalizerOptions _options;
 
     /// <summary>Normalizes each input column into its output column (the same name replaces the column).</summary>
-    public TextNormalizingEstimator(TextNormalizerOptions? options, params (string OutputColumnName, string InputColumnName)[] columns)
+    public TextNormalizerEstimator(TextNormalizerOptions? options, params (string OutputColumnName, string InputColumnName)[] columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
         _options = (options ?? new TextNormalizerOptions()).Clone();
@@ -24,10 +24,10 @@ public sealed class TextNormalizingEstimator : IEstimator<TextNormalizingTransfo
     }
 
     /// <inheritdoc/>
-    public TextNormalizingTransformer Fit(IDataView input)
+    public TextNormalizerTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var transformer = new TextNormalizingTransformer(_columns, _options);
+        var transformer = new TextNormalizerTransformer(_columns, _options);
         transformer.GetOutputSchema(input.Schema); // fail here, with the column's name, rather than deep inside training
         return transformer;
     }

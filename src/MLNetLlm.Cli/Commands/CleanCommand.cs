@@ -1,0 +1,68 @@
+using System.CommandLine;
+using MLNetLlm.Cli.DataSteps;
+using MLNetLlm.Data.Cleaning;
+using MLNetLlm.Data.Deduplication;
+using MLNetLlm.IO;
+
+namespace MLNetLlm.Cli.Commands;
+
+/// <summary><c>mlnet-llm clean</c>: run the cleaning steps alone on a data file and write the cleaned file.</summary>
+internal static class CleanCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var dataset = new Option<string>("--dataset") { Description = "The data file (CSV/TSV with a header).", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The cleaned file to write (.csv or .tsv).", Required = true };
+        var textCol = new Option<string[]>("--text-col") { Description = "A text column to clean; repeat for more (default Text)." };
+        var noNormalize = new Option<bool>("--no-normalize") { Description = "Keep the text as it is (only drop empty rows and duplicates)." };
+        var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "Drop e-mail headers and decode MIME bodies (keeps the Subject)." };
+        var mask = new Option<string[]>("--mask") { Description = "Replace urls, emails and/or numbers by placeholders (repeatable)." };
+        mask.AcceptOnlyFromAmong("urls", "emails", "numbers");
+        var dedup = new Option<string>("--dedup") { Description = "Drop duplicates: none, exact, or near (MinHash; default).", DefaultValueFactory = _ => "near" };
+        dedup.AcceptOnlyFromAmong("none", "exact", "near");
+        var jaccard = new Option<double?>("--jaccard") { Description = "Near duplicates: the Jaccard similarity that counts as duplicate (0.5–0.99, default 0.8)." };
+        var keepEmpty = new Option<bool>("--keep-empty") { Description = "Keep rows whose text is empty after cleaning." };
+        var command = new Command("clean", "Normalize text, drop empty rows and (near) duplicates in a data file; write the cleaned file.")
+        {
+            dataset, output, textCol, noNormalize, stripHeaders, mask, dedup, jaccard, keepEmpty,
+        };
+        command.SetAction(parse => context.Guard(() =>
+        {
+            var normalization = parse.GetValue(noNormalize) ? null : new TextNormalizerOptions();
+            if (normalization == null && (parse.GetValue(stripHeaders) || parse.GetValue(mask) is { Length: > 0 }))
+                throw new CliException("--no-normalize cannot be combined with --strip-email-headers or --mask.");
+            if (normalization != null)
+            {
+                normalization.StripEmailHeaders = parse.GetValue(stripHeaders);
+                foreach (var m in parse.GetValue(mask) ?? [])
+                {
+                    if (m == "urls") normalization.MaskUrls = true;
+                    else if (m == "emails") normalization.MaskEmails = true;
+                    else normalization.MaskNumbers = true;
+                }
+            }
+            string method = parse.GetValue(dedup)!;
+            DeduplicationOptions? dedupOptions = method == "none" ? null : new DeduplicationOptions
+            {
+                Method = method == "exact" ? DeduplicationMethod.Exact : DeduplicationMethod.NearDuplicate,
+            };
+            if (parse.GetValue(jaccard) is { } j)
+            {
+                if (dedupOptions is not { Method: DeduplicationMethod.NearDuplicate }) throw new CliException("--jaccard needs --dedup near.");
+                dedupOptions.JaccardThreshold = j;
+            }
+            try { dedupOptions?.Validate(); }
+            catch (ArgumentException ex) { throw new CliException($"Deduplication settings: {ex.Message}", ex); }
+
+            var columns = parse.GetValue(textCol) is { Length: > 0 } given ? given : ["Text"];
+            var table = DelimitedFile.Read(parse.GetValue(dataset)!);
+            var cleaner = new TableCleaner { TextColumns = columns, Normalization = normalization, Deduplication = dedupOptions, DropEmpty = !parse.GetValue(keepEmpty) };
+            var (rows, report) = cleaner.Clean(table);
+            string path = parse.GetValue(output)!;
+            DelimitedFile.Write(path, table.Header, rows);
+            context.Out.WriteLine($"{report.RowsIn} rows in, {report.Empty} empty, {report.ExactDuplicates} exact and {report.NearDuplicates} near duplicates dropped, {report.RowsOut} rows written to {path}");
+            return 0;
+        }));
+        return command;
+    }
+}

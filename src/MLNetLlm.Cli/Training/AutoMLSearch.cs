@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using MLNetLlm.AutoML;
+using MLNetLlm.AutoML.Experiments;
+using MLNetLlm.AutoML.Storage;
+using MLNetLlm.Cli.CodeGen;
+using MLNetLlm.Cli.Progress;
+using Trial = MLNetLlm.Cli.Reporting.TrialResult;
+
+namespace MLNetLlm.Cli.Training;
+
+/// <summary>
+/// The AutoML side of <c>train</c>: searches <see cref="AutoPipelineFactory"/>'s pipeline with MLNetLlm.AutoML on the
+/// training data, scoring every trial on the evaluation data, and returns the best model (fitted on the training data
+/// only, so the evaluation metrics stay honest) with every trial for the leaderboard.
+/// </summary>
+internal sealed class AutoMLSearch
+{
+    readonly object _gate = new();
+    Trial? _best;
+
+    public sealed record Outcome(ITransformer Model, IReadOnlyList<Trial> Trials, TrainingCode Code, string BestPipeline, string StopReason, string Study);
+
+    public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel)
+    {
+        int? threads = c.Parallel > 1 ? 1 : null;
+        var pipeline = AutoPipelineFactory.Create(ml, signature, c.Normalization, threads);
+        var metric = signature.Task switch
+        {
+            TaskKind.Binary => ExperimentMetric.Binary(BinaryClassificationMetric.F1Score),
+            TaskKind.Multiclass => ExperimentMetric.Multiclass(MulticlassClassificationMetric.MacroAccuracy),
+            _ => ExperimentMetric.Regression(RegressionMetric.RSquared),
+        };
+        var experiment = ml.Llm().Auto().CreateExperiment()
+            .SetPipeline(pipeline)
+            .SetDataset(train, validation)
+            .SetMetric(metric)
+            .SetSeed(c.Seed)
+            .SetParallelism(c.Parallel)
+            .SetRefitOnValidationData(false);
+        if (c.MaxTrials is { } max) experiment.SetMaxTrials(max);
+        if (c.TrainTimeSeconds is { } seconds) experiment.SetTrainingTimeInSeconds(seconds);
+        switch (c.Tuner ?? "smac")
+        {
+            case "grid": experiment.SetGridSearchTuner(); break;
+            case "random": experiment.SetRandomSearchTuner(); break;
+            case "bayesian": experiment.SetGaussianProcessTuner(); break;
+            case "cfo": experiment.SetCostFrugalTuner(); break;
+            default: experiment.SetSmacTuner(); break;
+        }
+        string study = c.Study ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(c.Output!)));
+        using var storage = OpenStorage(c.Storage);
+        if (storage != null) experiment.SetStorage(storage, study);
+
+        var start = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        TimeSpan? TimeLeft() => c.TrainTimeSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
+        experiment.TrialStarted += (_, settings) => progress.TrialStarted(settings.TrialId, "…");
+        experiment.TrialCompleted += (_, t) =>
+        {
+            var trial = ToTrial(t, start);
+            Trial? best;
+            lock (_gate)
+            {
+                if (trial.Metric is { } m && (_best?.Metric is not { } b || (metric.Maximize ? m > b : m < b))) _best = trial;
+                best = _best;
+            }
+            progress.TrialFinished(trial, best, TimeLeft());
+        };
+
+        ExperimentResult result;
+        try
+        {
+            result = experiment.RunAsync(cancel).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) { throw new CliException("Cancelled before any trial completed."); }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("trial", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliException($"AutoML found no model: {ex.Message}", ex);
+        }
+        var trials = result.Trials.Select(t => ToTrial(t, start)).ToList();
+        var bestTrial = result.BestTrial;
+        var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c.Normalization, threads), bestTrial.TrialSettings.Parameter.ToJson());
+        return new Outcome(bestTrial.Model ?? throw new CliException("AutoML returned no model for the best trial."),
+            trials, code, Describe(bestTrial), result.StopReason, study);
+    }
+
+    static ITrialStorage? OpenStorage(string? storage)
+    {
+        if (storage == null) return null;
+        try
+        {
+            return RunConfig.IsConnectionString(storage) ? new PostgresTrialStorage(storage) : new SqliteTrialStorage(storage);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new CliException($"Cannot open --storage '{(RunConfig.IsConnectionString(storage) ? "(PostgreSQL connection)" : storage)}': {ex.Message}", ex);
+        }
+    }
+
+    static string Describe(TrialResult t) => $"{t.Pipeline ?? "?"} {t.TrialSettings.Parameter.ToJson()}";
+
+    static Trial ToTrial(TrialResult t, DateTimeOffset start)
+    {
+        double? metric = t.IsSuccess && double.IsFinite(t.Metric) ? t.Metric : null;
+        double finished = (t.TrialSettings.StartedAtUtc + t.Duration - start).TotalSeconds;
+        string status = t.Status.ToString().ToLowerInvariant();
+        if (t.Error is { Length: > 0 } error && !t.IsSuccess) status += ": " + error.Split('\n')[0];
+        return new Trial(t.TrialSettings.TrialId, t.Pipeline ?? "?", metric, t.Duration.TotalSeconds, status, finished, t.TrialSettings.Parameter.ToJson());
+    }
+}

@@ -1,0 +1,63 @@
+using MLNetLlm.SearchSpaces;
+
+namespace MLNetLlm.Data.Augmentation;
+
+/// <summary>
+/// Options of <see cref="TextAugmenter"/> (EDA). Each rate α is the largest share of a text's words one edit may touch:
+/// ⌊α·n⌋ words replaced, inserted or deleted, or ⌊α·n/2⌋ swaps, for a text of n words. A rate of 0 turns that edit
+/// off. Defaults follow the EDA paper (α = 0.1, 4 augmentations per row).
+/// </summary>
+public sealed class AugmentationOptions
+{
+    /// <summary>The text column to augment. Default "Text".</summary>
+    public string TextColumn { get; set; } = "Text";
+
+    /// <summary>Synonym replacement rate α. Default 0.1; range 0–0.5.</summary>
+    [Range(0.0, 0.5)]
+    public double SynonymReplacementRate { get; set; } = 0.1;
+
+    /// <summary>Random insertion rate α. Default 0.1; range 0–0.5.</summary>
+    [Range(0.0, 0.5)]
+    public double RandomInsertionRate { get; set; } = 0.1;
+
+    /// <summary>Random swap rate α. Default 0.1; range 0–0.5.</summary>
+    [Range(0.0, 0.5)]
+    public double RandomSwapRate { get; set; } = 0.1;
+
+    /// <summary>Random deletion rate α. Default 0.1; range 0–0.5.</summary>
+    [Range(0.0, 0.5)]
+    public double RandomDeletionRate { get; set; } = 0.1;
+
+    /// <summary>New rows made from each input row (the edits with a rate above 0 take turns). Default 4; range 1–16.</summary>
+    [Range(1, 16)]
+    public int AugmentationsPerRow { get; set; } = 4;
+
+    /// <summary>Seed: the same seed and data always give the same augmented rows. Default 42.</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>A WordNet 3.x "dict" folder (data.noun, …), e.g. /usr/share/wordnet. Null: <see cref="SynonymFile"/> or the bundled list.</summary>
+    public string? WordNetPath { get; set; }
+
+    /// <summary>A synonym-group file (see <see cref="SynonymDictionary.Load"/>). Null: the bundled list (unless <see cref="WordNetPath"/> is set).</summary>
+    public string? SynonymFile { get; set; }
+
+    /// <summary>Only augment rows whose label (in <see cref="LabelColumn"/>) is one of these; null: every row.</summary>
+    public IReadOnlyList<string>? OnlyLabels { get; set; }
+
+    /// <summary>The label column for <see cref="OnlyLabels"/>. Default "Label".</summary>
+    public string LabelColumn { get; set; } = "Label";
+
+    /// <summary>A copy of these options.</summary>
+    public AugmentationOptions Clone() => (AugmentationOptions)MemberwiseClone();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(TextColumn)) throw new ArgumentException("AugmentationOptions.TextColumn must name a column.", nameof(TextColumn));
+        foreach (var (name, rate) in new[] { (nameof(SynonymReplacementRate), SynonymReplacementRate), (nameof(RandomInsertionRate), RandomInsertionRate), (nameof(RandomSwapRate), RandomSwapRate), (nameof(RandomDeletionRate), RandomDeletionRate) })
+            if (!(rate >= 0 && rate <= 1)) throw new ArgumentOutOfRangeException(name, rate, $"{name} must be in 0..1 (typical 0.05–0.3).");
+        if (SynonymReplacementRate + RandomInsertionRate + RandomSwapRate + RandomDeletionRate <= 0)
+            throw new ArgumentException("AugmentationOptions: every rate is 0, so no edit would be made.");
+        if (AugmentationsPerRow is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(AugmentationsPerRow), AugmentationsPerRow, "AugmentationsPerRow must be in 1..1000 (typical 1–16).");
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization;
+using Microsoft.ML.Tokenizers;
+using MLNetLlm.SearchSpaces;
+
+namespace MLNetLlm.Data.Chunking;
+
+/// <summary>
+/// Options of <see cref="TextChunker"/>. Tokens come from <see cref="Tokenizer"/> if set, else from a BERT WordPiece
+/// tokenizer built from <see cref="VocabularyPath"/>, else from Microsoft.ML.Tokenizers' word-or-non-word
+/// pre-tokenizer (runs of letters/digits/underscore, and runs of other non-space characters).
+/// </summary>
+public sealed class ChunkingOptions
+{
+    /// <summary>The text column to split. Default "Text".</summary>
+    public string TextColumn { get; set; } = "Text";
+
+    /// <summary>Tokens per chunk at most. Default 256; range 32–512.</summary>
+    [Range(32, 512, logBase: true)]
+    public int MaxTokens { get; set; } = 256;
+
+    /// <summary>Tokens shared by consecutive chunks (the window advances by MaxTokens − Overlap). Default 16; 0 ≤ Overlap &lt; MaxTokens (the search range, 0–31, stays below the smallest searched MaxTokens).</summary>
+    [Range(0, 31)]
+    public int Overlap { get; set; } = 16;
+
+    /// <summary>
+    /// The document id column. When the data has it, its value is copied to every chunk of the row; otherwise it is
+    /// added (Int32, the row's position in the input). Default "DocumentId".
+    /// </summary>
+    public string DocumentIdColumn { get; set; } = "DocumentId";
+
+    /// <summary>The column added for the chunk's position in its document (Int32, from 0). Default "ChunkIndex".</summary>
+    public string ChunkIndexColumn { get; set; } = "ChunkIndex";
+
+    /// <summary>A BERT vocab.txt (one token per line) for WordPiece token counts; null: see <see cref="Tokenizer"/>.</summary>
+    public string? VocabularyPath { get; set; }
+
+    /// <summary>Any Microsoft.ML.Tokenizers tokenizer (overrides <see cref="VocabularyPath"/>).</summary>
+    [JsonIgnore]
+    public Tokenizer? Tokenizer { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(TextColumn)) throw new ArgumentException("ChunkingOptions.TextColumn must name a column.", nameof(TextColumn));
+        if (MaxTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be at least 1 (typical 128–512).");
+        if (Overlap < 0 || Overlap >= MaxTokens) throw new ArgumentOutOfRangeException(nameof(Overlap), Overlap, $"Overlap must be in 0..{MaxTokens - 1} (below MaxTokens).");
+        if (string.IsNullOrWhiteSpace(DocumentIdColumn) || string.IsNullOrWhiteSpace(ChunkIndexColumn)) throw new ArgumentException("ChunkingOptions: DocumentIdColumn and ChunkIndexColumn must be names.");
+        if (DocumentIdColumn == TextColumn || ChunkIndexColumn == TextColumn || DocumentIdColumn == ChunkIndexColumn) throw new ArgumentException("ChunkingOptions: TextColumn, DocumentIdColumn and ChunkIndexColumn must differ.");
+        if (VocabularyPath != null && Tokenizer == null && !File.Exists(VocabularyPath)) throw new FileNotFoundException($"Vocabulary file '{VocabularyPath}' does not exist.", VocabularyPath);
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetLlm.Persistence;
+using MLNetLlm.Torch.Checkpoints;
+
+namespace MLNetLlm.Torch.Trainers;
+
+/// <summary>A fine-tuned BERT sentence-pair regressor: adds a float <c>Score</c> column (e.g. a similarity).</summary>
+public sealed class SentencePairRegressionTransformer : IPersistentTransformer, IDisposable
+{
+    readonly TextScorer _scorer;
+
+    internal SentencePairRegressionTransformer(TextScorer scorer) => _scorer = scorer;
+
+    public bool IsRowToRowMapper => true;
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
+
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.Mapper(inputSchema);
+
+    public IDataView Transform(IDataView input) => _scorer.Transform(input);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException($"{nameof(SentencePairRegressionTransformer)} is saved with mlContext.Llm().Model.Save(...), not mlContext.Model.Save.");
+
+    /// <inheritdoc/>
+    public void SaveTo(string directory) => _scorer.Save(directory, ["score"]);
+
+    /// <summary>Loads a transformer written by <see cref="SaveTo"/> (called by the model file loader).</summary>
+    public static ITransformer LoadFrom(MLContext mlContext, string directory) => new SentencePairRegressionTransformer(TextScorer.Load(directory).Scorer);
+
+    /// <summary>Writes config.json, model.safetensors and vocab.txt in the layout HF transformers loads.</summary>
+    public void SaveHuggingFace(string directory) => HuggingFaceCheckpoint.Save(directory, _scorer.Model.Model, _scorer.Model.Tokenizer);
+
+    public void Dispose() => _scorer.Model.Dispose();
+}

@@ -1,0 +1,67 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetLlm.Torch.Training;
+
+namespace MLNetLlm.Torch.Trainers;
+
+/// <summary>
+/// Fine-tunes (or trains from scratch) a BERT encoder to classify text. A Boolean label gives a binary classifier, a
+/// key-typed label (from <c>MapValueToKey</c>) a multiclass one. One text column, or two for sentence-pair classification.
+/// </summary>
+public sealed class TextClassificationTrainer : IEstimator<TextClassificationTransformer>
+{
+    /// <summary>Settings; see <see cref="TransformerTrainingOptions"/> for the training ones.</summary>
+    public sealed class Options : TransformerTrainingOptions
+    {
+        /// <summary>Label column: Boolean (binary) or key (multiclass). Default <c>Label</c>.</summary>
+        public string LabelColumnName { get; set; } = Defaults.LabelColumnName;
+        /// <summary>Text column. Default <c>Text</c>.</summary>
+        public string TextColumnName { get; set; } = Defaults.TextColumnName;
+        /// <summary>Optional second text column for sentence-pair classification. Default null.</summary>
+        public string? SecondTextColumnName { get; set; }
+    }
+
+    /// <summary>Default column names.</summary>
+    public static class Defaults
+    {
+        public const string LabelColumnName = "Label";
+        public const string TextColumnName = "Text";
+    }
+
+    readonly MLContext _mlContext;
+    readonly Options _options;
+
+    internal TextClassificationTrainer(MLContext mlContext, Options options)
+    {
+        _mlContext = mlContext;
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    /// <summary>Trains on <paramref name="input"/>.</summary>
+    public TextClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options;
+        var label = input.Schema.GetColumnOrNull(o.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(input), $"Label column '{o.LabelColumnName}' not found.");
+        TextTask task = label.Type is BooleanDataViewType ? TextTask.Binary : TextTask.Multiclass;
+        TrainerCore.CheckLabel(label, task);
+        var labels = task == TextTask.Binary ? new[] { "false", "true" } : TrainerCore.KeyLabels(label);
+        var model = TrainerCore.Fit(input, o, o.TextColumnName, o.SecondTextColumnName, o.LabelColumnName, task, labels);
+        var outputs = task == TextTask.Binary ? ScoreColumns.Binary : ScoreColumns.Multiclass(labels);
+        return new TextClassificationTransformer(new TextScorer(model, o.TextColumnName, o.SecondTextColumnName, outputs, o.InferenceBatchSize), labels);
+    }
+
+    /// <summary>The input columns plus Score/Probability/PredictedLabel (binary) or Score/PredictedLabel (multiclass).</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var o = _options;
+        var label = inputSchema.FirstOrDefault(c => c.Name == o.LabelColumnName);
+        if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{o.LabelColumnName}' not found.");
+        ScoreColumns outputs = label.ItemType is BooleanDataViewType ? ScoreColumns.Binary
+            : label.IsKey ? ScoreColumns.Multiclass(["?", "?"])
+            : throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{o.LabelColumnName}' must be Boolean or a key type.");
+        var text = o.SecondTextColumnName is null ? new[] { o.TextColumnName } : [o.TextColumnName, o.SecondTextColumnName];
+        return TrainerCore.OutputShape(inputSchema, text, outputs);
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetLlm.Persistence;
+using MLNetLlm.Torch.Adapters;
+using MLNetLlm.Torch.Checkpoints;
+using MLNetLlm.Torch.Training;
+
+namespace MLNetLlm.Torch.Trainers;
+
+/// <summary>
+/// A fine-tuned BERT text classifier. Adds ML.NET's usual columns — binary: <c>Score</c> (float log-odds),
+/// <c>Probability</c> (float), <c>PredictedLabel</c> (bool); multiclass: <c>Score</c> (class probabilities) and
+/// <c>PredictedLabel</c> (key with the label's values, so <c>MapKeyToValue</c> and <c>Evaluate</c> work). Scores in
+/// batches in <see cref="Transform"/>, row by row in a PredictionEngine; saved by <c>mlContext.Llm().Model.Save</c>.
+/// </summary>
+public sealed class TextClassificationTransformer : IPersistentTransformer, IDisposable
+{
+    readonly TextScorer _scorer;
+
+    internal TextClassificationTransformer(TextScorer scorer, IReadOnlyList<string> labels)
+    {
+        _scorer = scorer;
+        Labels = labels;
+    }
+
+    /// <summary>Class names, index = class (binary: false, true).</summary>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>True for a two-class model with a Boolean label.</summary>
+    public bool IsBinary => _scorer.Model.Task == TextTask.Binary;
+
+    /// <summary>The encoder's configuration (HF config.json fields).</summary>
+    public Models.BertConfig Config => _scorer.Model.Model.Config;
+
+    internal TextModel Model => _scorer.Model;
+
+    public bool IsRowToRowMapper => true;
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
+
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.Mapper(inputSchema);
+
+    public IDataView Transform(IDataView input) => _scorer.Transform(input);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException($"{nameof(TextClassificationTransformer)} is saved with mlContext.Llm().Model.Save(...), not mlContext.Model.Save.");
+
+    /// <inheritdoc/>
+    public void SaveTo(string directory) => _scorer.Save(directory, Labels);
+
+    /// <summary>Loads a transformer written by <see cref="SaveTo"/> (called by the model file loader).</summary>
+    public static ITransformer LoadFrom(MLContext mlContext, string directory)
+    {
+        var (scorer, labels) = TextScorer.Load(directory);
+        return new TextClassificationTransformer(scorer, labels);
+    }
+
+    /// <summary>Writes config.json, model.safetensors (LoRA merged) and vocab.txt in the layout HF transformers loads.</summary>
+    public void SaveHuggingFace(string directory) => HuggingFaceCheckpoint.Save(directory, _scorer.Model.Model, _scorer.Model.Tokenizer);
+
+    /// <summary>Writes the LoRA adapters (PEFT layout) of a model trained with <see cref="FineTuningMode.Lora"/>.</summary>
+    public void SaveLoraAdapter(string directory) => LoraAdapterFile.Save(_scorer.Model.Model, directory);
+
+    public void Dispose() => _scorer.Model.Dispose();
+}

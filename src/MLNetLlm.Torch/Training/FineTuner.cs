@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using MLNetLlm.Torch.Tokenization;
+using MLNetLlm.Torch.Trainers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetLlm.Torch.Training;
+
+/// <summary>Training rows: texts, optional pair texts and targets (class index, or the regression value).</summary>
+internal sealed record TrainingRows(IReadOnlyList<string> Texts, IReadOnlyList<string>? Pairs, float[] Targets)
+{
+    public int Count => Texts.Count;
+}
+
+/// <summary>
+/// The training loop shared by the trainers: AdamW with decoupled decay, linear warm-up/decay, global-norm clipping,
+/// gradient accumulation, per-epoch validation with early stopping (best weights kept), deterministic shuffling and
+/// dropout seeds per batch (so a resumed run equals an uninterrupted one), checkpoints, progress and cancellation.
+/// Every step runs in its own dispose scope, so memory stays flat across epochs.
+/// </summary>
+internal static class FineTuner
+{
+    public static void Train(TextModel tm, TrainingRows train, TrainingRows? valid, TransformerTrainingOptions o, string fingerprint)
+    {
+        if (train.Count == 0) throw new ArgumentException("The training data has no rows.");
+        var model = tm.Model;
+        var rows = Encode(tm, train);
+        var validRows = valid is { Count: > 0 } ? Encode(tm, valid) : null;
+        int n = rows.Length, bs = o.BatchSize, accum = o.GradientAccumulationSteps;
+        int batches = (n + bs - 1) / bs;
+        long stepsPerEpoch = (batches + accum - 1) / accum;
+        long totalSteps = stepsPerEpoch * o.NumberOfEpochs;
+        var schedule = new LinearWarmupSchedule(o.EffectiveLearningRate, (long)Math.Round(totalSteps * o.WarmupFraction), totalSteps);
+        using var opt = new AdamW(model.named_parameters(), weightDecay: o.WeightDecay, decays: AdamW.DecaysByDefault);
+        var vocabulary = o.PretrainedModelPath is null ? tm.Tokenizer.Vocabulary : null;
+
+        var state = new TrainingCheckpoint.State { Fingerprint = fingerprint };
+        Dictionary<string, Tensor>? best = null;
+        string? ckptDir = o.CheckpointDirectory;
+        if (ckptDir != null && TrainingCheckpoint.Exists(ckptDir))
+            state = TrainingCheckpoint.Load(ckptDir, fingerprint, model, opt, out best);
+
+        var sw = Stopwatch.StartNew();
+        long samples = 0, stepsHere = 0;
+        double lr = 0;
+        void Report(bool epochEnd, double? valLoss)
+        {
+            if (o.Progress is null) return;
+            double secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-9);
+            var eta = stepsHere == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(secs / stepsHere * (totalSteps - state.Step));
+            o.Progress.Report(new TrainingProgress(Math.Min(state.Epoch + (epochEnd ? 0 : 1), o.NumberOfEpochs), o.NumberOfEpochs, state.Step, totalSteps,
+                state.LossCount == 0 ? 0 : state.LossSum / state.LossCount, lr, samples / secs, sw.Elapsed, eta, epochEnd, valLoss));
+        }
+        void Checkpoint()
+        {
+            if (ckptDir != null) TrainingCheckpoint.Save(ckptDir, state, model, opt, best, vocabulary);
+        }
+
+        try
+        {
+            o.CancellationToken.ThrowIfCancellationRequested();
+            while (state.Epoch < o.NumberOfEpochs && !state.Stopped)
+            {
+                int epoch = state.Epoch;
+                var order = Shuffle(n, o.Seed, epoch);
+                model.train();
+                for (int b = state.Batch; b < batches; b++)
+                {
+                    int groupStart = b - b % accum, groupSize = Math.Min(accum, batches - groupStart);
+                    using (var scope = NewDisposeScope())
+                    {
+                        manual_seed(((long)o.Seed * 1_000_003L) ^ ((long)epoch * 100_003L + b));
+                        int start = b * bs, count = Math.Min(bs, n - start);
+                        var batchRows = new EncodedRow[count];
+                        var targets = new float[count];
+                        for (int i = 0; i < count; i++) { batchRows[i] = rows[order[start + i]]; targets[i] = train.Targets[order[start + i]]; }
+                        var loss = Loss(tm, batchRows, targets);
+                        (loss / groupSize).backward();
+                        state.LossSum += loss.item<float>() * count;
+                        state.LossCount += count;
+                        samples += count;
+                    }
+                    if ((b + 1) % accum != 0 && b != batches - 1) continue;
+                    opt.ClipGradNorm(o.MaxGradNorm);
+                    lr = schedule.At(state.Step);
+                    opt.Step(lr);
+                    opt.ZeroGrad();
+                    state.Step++;
+                    stepsHere++;
+                    state.Batch = b + 1;
+                    Report(false, null);
+                    if (o.CancellationToken.IsCancellationRequested)
+                    {
+                        Checkpoint();
+                        o.CancellationToken.ThrowIfCancellationRequested();
+                    }
+                    if (state.Step % o.CheckpointEverySteps == 0 && b + 1 < batches) Checkpoint();
+                }
+
+                double? valLoss = null;
+                if (validRows != null)
+                {
+                    valLoss = Evaluate(tm, validRows, valid!.Targets, o.InferenceBatchSize);
+                    if (valLoss < state.BestLoss - 1e-7)
+                    {
+                        state.BestLoss = valLoss.Value;
+                        state.BadEpochs = 0;
+                        if (best != null) foreach (var t in best.Values) t.Dispose();
+                        best = TrainingCheckpoint.Trainable(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone(), StringComparer.Ordinal);
+                    }
+                    else if (o.EarlyStoppingPatience > 0 && ++state.BadEpochs >= o.EarlyStoppingPatience) state.Stopped = true;
+                }
+                state.Epoch = epoch + 1;
+                state.Batch = 0;
+                Report(true, valLoss);
+                state.LossSum = 0;
+                state.LossCount = 0;
+                Checkpoint();
+            }
+            if (best != null)
+            {
+                using var _ = no_grad();
+                foreach (var (name, p) in TrainingCheckpoint.Trainable(model)) p.copy_(best[name]);
+            }
+        }
+        finally
+        {
+            if (best != null) foreach (var t in best.Values) t.Dispose();
+            model.eval();
+        }
+    }
+
+    static EncodedRow[] Encode(TextModel tm, TrainingRows data)
+    {
+        var result = new EncodedRow[data.Count];
+        for (int i = 0; i < result.Length; i++) result[i] = tm.Tokenizer.EncodeRow(data.Texts[i], data.Pairs?[i], tm.MaxLength);
+        return result;
+    }
+
+    static Tensor Loss(TextModel tm, EncodedRow[] rows, float[] targets)
+    {
+        var (ids, mask, types) = tm.Tokenizer.Collate(rows).ToTensors(tm.Device);
+        var logits = tm.Model.Forward(ids, mask, types);
+        return tm.Task == TextTask.Regression
+            ? nn.functional.mse_loss(logits.squeeze(-1), tensor(targets, device: tm.Device))
+            : nn.functional.cross_entropy(logits, tensor(targets.Select(t => (long)t).ToArray(), device: tm.Device));
+    }
+
+    /// <summary>Mean loss over <paramref name="rows"/> without dropout or gradients.</summary>
+    internal static double Evaluate(TextModel tm, EncodedRow[] rows, float[] targets, int batchSize)
+    {
+        tm.Model.eval();
+        double sum = 0;
+        using (no_grad())
+            for (int start = 0; start < rows.Length; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int count = Math.Min(batchSize, rows.Length - start);
+                sum += Loss(tm, rows[start..(start + count)], targets[start..(start + count)]).item<float>() * count;
+            }
+        tm.Model.train();
+        return sum / rows.Length;
+    }
+
+    static int[] Shuffle(int n, int seed, int epoch)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(unchecked(seed * 7919 + epoch * 104729 + 17)).Shuffle(order);
+        return order;
+    }
+}

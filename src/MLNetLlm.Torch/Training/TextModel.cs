@@ -1,0 +1,193 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLNetLlm.Torch.Adapters;
+using MLNetLlm.Torch.Checkpoints;
+using MLNetLlm.Torch.Devices;
+using MLNetLlm.Torch.Models;
+using MLNetLlm.Torch.Trainers;
+using MLNetLlm.Torch.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetLlm.Torch.Training;
+
+/// <summary>The prediction task of a <see cref="TextModel"/>, which fixes its head size and loss.</summary>
+internal enum TextTask { Binary, Multiclass, Regression }
+
+/// <summary>
+/// A tokenizer + BERT sequence model + task, trained by <see cref="FineTuner"/> and used for batch inference. Saved
+/// as a HF directory (LoRA merged) plus <c>prompt.safetensors</c>, LoRA adapter files and <c>text-model.json</c>.
+/// </summary>
+internal sealed class TextModel : IDisposable
+{
+    public const string SettingsFile = "text-model.json";
+    public const string PromptFile = "prompt.safetensors";
+    readonly object _lock = new();
+
+    TextModel(BertForSequenceClassification model, BertTextTokenizer tokenizer, TextTask task, int maxLength, Device device, FineTuningMode mode)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        Task = task;
+        MaxLength = maxLength;
+        Device = device;
+        Mode = mode;
+    }
+
+    public BertForSequenceClassification Model { get; }
+    public BertTextTokenizer Tokenizer { get; }
+    public TextTask Task { get; }
+    public int MaxLength { get; }
+    public Device Device { get; }
+    public FineTuningMode Mode { get; }
+    public CheckpointLoadReport? LoadReport { get; private init; }
+
+    /// <summary>Builds an untrained model for <paramref name="options"/>: a loaded checkpoint or a from-scratch one, with LoRA or a prompt attached.</summary>
+    /// <param name="vocabularyText">Training text for a from-scratch vocabulary (ignored when <paramref name="vocabulary"/> or a checkpoint is given).</param>
+    /// <param name="vocabulary">A vocabulary to reuse (resuming a from-scratch run).</param>
+    public static TextModel Create(TransformerTrainingOptions options, TextTask task, IReadOnlyList<string> labels,
+        Func<IEnumerable<string>> vocabularyText, IReadOnlyList<string>? vocabulary = null)
+    {
+        var device = TorchDevice.Resolve(options.Device);
+        var compute = ComputeSettings.For(device, options.MixedPrecision);
+        // Seed the global generator too: layer constructors and some initialisers draw from it.
+        manual_seed(options.Seed);
+        var generator = new Generator((ulong)options.Seed);
+        BertForSequenceClassification model;
+        BertTextTokenizer tokenizer;
+        CheckpointLoadReport? report = null;
+        int promptExtra = options.Mode == FineTuningMode.PromptTuning ? options.PromptTokens : 0;
+        string problemType = task == TextTask.Regression ? "regression" : "single_label_classification";
+        if (options.PretrainedModelPath is { } path)
+        {
+            (model, tokenizer, report) = HuggingFaceCheckpoint.Load(path, CPU, compute, labels, allowNewHead: true, generator);
+            if (options.MaxLength + promptExtra > model.Config.MaxPositionEmbeddings)
+                throw new ArgumentException($"MaxLength {options.MaxLength}{(promptExtra > 0 ? $" + {promptExtra} prompt tokens" : "")} exceeds the checkpoint's max_position_embeddings {model.Config.MaxPositionEmbeddings}.");
+            if (model.Config.ProblemType != problemType)
+            {
+                var m2 = new BertForSequenceClassification(model.Config with { ProblemType = problemType }, compute);
+                CopyParameters(model, m2);
+                model.Dispose();
+                model = m2;
+            }
+        }
+        else
+        {
+            vocabulary ??= WordPieceVocabularyBuilder.Build(vocabularyText(), options.ScratchVocabularySize);
+            tokenizer = BertTextTokenizer.Create(vocabulary);
+            var config = BertConfig.SmallFromScratch(vocabulary.Count, labels.Count) with
+            {
+                HiddenSize = options.ScratchHiddenSize,
+                NumHiddenLayers = options.ScratchLayers,
+                NumAttentionHeads = options.ScratchAttentionHeads,
+                IntermediateSize = options.ScratchIntermediateSize,
+                MaxPositionEmbeddings = options.MaxLength + promptExtra,
+                Labels = labels.ToArray(),
+                ProblemType = problemType,
+            };
+            model = new BertForSequenceClassification(config, compute);
+            model.InitializeWeights(generator);
+        }
+        switch (options.Mode)
+        {
+            case FineTuningMode.Lora:
+                model.ApplyLora(options.LoraRank, options.LoraAlpha, options.LoraDropout, options.LoraTargetModules.ToArray(), generator);
+                model.SetTrainable(n => n.Contains("_lora.", StringComparison.Ordinal) || n.StartsWith("classifier.", StringComparison.Ordinal));
+                break;
+            case FineTuningMode.PromptTuning:
+                model.ApplyPromptTuning(options.PromptTokens, generator);
+                model.SetTrainable(n => n.StartsWith("prompt.", StringComparison.Ordinal) || n.StartsWith("classifier.", StringComparison.Ordinal));
+                break;
+        }
+        model.to(device);
+        return new TextModel(model, tokenizer, task, options.MaxLength, device, options.Mode) { LoadReport = report };
+    }
+
+    static void CopyParameters(nn.Module from, nn.Module to)
+    {
+        var src = from.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var _ = no_grad();
+        foreach (var (name, p) in to.named_parameters()) p.copy_(src[name]);
+    }
+
+    /// <summary>Raw head outputs (logits, or the regression value) per row, computed in batches without gradients.</summary>
+    public float[][] Predict(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize)
+    {
+        var result = new float[texts.Count][];
+        lock (_lock)
+        {
+            Model.eval();
+            using var _ = no_grad();
+            for (int start = 0; start < texts.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batchSize, texts.Count - start);
+                var rows = new EncodedRow[n];
+                for (int i = 0; i < n; i++) rows[i] = Tokenizer.EncodeRow(texts[start + i], pairs?[start + i], MaxLength);
+                var (ids, mask, types) = Tokenizer.Collate(rows).ToTensors(Device);
+                var logits = Model.Forward(ids, mask, types).to_type(ScalarType.Float32).cpu();
+                var flat = logits.data<float>().ToArray();
+                int k = (int)logits.shape[1];
+                for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * k, k).ToArray();
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Merges LoRA adapters into the base weights for inference (they stay available for <see cref="LoraAdapterFile"/>).</summary>
+    public void MergeAdapters()
+    {
+        foreach (var (_, lora) in Model.LoraAdapters()) lora.Merge();
+    }
+
+    /// <summary>Writes a HF-readable directory plus prompt/adapter extras and <c>text-model.json</c>.</summary>
+    public void Save(string directory)
+    {
+        var adapters = Model.LoraAdapters().ToList();
+        bool merged = adapters.All(a => a.Lora.Merged);
+        if (!merged) throw new InvalidOperationException("Merge the LoRA adapters before saving the model.");
+        HuggingFaceCheckpoint.Save(directory, Model, Tokenizer);
+        if (adapters.Count > 0) LoraAdapterFile.Save(Model, directory);
+        if (Model.Prompt is { } prompt)
+            SafeTensors.Write(Path.Combine(directory, PromptFile), new Dictionary<string, Tensor> { ["prompt.weight"] = prompt.Weight });
+        var settings = new JsonObject
+        {
+            ["task"] = Task.ToString(),
+            ["max_length"] = MaxLength,
+            ["mode"] = Mode.ToString(),
+            ["prompt_tokens"] = Model.Prompt?.Count ?? 0,
+        };
+        File.WriteAllText(Path.Combine(directory, SettingsFile), settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Loads what <see cref="Save"/> wrote onto <paramref name="device"/>.</summary>
+    public static TextModel Load(string directory, Device device, bool mixedPrecision = true)
+    {
+        string settingsPath = Path.Combine(directory, SettingsFile);
+        if (!File.Exists(settingsPath)) throw new FileNotFoundException($"'{directory}' has no {SettingsFile}.", settingsPath);
+        var s = JsonNode.Parse(File.ReadAllText(settingsPath))!.AsObject();
+        var task = Enum.Parse<TextTask>(s["task"]!.GetValue<string>());
+        var mode = Enum.Parse<FineTuningMode>(s["mode"]!.GetValue<string>());
+        int maxLength = s["max_length"]!.GetValue<int>();
+        int promptTokens = s["prompt_tokens"]?.GetValue<int>() ?? 0;
+        var compute = ComputeSettings.For(device, mixedPrecision);
+        var (model, tokenizer, report) = HuggingFaceCheckpoint.Load(directory, CPU, compute);
+        if (promptTokens > 0)
+        {
+            var prompt = model.ApplyPromptTuning(promptTokens);
+            var tensors = SafeTensors.Read(Path.Combine(directory, PromptFile));
+            try
+            {
+                if (!tensors.TryGetValue("prompt.weight", out var w) || !w.shape.SequenceEqual(prompt.Weight.shape) || tensors.Count != 1)
+                    throw new InvalidDataException($"'{Path.Combine(directory, PromptFile)}' must hold exactly 'prompt.weight' of shape [{string.Join(", ", prompt.Weight.shape)}].");
+                using (no_grad()) prompt.Weight.copy_(w);
+            }
+            finally { foreach (var t in tensors.Values) t.Dispose(); }
+        }
+        model.to(device);
+        model.eval();
+        return new TextModel(model, tokenizer, task, maxLength, device, mode) { LoadReport = report };
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,57 @@
+using MLNetLlm.Cli.Tests.Support;
+using MLNetLlm.IO;
+
+namespace MLNetLlm.Cli.Tests.Commands;
+
+public sealed class CleanCommandTests : IDisposable
+{
+    readonly TempFolder _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    const string Data =
+        "Id,Label,Text\n" +
+        "1,ham,\"  Hello   <b>World</b>  \"\n" +
+        "2,ham,hello world\n" +                                  // exact duplicate of 1 after normalization
+        "3,spam,\"   \"\n" +                                     // empty
+        "4,spam,the quick brown fox jumps over the lazy dog near the river bank today\n" +
+        "5,spam,the quick brown fox jumps over the lazy dog near the river bank today!\n" + // near duplicate of 4
+        "6,ham,an entirely different message about the quarterly budget review\n";
+
+    [Fact]
+    public void Clean_normalizes_and_drops_empty_and_duplicate_rows_keeping_other_columns()
+    {
+        string input = _tmp.Write("in.csv", Data), output = _tmp.File("out.csv");
+        var r = CliResult.Run("clean", "--dataset", input, "--output", output);
+        r.AssertSuccess();
+        Assert.Contains("6 rows in, 1 empty, 1 exact and 1 near duplicates dropped, 3 rows written", r.Out);
+        var table = DelimitedFile.Read(output);
+        Assert.Equal(["Id", "Label", "Text"], table.Header);
+        Assert.Equal(["1", "4", "6"], table.Column("Id"));
+        Assert.Equal("hello world", table.Column("Text")[0]);
+        Assert.Equal(["ham", "spam", "ham"], table.Column("Label"));
+    }
+
+    [Fact]
+    public void Exact_only_without_rewriting_keeps_text_and_near_duplicates()
+    {
+        string input = _tmp.Write("in.csv", Data), output = _tmp.File("out.tsv");
+        var r = CliResult.Run("clean", "--dataset", input, "--output", output, "--dedup", "exact", "--no-normalize", "--keep-empty");
+        r.AssertSuccess();
+        var table = DelimitedFile.Read(output);
+        // The text is written as it was, the empty row is kept, the near duplicate too; duplicates are still compared
+        // on normalized text, so row 2 (same words as row 1) goes.
+        Assert.Equal(["1", "3", "4", "5", "6"], table.Column("Id"));
+        Assert.Equal("  Hello   <b>World</b>  ", table.Column("Text")[0]);
+    }
+
+    [Fact]
+    public void Bad_options_and_columns_are_reported()
+    {
+        string input = _tmp.Write("in.csv", Data);
+        CliResult.Run("clean", "--dataset", input, "--output", _tmp.File("o.csv"), "--text-col", "Body").AssertOneLineError("'Body'", "in.csv");
+        CliResult.Run("clean", "--dataset", input, "--output", _tmp.File("o.csv"), "--dedup", "exact", "--jaccard", "0.9").AssertOneLineError("--jaccard");
+        CliResult.Run("clean", "--dataset", input, "--output", _tmp.File("o.csv"), "--jaccard", "1.5").AssertOneLineError("Jaccard");
+        CliResult.Run("clean", "--dataset", _tmp.File("none.csv"), "--output", _tmp.File("o.csv")).AssertOneLineError("none.csv", "does not exist");
+    }
+}
