@@ -8,6 +8,9 @@ using MLNetLlm.Data;
 using MLNetLlm.Data.Cleaning;
 using MLNetLlm.Data.Deduplication;
 using MLNetLlm.Data.RowOperations;
+using MLNetLlm.Torch;
+using MLNetLlm.Torch.Trainers;
+using MLNetLlm.Torch.Training;
 using MLNetLlm.AutoML.Experiments;
 using MLNetLlm.AutoML.Sweepable;
 
@@ -87,6 +90,39 @@ public sealed class AutoCatalog
     {
         ArgumentNullException.ThrowIfNull(factory);
         return SweepableEstimator.CreateTrainingRowStep<TOptions>(name, (ctx, o, data) => RowOperationRunner.Apply(data, factory(ctx, o)).Data, searchSpace);
+    }
+
+    /// <summary>
+    /// MLNetLlm's transformer fine-tuning (binary or multiclass), searched over the attributes of
+    /// <see cref="TransformerTrainingOptions"/> (mode, learning rate, epochs, batch size, max length, weight decay,
+    /// warm-up, LoRA rank/alpha/dropout, prompt tokens). <paramref name="configure"/> sets the fixed options (model
+    /// path, device, validation fraction). With validation data, each epoch's validation loss goes to the pruner, so
+    /// median/ASHA pruning stops bad fine-tuning runs early.
+    /// </summary>
+    public SweepableEstimator TextClassification(string labelColumnName = "Label", string textColumnName = "Text",
+        Action<TextClassificationTrainer.Options>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<TextClassificationTrainer.Options>("transformer", (ctx, o, trial) =>
+        {
+            configure?.Invoke(o);
+            o.LabelColumnName = labelColumnName;
+            o.TextColumnName = textColumnName;
+            if (trial is not null)
+            {
+                var user = o.Progress;
+                o.CancellationToken = trial.CancellationToken;
+                o.Progress = new EpochReporter(trial, user);
+            }
+            return ctx.Llm().TextClassification(o);
+        }, searchSpace);
+
+    /// <summary>Forwards epoch-end validation losses to the trial (synchronously, so a prune stops training at once).</summary>
+    sealed class EpochReporter(TrialContext trial, IProgress<TrainingProgress>? next) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            next?.Report(value);
+            if (value.IsEpochEnd && value.ValidationLoss is double loss) trial.ReportLoss(value.Epoch, loss);
+        }
     }
 
     /// <summary>SDCA logistic regression (binary; Boolean label).</summary>
