@@ -328,7 +328,15 @@ public sealed class AutoMLExperiment
 
         public async Task WorkerAsync(int slot, CancellationToken stop)
         {
-            string worker = Worker(slot);
+            try { await WorkAsync(Worker(slot), stop).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // the budget ran out (or the experiment was cancelled) while waiting on the storage: just stop
+            }
+        }
+
+        async Task WorkAsync(string worker, CancellationToken stop)
+        {
             while (!stop.IsCancellationRequested)
             {
                 var trial = await storage.ClaimTrialAsync(study.Id, worker, owner._lease, owner._maxAttempts, stop).ConfigureAwait(false);
