@@ -4,6 +4,13 @@ using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
 using Microsoft.ML.Transforms.Text;
 using MLNetLlm.AutoML.DefaultSpaces;
+using MLNetLlm.Data;
+using MLNetLlm.Data.Cleaning;
+using MLNetLlm.Data.Deduplication;
+using MLNetLlm.Data.RowOperations;
+using MLNetLlm.Torch;
+using MLNetLlm.Torch.Trainers;
+using MLNetLlm.Torch.Training;
 using MLNetLlm.AutoML.Experiments;
 using MLNetLlm.AutoML.Sweepable;
 
@@ -35,13 +42,88 @@ public sealed class AutoCatalog
             var options = new TextFeaturizingEstimator.Options
             {
                 Norm = Enum.Parse<TextFeaturizingEstimator.NormFunction>(o.Norm, ignoreCase: true),
-                WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting },
-                CharFeatureExtractor = o.CharNgramLength == 0 ? null
-                    : new WordBagEstimator.Options { NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting },
+                WordFeatureExtractor = new WordBagEstimator.Options
+                {
+                    NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting,
+                    MaximumNgramsCount = Enumerable.Repeat(o.MaximumNgramsCount, o.WordNgramLength).ToArray(),
+                },
+                CharFeatureExtractor = o.CharNgramLength == 0 ? null : new WordBagEstimator.Options
+                {
+                    NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting, MaximumNgramsCount = [o.MaximumNgramsCount],
+                },
                 StopWordsRemoverOptions = o.RemoveStopWords ? new StopWordsRemovingEstimator.Options() : null,
             };
             return ctx.Transforms.Text.FeaturizeText(outputColumnName, options, inputColumnName);
         }, searchSpace);
+
+    /// <summary>
+    /// MLNetLlm's text normaliser (a model stage, so it also runs at prediction time) with searched cleaning switches
+    /// (<see cref="TextNormalizerSearchOptions"/>).
+    /// </summary>
+    public SweepableEstimator NormalizeText(string outputColumnName = "Text", string? inputColumnName = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<TextNormalizerSearchOptions>("normalize", (ctx, o) => ctx.Llm().NormalizeText(outputColumnName, inputColumnName,
+            new TextNormalizerOptions
+            {
+                CaseFolding = o.CaseFolding, StripHtml = o.StripHtml, StripEmailHeaders = o.StripEmailHeaders, MaskUrls = o.MaskUrls,
+                MaskEmails = o.MaskEmails, MaskNumbers = o.MaskNumbers, RemoveSymbols = o.RemoveSymbols,
+            }), searchSpace);
+
+    /// <summary>
+    /// Near-duplicate removal as a training-only row step, searched over MLNetLlm.Data's own
+    /// <see cref="DeduplicationOptions"/> attributes (permutations, Jaccard threshold, shingle unit and size).
+    /// Validation data and the final model never see it.
+    /// </summary>
+    public SweepableEstimator Deduplicate(string textColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
+        TrainingRowOperation<DeduplicationOptions>("deduplicate", (ctx, o) =>
+        {
+            o.TextColumn = textColumnName;
+            return ctx.Llm().Deduplicate(o);
+        }, searchSpace);
+
+    /// <summary>
+    /// Any MLNetLlm.Data row operation (deduplication, balancing, augmentation, …) as a training-only, searched
+    /// pipeline stage: <paramref name="factory"/> makes the operation from options sampled from
+    /// <typeparamref name="TOptions"/>'s search attributes (or <paramref name="searchSpace"/>).
+    /// </summary>
+    public SweepableEstimator TrainingRowOperation<TOptions>(string name, Func<MLContext, TOptions, IRowOperation> factory, SearchSpaces.SearchSpace? searchSpace = null)
+        where TOptions : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return SweepableEstimator.CreateTrainingRowStep<TOptions>(name, (ctx, o, data) => RowOperationRunner.Apply(data, factory(ctx, o)).Data, searchSpace);
+    }
+
+    /// <summary>
+    /// MLNetLlm's transformer fine-tuning (binary or multiclass), searched over the attributes of
+    /// <see cref="TransformerTrainingOptions"/> (mode, learning rate, epochs, batch size, max length, weight decay,
+    /// warm-up, LoRA rank/alpha/dropout, prompt tokens). <paramref name="configure"/> sets the fixed options (model
+    /// path, device, validation fraction). With validation data, each epoch's validation loss goes to the pruner, so
+    /// median/ASHA pruning stops bad fine-tuning runs early.
+    /// </summary>
+    public SweepableEstimator TextClassification(string labelColumnName = "Label", string textColumnName = "Text",
+        Action<TextClassificationTrainer.Options>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.Create<TextClassificationTrainer.Options>("transformer", (ctx, o, trial) =>
+        {
+            configure?.Invoke(o);
+            o.LabelColumnName = labelColumnName;
+            o.TextColumnName = textColumnName;
+            if (trial is not null)
+            {
+                var user = o.Progress;
+                o.CancellationToken = trial.CancellationToken;
+                o.Progress = new EpochReporter(trial, user);
+            }
+            return ctx.Llm().TextClassification(o);
+        }, searchSpace);
+
+    /// <summary>Forwards epoch-end validation losses to the trial (synchronously, so a prune stops training at once).</summary>
+    sealed class EpochReporter(TrialContext trial, IProgress<TrainingProgress>? next) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            next?.Report(value);
+            if (value.IsEpochEnd && value.ValidationLoss is double loss) trial.ReportLoss(value.Epoch, loss);
+        }
+    }
 
     /// <summary>SDCA logistic regression (binary; Boolean label).</summary>
     public SweepableEstimator SdcaLogisticRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
@@ -101,8 +183,10 @@ public sealed class AutoCatalog
 
     static void Set(object target, string field, object? value)
     {
-        var f = target.GetType().GetField(field) ?? throw new MissingFieldException(target.GetType().Name, field);
-        f.SetValue(target, value);
+        var type = target.GetType();
+        if (type.GetField(field) is { } f) f.SetValue(target, value);
+        else if (type.GetProperty(field) is { CanWrite: true } p) p.SetValue(target, value);
+        else throw new MissingMemberException(type.Name, field);
     }
 
     /// <summary>FastTree binary classification.</summary>

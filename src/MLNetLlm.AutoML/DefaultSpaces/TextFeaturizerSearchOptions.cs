@@ -21,6 +21,13 @@ public sealed class TextFeaturizerSearchOptions
     [Choice("L2", "L1", "Infinity", "None")]
     public string Norm { get; set; } = "L2";
 
+    /// <summary>
+    /// The most n-grams kept per n-gram length (the most frequent), for words and characters alike; 1,000–100,000 on
+    /// a log scale. Default 10,000. Tree trainers slow down with many features, so this matters for them.
+    /// </summary>
+    [Range(1000, 100000, logBase: true)]
+    public int MaximumNgramsCount { get; set; } = 10000;
+
     /// <summary>Whether English stop words are removed before word n-grams. Default false.</summary>
     [BooleanChoice]
     public bool RemoveStopWords { get; set; }

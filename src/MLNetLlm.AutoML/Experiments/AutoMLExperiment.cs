@@ -328,7 +328,15 @@ public sealed class AutoMLExperiment
 
         public async Task WorkerAsync(int slot, CancellationToken stop)
         {
-            string worker = Worker(slot);
+            try { await WorkAsync(Worker(slot), stop).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // the budget ran out (or the experiment was cancelled) while waiting on the storage: just stop
+            }
+        }
+
+        async Task WorkAsync(string worker, CancellationToken stop)
+        {
             while (!stop.IsCancellationRequested)
             {
                 var trial = await storage.ClaimTrialAsync(study.Id, worker, owner._lease, owner._maxAttempts, stop).ConfigureAwait(false);
@@ -395,7 +403,8 @@ public sealed class AutoMLExperiment
             try
             {
                 using var reg = trialCts.Token.Register(() => MLContextCancellation.CancelExecution(context));
-                var trialContext = new TrialContext(settings, (step, value) => Report(trial, step, value, trialCts.Token), trialCts.Token);
+                var trialContext = new TrialContext(settings, (step, value) => Report(trial, step, metric.ToLoss(value), value, trialCts.Token),
+                    (step, loss) => Report(trial, step, loss, loss, trialCts.Token), trialCts.Token);
                 var (value, folds, m) = await Task.Run(() => Evaluate(context, trial.Parameter, trialContext), trialCts.Token)
                     .WaitAsync(trialCts.Token).ConfigureAwait(false);
                 model = m;
@@ -474,9 +483,8 @@ public sealed class AutoMLExperiment
             return (values.Average(), splits.Length > 1 ? values : [], model!);
         }
 
-        void Report(StoredTrial trial, int step, double value, CancellationToken ct)
+        void Report(StoredTrial trial, int step, double loss, double value, CancellationToken ct)
         {
-            double loss = metric.ToLoss(value);
             storage.AddReportAsync(trial.Id, step, loss, ct).GetAwaiter().GetResult();
             if (owner._pruner is null) return;
             var history = storage.GetReportsAsync(study.Id, ct).GetAwaiter().GetResult();

@@ -7,11 +7,13 @@ namespace MLNetLlm.AutoML.Experiments;
 public sealed class TrialContext
 {
     readonly Action<int, double> _report;
+    readonly Action<int, double> _reportLoss;
 
-    internal TrialContext(TrialSettings settings, Action<int, double> report, CancellationToken cancellationToken)
+    internal TrialContext(TrialSettings settings, Action<int, double> report, Action<int, double> reportLoss, CancellationToken cancellationToken)
     {
         Settings = settings;
         _report = report;
+        _reportLoss = reportLoss;
         CancellationToken = cancellationToken;
     }
 
@@ -30,5 +32,17 @@ public sealed class TrialContext
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "Steps count from 1.");
         CancellationToken.ThrowIfCancellationRequested();
         _report(step, metric);
+    }
+
+    /// <summary>
+    /// Reports a loss (lower is better, e.g. a trainer's validation loss) after <paramref name="step"/>, for trainers
+    /// that cannot compute the experiment's metric mid-training. Use one kind of report per study.
+    /// </summary>
+    /// <exception cref="TrialPrunedException">When the pruner decides the trial should stop.</exception>
+    public void ReportLoss(int step, double loss)
+    {
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "Steps count from 1.");
+        CancellationToken.ThrowIfCancellationRequested();
+        _reportLoss(step, loss);
     }
 }

@@ -19,7 +19,7 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
     /// <param name="initialPoints">Random (Latin hypercube) points before the model is used; default max(5, d+1).</param>
     /// <param name="exploration">EI's ξ in standard deviations of the loss; larger explores more. Default 0.01.</param>
     public GaussianProcessTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, double exploration = 0.01)
-        : base(searchSpace, seed, initialPoints, randomCandidates: 1000)
+        : base(searchSpace, seed, initialPoints, randomCandidates: 600)
     {
         if (!(exploration >= 0)) throw new ArgumentOutOfRangeException(nameof(exploration), exploration, "ξ must be ≥ 0.");
         Exploration = exploration;
@@ -35,7 +35,10 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
         double std = Math.Sqrt(loss.Sum(v => (v - mean) * (v - mean)) / loss.Length);
         if (!(std > 1e-12)) std = 1;
         var y = loss.Select(v => (v - mean) / std).ToArray();
-        _gp.OptimiseHyperparameters(x, y, Random, _fits++ == 0 ? 300 : x.Length <= 40 ? 120 : 60);
+        // a thorough first fit, then short warm-started refinements (every other proposal past 40 points)
+        if (_fits == 0 || x.Length <= 40 || _fits % 2 == 0)
+            _gp.OptimiseHyperparameters(x, y, Random, _fits == 0 ? 200 : 50);
+        _fits++;
         _gp.Condition(x, y);
         double best = y.Min();
         if (pending.Length > 0)

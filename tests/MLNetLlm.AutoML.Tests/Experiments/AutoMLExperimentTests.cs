@@ -157,7 +157,7 @@ public sealed class AutoMLExperimentTests
         var auto = ml.Llm().Auto();
         var pipeline = new SweepablePipeline().Append(auto.FeaturizeText()).Append(auto.SdcaLogisticRegression(numberOfThreads: 1));
         var result = await auto.CreateExperiment().SetPipeline(pipeline).SetDataset(TextData.Make(150, 1), folds: 3, samplingKeyColumnName: "Group")
-            .SetBinaryClassificationMetric(BinaryClassificationMetric.Accuracy).SetMaxTrials(10).SetRandomSearchTuner(seed: 2)
+            .SetBinaryClassificationMetric(BinaryClassificationMetric.Accuracy).SetMaxTrials(8).SetRandomSearchTuner(seed: 2)
             .SetPruner(new MedianPruner(minTrials: 2)).RunAsync();
         var completed = result.Trials.Where(t => t.Status == TrialStatus.Completed).ToArray();
         Assert.NotEmpty(completed);
@@ -193,10 +193,10 @@ public sealed class AutoMLExperimentTests
         });
         var pipeline = new SweepablePipeline().Append(auto.FeaturizeText()).Append(hang, auto.SdcaLogisticRegression(numberOfThreads: 1));
         var result = await auto.CreateExperiment().SetPipeline(pipeline).SetDataset(TextData.Make(60, 1), TextData.Make(30, 2))
-            .SetBinaryClassificationMetric().SetMaxTrials(6).SetTrialTimeout(TimeSpan.FromMilliseconds(300)).SetRandomSearchTuner(seed: 1).RunAsync();
+            .SetBinaryClassificationMetric().SetMaxTrials(4).SetParallelism(2).SetTrialTimeout(TimeSpan.FromSeconds(5)).SetRandomSearchTuner(seed: 1).RunAsync();
         var hung = result.Trials.Where(t => t.Pipeline!.EndsWith("hang")).ToArray();
         Assert.NotEmpty(hung);
-        Assert.All(hung, t => { Assert.Equal(TrialStatus.Failed, t.Status); Assert.StartsWith("Timed out after 0.3 s", t.Error); });
+        Assert.All(hung, t => { Assert.Equal(TrialStatus.Failed, t.Status); Assert.StartsWith("Timed out after 5 s", t.Error); });
         Assert.EndsWith("sdca", result.BestTrial.Pipeline);
     }
 
@@ -205,10 +205,21 @@ public sealed class AutoMLExperimentTests
     {
         var ml = new MLContext(1);
         var auto = ml.Llm().Auto();
-        var result = await auto.CreateExperiment().SetPipeline(Pipeline(auto)).SetDataset(TextData.Make(60, 1), TextData.Make(30, 2))
-            .SetBinaryClassificationMetric().SetTrainingTimeInSeconds(3).SetRandomSearchTuner(seed: 1).RunAsync();
-        Assert.Contains("time budget", result.StopReason);
-        Assert.True(result.Trials.Count(t => t.Status == TrialStatus.Completed) >= 1);
-        Assert.DoesNotContain(result.Trials, t => t.Status == TrialStatus.Running);
+        // every trial waits for cancellation, so only the budget can end them (no dependence on the machine's speed)
+        var hang = SweepableEstimator.Create<Nothing>("hang", (ctx, o, trial) =>
+        {
+            trial!.CancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+            trial.CancellationToken.ThrowIfCancellationRequested();
+            throw new InvalidOperationException("not cancelled");
+        });
+        using var storage = new MLNetLlm.AutoML.Storage.InMemoryTrialStorage();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => auto.CreateExperiment()
+            .SetPipeline(new SweepablePipeline().Append(hang)).SetDataset(TextData.Make(20, 1), TextData.Make(10, 2))
+            .SetBinaryClassificationMetric().SetTrainingTimeInSeconds(1).SetParallelism(2).SetStorage(storage, "budget").RunAsync());
+        Assert.Contains("stopped: time budget of 1 s", e.Message);
+        var study = await storage.OpenStudyAsync("budget", "binary:Accuracy", true);
+        var trials = await storage.GetTrialsAsync(study.Id);
+        Assert.Equal(2, trials.Count);
+        Assert.All(trials, t => Assert.Equal(MLNetLlm.AutoML.Experiments.TrialStatus.Queued, t.Status)); // a later run picks them up
     }
 }
