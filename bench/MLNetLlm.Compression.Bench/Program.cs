@@ -7,6 +7,7 @@
 //   --threads N                threads for training and timing (default 2)
 //   --no-bert-base             skip the BERT-base-shaped size/latency table
 //   --bert-base-only           only that table (no data, no training)
+//   --bert-base-repeats N M    timed BERT-base calls at batch 1 / batch 32 (default 5 2)
 //   --out FILE                 also write the markdown tables to FILE
 using MLNetLlm.Torch.Compression.Benchmarks;
 
@@ -33,6 +34,7 @@ for (int i = 0; i < args.Length; i++)
         case "--repeats": o.Batch1Repeats = Int(); o.Batch32Repeats = Math.Max(2, o.Batch1Repeats / 5); break;
         case "--no-bert-base": o.BertBaseShape = false; break;
         case "--bert-base-only": bertBaseOnly = true; break;
+        case "--bert-base-repeats": o.BertBaseBatch1Repeats = Int(); o.BertBaseBatch32Repeats = Int(); break;
         case "--out": output = Next(); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }

@@ -154,6 +154,20 @@ public sealed class CompressionEstimatorTests(TinyClassifierFixture fixture) : I
     }
 
     [Fact]
+    public void EstimatorOverTheTrainerFitsItAndReportsTheTrainersOutputSchema()
+    {
+        var estimator = _ml.Llm().Quantize(fixture.Trainer, new QuantizationOptions { Mode = QuantizationMode.DynamicInt8, Threads = 1 });
+        var shape = estimator.GetOutputSchema(TrainerCore.ShapeOf(fixture.Data.Schema));
+        Assert.Equal(["Text", "Label", "Score", "Probability", "PredictedLabel"], shape.Select(c => c.Name));
+        using var model = estimator.Fit(fixture.Data);
+        var scored = model.Transform(fixture.Data);
+        Assert.Equal(shape.Select(c => c.Name), scored.Schema.Select(c => c.Name));
+        Assert.Equal(QuantizationMode.DynamicInt8, model.Quantization);
+        Assert.True(model.ModelBytes > 0);
+        Assert.Null(model.TorchModel); // the intermediate fp32 model was disposed after export
+    }
+
+    [Fact]
     public void BadOptionsAndInputsAreRejectedWithClearMessages()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Llm().Prune(fixture.Model, new PruningOptions { Sparsity = 1.5 }));

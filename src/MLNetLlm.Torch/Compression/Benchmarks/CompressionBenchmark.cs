@@ -175,7 +175,7 @@ public static class CompressionBenchmark
         const int sequence = 128;
         var rng = new Random(5);
         long[] Ids(int batch) => Enumerable.Range(0, batch * sequence).Select(_ => (long)rng.Next(1000, config.VocabSize)).ToArray();
-        int r1 = Math.Max(3, o.Batch1Repeats / 3), r32 = Math.Max(2, o.Batch32Repeats / 3);
+        int r1 = o.BertBaseBatch1Repeats, r32 = o.BertBaseBatch32Repeats;
         double Median(Action<int> run, int batch, int repeats)
         {
             run(batch);

@@ -35,6 +35,10 @@ public sealed class CompressionBenchmarkOptions
     /// <summary>Also time a randomly initialised BERT-base-shaped model (12×768, 30522 vocabulary; size and latency only). Default true.</summary>
     public bool BertBaseShape { get; set; } = true;
 
+    /// <summary>Timed calls per variant for the BERT-base shape at batch 1 (default 5) and batch 32 (default 2), after one warm-up call.</summary>
+    public int BertBaseBatch1Repeats { get; set; } = 5;
+    public int BertBaseBatch32Repeats { get; set; } = 2;
+
     /// <summary>Folder for the model files whose sizes are reported. Default a temporary folder.</summary>
     public string? WorkDirectory { get; set; }
 
