@@ -40,15 +40,15 @@ switch (command)
     case "normalize":
     {
         var corpus = Corpus();
-        var synthetic = DataCleaningBenchmark.SyntheticCorpus(20_000, seed: 1);
+        var synthetic = DataCleaningBenchmark.SyntheticCorpus(100_000, seed: 1);
         Console.WriteLine("| corpus | options | docs | MB (UTF-8) | threads | MB/s (wall) | CPU s | MB/s per core (CPU time) |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, docs, options) in new[]
         {
             ("SpamAssassin (raw e-mails)", corpus, new TextNormalizerOptions()),
             ("SpamAssassin (raw e-mails)", corpus, emailOptions),
-            ("synthetic 20k (plain text)", synthetic, new TextNormalizerOptions()),
-            ("synthetic 20k (plain text)", synthetic, new TextNormalizerOptions { MaskUrls = true, MaskEmails = true, MaskNumbers = true }),
+            ("synthetic 100k (plain text)", synthetic, new TextNormalizerOptions()),
+            ("synthetic 100k (plain text)", synthetic, new TextNormalizerOptions { MaskUrls = true, MaskEmails = true, MaskNumbers = true }),
         })
         {
             var r = DataCleaningBenchmark.MeasureNormalization(name, docs, options, threads);

@@ -21,6 +21,7 @@ internal static class Cli
             PredictCommand.Create(context),
             ServeCommand.Create(context),
             CleanCommand.Create(context),
+            AugmentCommand.Create(context),
             ResumeCommand.Create(context),
         };
         var parsed = root.Parse(args);

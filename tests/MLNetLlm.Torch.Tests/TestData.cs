@@ -67,6 +67,18 @@ internal static class TestData
         }).ToList();
     }
 
+    /// <summary>Pairs scored by how many of the two sentences are about space (0, 1 or 2).</summary>
+    public static List<PairRow> SpacePairs(int n, int seed = 4)
+    {
+        var r = new Random(seed);
+        var names = Topics.Keys.ToArray();
+        return Enumerable.Range(0, n).Select(i =>
+        {
+            string t1 = names[r.Next(3)], t2 = names[r.Next(3)];
+            return new PairRow { Sentence1 = Sentence(r, Topics[t1]), Sentence2 = Sentence(r, Topics[t2]), Label = (t1 == "space" ? 1 : 0) + (t2 == "space" ? 1 : 0) };
+        }).ToList();
+    }
+
     /// <summary>A from-scratch model small enough to train on a few dozen rows in seconds.</summary>
     public static T Tiny<T>(T o) where T : TransformerTrainingOptions
     {

@@ -34,7 +34,7 @@ internal static class TrainCommand
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Feed the raw text to the featurizer (no NormalizeText step)." };
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "Normalization: drop e-mail headers, decode MIME bodies (keeps the Subject)." };
         var mask = new Option<string[]>("--mask") { Description = "Normalization: replace urls, emails and/or numbers by placeholders (repeatable)." };
-        mask.AcceptOnlyFromAmong("urls", "emails", "numbers");
+        mask.AcceptOnlyFromAmong(NormalizationFlags.Masks);
         var trainTime = new Option<double?>("--train-time") { Description = "AutoML: search for this many seconds (turns AutoML on)." };
         var maxTrials = new Option<int?>("--max-trials") { Description = "AutoML: stop after this many trials (turns AutoML on)." };
         var tuner = new Option<string?>("--tuner") { Description = "AutoML tuner: grid, random, bayesian, smac (default) or cfo." };
@@ -42,11 +42,20 @@ internal static class TrainCommand
         var parallel = new Option<int?>("--parallel") { Description = "AutoML: trials run at once (default 1)." };
         var storage = new Option<string?>("--storage") { Description = "AutoML: keep trials in a SQLite file or a PostgreSQL database (\"Host=…;Database=…\"); makes the run resumable." };
         var study = new Option<string?>("--study") { Description = "AutoML: the study name in --storage (default: the output folder's name)." };
+        var trainer = new Option<string?>("--trainer") { Description = "sdca (n-gram features + SDCA, default) or bert (fine-tune a BERT encoder with TorchSharp)." };
+        trainer.AcceptOnlyFromAmong("sdca", "bert");
+        var pretrained = new Option<string?>("--pretrained") { Description = "bert: a HF BERT checkpoint folder to fine-tune (default: a small BERT trained from scratch)." };
+        var epochs = new Option<int?>("--epochs") { Description = "bert: passes over the training data (default 3)." };
+        var batchSize = new Option<int?>("--batch-size") { Description = "bert: rows per batch (default 16)." };
+        var maxLength = new Option<int?>("--max-length") { Description = "bert: tokens per row, longer texts truncated (default 128)." };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "bert: peak learning rate (default: by mode)." };
+        var device = new Option<string?>("--device") { Description = "bert: auto (CUDA when available, default), cpu or cuda[:N]." };
         var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json)." };
 
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
-            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study, output,
+            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study,
+            trainer, pretrained, epochs, batchSize, maxLength, learningRate, device, output,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -61,28 +70,22 @@ internal static class TrainCommand
             if (Given(textCol)) run.TextColumns = [.. parse.GetValue(textCol)!];
             if (Given(positive)) run.PositiveLabel = parse.GetValue(positive);
             if (Given(output)) run.Output = parse.GetValue(output);
-            if (parse.GetValue(noNormalize))
-            {
-                if (parse.GetValue(stripHeaders) || Given(mask)) throw new CliException("--no-normalize cannot be combined with --strip-email-headers or --mask.");
-                run.Normalization = null;
-            }
-            if (parse.GetValue(stripHeaders)) (run.Normalization ??= new()).StripEmailHeaders = true;
-            foreach (var m in parse.GetValue(mask) ?? [])
-            {
-                var n = run.Normalization ??= new();
-                switch (m)
-                {
-                    case "urls": n.MaskUrls = true; break;
-                    case "emails": n.MaskEmails = true; break;
-                    default: n.MaskNumbers = true; break;
-                }
-            }
+            if (parse.GetValue(noNormalize) || parse.GetValue(stripHeaders) || Given(mask))
+                run.Normalization = NormalizationFlags.Apply(run.Normalization, parse.GetValue(noNormalize), parse.GetValue(stripHeaders), parse.GetValue(mask));
             if (parse.GetValue(trainTime) is { } tt) run.TrainTimeSeconds = tt;
             if (parse.GetValue(maxTrials) is { } mt) run.MaxTrials = mt;
             if (Given(tuner)) run.Tuner = parse.GetValue(tuner);
             if (parse.GetValue(parallel) is { } p) run.Parallel = p;
             if (Given(storage)) run.Storage = parse.GetValue(storage);
             if (Given(study)) run.Study = parse.GetValue(study);
+            if (Given(trainer)) run.Trainer = parse.GetValue(trainer)!;
+            TransformerSettings Bert() => run.Transformer ??= new TransformerSettings();
+            if (Given(pretrained)) Bert().Pretrained = parse.GetValue(pretrained);
+            if (parse.GetValue(epochs) is { } e) Bert().Epochs = e;
+            if (parse.GetValue(batchSize) is { } bs) Bert().BatchSize = bs;
+            if (parse.GetValue(maxLength) is { } ml) Bert().MaxLength = ml;
+            if (parse.GetValue(learningRate) is { } lr) Bert().LearningRate = lr;
+            if (Given(device)) Bert().Device = parse.GetValue(device)!;
             return Execute(context, run);
         }));
         return command;

@@ -3,6 +3,9 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using MLNetLlm.Data;
 using MLNetLlm.Data.Cleaning;
+using MLNetLlm.Torch;
+using MLNetLlm.Torch.Trainers;
+using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Cli.Training;
 
@@ -27,9 +30,17 @@ internal static class PipelineFactory
     };
 
     /// <summary>The pipeline <see cref="Create"/> builds, as one line of text for leaderboards and logs.</summary>
-    public static string Describe(ModelSignature signature, TextNormalizerOptions? normalization) =>
-        (normalization == null ? "" : $"NormalizeText({normalization.Summary}) → ") +
-        string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+    public static string Describe(ModelSignature signature, RunConfig config)
+    {
+        string normalize = config.Normalization == null ? "" : $"NormalizeText({config.Normalization.Summary}) → ";
+        if (config.Transformer is { } t && config.Trainer == "bert")
+        {
+            string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {Path.GetFileName(Path.TrimEndingDirectorySeparator(t.Pretrained))}";
+            string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
+            return $"{normalize}{trainer}({model}, {t.Epochs} epoch(s), max length {t.MaxLength}, {string.Join(" + ", signature.TextColumns)})";
+        }
+        return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+    }
 
     /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>.</summary>
     public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization)
@@ -51,8 +62,11 @@ internal static class PipelineFactory
     }
 
     /// <summary>The whole pipeline for a task (the part that is saved in the model file).</summary>
-    public static IEstimator<ITransformer> Create(MLContext ml, ModelSignature signature, TextNormalizerOptions? normalization)
+    public static IEstimator<ITransformer> Create(MLContext ml, ModelSignature signature, RunConfig config,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
+        var normalization = config.Normalization;
+        if (config.Trainer == "bert") return Transformer(ml, signature, config, progress, cancel);
         // SDCA makes many passes over the data: cache the features instead of featurizing the text on every pass.
         var features = Featurizer(ml, signature.TextColumns, normalization).AppendCacheCheckpoint(ml);
         const string label = ModelSignature.LabelColumnName;
@@ -69,13 +83,51 @@ internal static class PipelineFactory
         };
     }
 
+    /// <summary>Normalization (optional) and a BERT trainer from MLNetLlm.Torch for the task.</summary>
+    static IEstimator<ITransformer> Transformer(MLContext ml, ModelSignature signature, RunConfig config, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        var t = config.Transformer ?? new TransformerSettings();
+        T Common<T>(T o) where T : TransformerTrainingOptions
+        {
+            o.PretrainedModelPath = t.Pretrained;
+            o.NumberOfEpochs = t.Epochs;
+            o.BatchSize = t.BatchSize;
+            o.MaxLength = t.MaxLength;
+            o.LearningRate = t.LearningRate;
+            o.Device = t.Device;
+            o.Seed = config.Seed;
+            o.Progress = progress;
+            o.CancellationToken = cancel;
+            return o;
+        }
+        var cols = signature.TextColumns;
+        IEstimator<ITransformer> trainer = signature.Task == TaskKind.Regression
+            ? ml.Llm().SentencePairRegression(Common(new SentencePairRegressionTrainer.Options
+            {
+                LabelColumnName = ModelSignature.LabelColumnName, FirstTextColumnName = cols[0], SecondTextColumnName = cols[1],
+            }))
+            : ml.Llm().TextClassification(Common(new TextClassificationTrainer.Options
+            {
+                LabelColumnName = ModelSignature.LabelColumnName, TextColumnName = cols[0], SecondTextColumnName = cols.Count > 1 ? cols[1] : null,
+            }));
+        IEstimator<ITransformer>? chain = null;
+        if (config.Normalization != null)
+            foreach (var column in cols)
+                chain = chain == null ? ml.Llm().NormalizeText(column, options: config.Normalization) : chain.Append(ml.Llm().NormalizeText(column, options: config.Normalization));
+        chain = chain == null ? trainer : chain.Append(trainer);
+        if (signature.Task == TaskKind.Multiclass) chain = chain.Append(ml.Transforms.Conversion.MapKeyToValue(PredictedClassColumn, "PredictedLabel"));
+        return chain;
+    }
+
     /// <summary>
     /// C# code (an expression over <c>mlContext</c>) that builds the same pipeline as <see cref="Create"/>; the generated
     /// training code uses it. Keep the two in step.
     /// </summary>
-    public static string Code(ModelSignature signature, TextNormalizerOptions? normalization)
+    public static string Code(ModelSignature signature, RunConfig config)
     {
+        var normalization = config.Normalization;
         var steps = new List<string>();
+        if (config.Trainer == "bert") return TransformerCode(signature, config);
         if (normalization != null)
             foreach (var column in signature.TextColumns)
                 steps.Add($"mlContext.Llm().NormalizeText({Lit(column)}, options: {NormalizationCode(normalization)})");
@@ -99,6 +151,27 @@ internal static class PipelineFactory
             _ => $"\n            .Append(mlContext.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options {options}))",
         };
         return chain;
+    }
+
+    static string TransformerCode(ModelSignature signature, RunConfig config)
+    {
+        var t = config.Transformer ?? new TransformerSettings();
+        var cols = signature.TextColumns;
+        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))}, NumberOfEpochs = {t.Epochs}, " +
+                        $"BatchSize = {t.BatchSize}, MaxLength = {t.MaxLength}, " +
+                        $"LearningRate = {(t.LearningRate is { } lr ? lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "null")}, " +
+                        $"Device = {Lit(t.Device)}, Seed = {config.Seed}";
+        var steps = new List<string>();
+        if (config.Normalization != null)
+            foreach (var column in cols)
+                steps.Add($"mlContext.Llm().NormalizeText({Lit(column)}, options: {NormalizationCode(config.Normalization)})");
+        steps.Add(signature.Task == TaskKind.Regression
+            ? $"mlContext.Llm().SentencePairRegression(new SentencePairRegressionTrainer.Options {{ LabelColumnName = \"Label\", FirstTextColumnName = {Lit(cols[0])}, SecondTextColumnName = {Lit(cols[1])}, {common} }})"
+            : $"mlContext.Llm().TextClassification(new TextClassificationTrainer.Options {{ LabelColumnName = \"Label\", TextColumnName = {Lit(cols[0])}, " +
+              $"SecondTextColumnName = {(cols.Count > 1 ? Lit(cols[1]) : "null")}, {common} }})");
+        if (signature.Task == TaskKind.Multiclass) steps.Add($"mlContext.Transforms.Conversion.MapKeyToValue({Lit(PredictedClassColumn)}, \"PredictedLabel\")");
+        // A single estimator still needs the IEstimator<ITransformer> type of BuildPipeline.
+        return (steps.Count == 1 ? $"(IEstimator<ITransformer>){steps[0]}" : steps[0]) + string.Concat(steps.Skip(1).Select(step => $"\n            .Append({step})"));
     }
 
     /// <summary>A C# object initializer for the options, listing the properties that differ from the defaults.</summary>

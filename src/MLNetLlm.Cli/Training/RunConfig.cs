@@ -53,6 +53,12 @@ internal sealed class RunConfig
     /// </summary>
     public TextNormalizerOptions? Normalization { get; set; } = new();
 
+    /// <summary>sdca (n-gram features + SDCA, default) or bert (a BERT encoder via MLNetLlm.Torch; see <see cref="Transformer"/>).</summary>
+    public string Trainer { get; set; } = "sdca";
+
+    /// <summary>The BERT settings when <see cref="Trainer"/> is bert.</summary>
+    public TransformerSettings? Transformer { get; set; }
+
     /// <summary>AutoML: stop starting trials after this many seconds. With <see cref="MaxTrials"/> or alone it turns AutoML on.</summary>
     public double? TrainTimeSeconds { get; set; }
 
@@ -93,6 +99,11 @@ internal sealed class RunConfig
         copy.ValidationDataset = Full(ValidationDataset);
         copy.Output = Full(Output);
         if (Storage != null && !IsConnectionString(Storage)) copy.Storage = Full(Storage);
+        if (Transformer != null)
+        {
+            copy.Transformer = Transformer.Clone();
+            copy.Transformer.Pretrained = Full(Transformer.Pretrained);
+        }
         File.WriteAllText(path, JsonSerializer.Serialize(copy, JsonOptions) + "\n");
     }
 
@@ -132,6 +143,17 @@ internal sealed class RunConfig
         if (Tuner != null && !Tuners.Contains(Tuner)) throw new CliException($"--tuner must be one of {string.Join(", ", Tuners)}, not '{Tuner}'.");
         if (!IsAutoML && (Tuner != null || Storage != null || Parallel != 1))
             throw new CliException("--tuner, --storage and --parallel are AutoML settings: give --max-trials and/or --train-time too.");
+        if (Trainer is not ("sdca" or "bert")) throw new CliException($"--trainer must be sdca or bert, not '{Trainer}'.");
+        if (Trainer == "bert")
+        {
+            if (IsAutoML) throw new CliException("--trainer bert cannot be combined with an AutoML search (--max-trials/--train-time) in this version.");
+            if (Task == TaskKind.Regression && TextColumns.Count != 2)
+                throw new CliException($"--trainer bert regression is sentence-pair regression: it needs exactly two --text-col, not {TextColumns.Count}.");
+            if (Task != TaskKind.Regression && TextColumns.Count > 2)
+                throw new CliException($"--trainer bert classifies one text column or a pair, not {TextColumns.Count} columns.");
+            (Transformer ??= new()).Validate();
+        }
+        else if (Transformer != null) throw new CliException("BERT settings (--epochs, --pretrained, --device, …) need --trainer bert.");
         try { Normalization?.Validate(); }
         catch (ArgumentException ex) { throw new CliException($"Normalization settings: {ex.Message}", ex); }
     }

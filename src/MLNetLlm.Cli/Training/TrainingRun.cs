@@ -86,12 +86,12 @@ internal sealed class TrainingRun
             }
             else
             {
-                string pipeline = PipelineFactory.Describe(signature, c.Normalization);
+                string pipeline = PipelineFactory.Describe(signature, c);
                 progress.TrialStarted(1, pipeline);
                 progress.StepStarted($"Fitting {pipeline}");
-                model = PipelineFactory.Create(ml, signature, c.Normalization).Fit(trainData);
+                model = PipelineFactory.Create(ml, signature, c, new EpochProgress(progress), _cancel).Fit(trainData);
                 progress.StepFinished();
-                code = TrainingCode.Classic(PipelineFactory.Code(signature, c.Normalization));
+                code = TrainingCode.Classic(PipelineFactory.Code(signature, c));
                 trainer = pipeline;
                 trials = [];
             }

@@ -37,6 +37,9 @@ public static class CleaningAblation
         ("e-mail normalize + EDA oversampling of spam", EmailOptions(), () => [new LabelBalancer(new BalanceOptions { Method = BalanceMethod.AugmentOversample })]),
         ("e-mail normalize + EDA augmentation (1 per row)", EmailOptions(), () => [new TextAugmenter(new AugmentationOptions { AugmentationsPerRow = 1 })]),
         ("e-mail normalize + dedup + outliers + oversampling", EmailOptions(), () => [new Deduplicator(new DeduplicationOptions()), new OutlierFilter(new OutlierOptions()), new LabelBalancer(new BalanceOptions())]),
+        ("normalize (defaults) + dedup", new TextNormalizerOptions(), () => [new Deduplicator(new DeduplicationOptions())]),
+        ("normalize (defaults) + random oversampling", new TextNormalizerOptions(), () => [new LabelBalancer(new BalanceOptions())]),
+        ("normalize (defaults) + dedup + outliers + oversampling", new TextNormalizerOptions(), () => [new Deduplicator(new DeduplicationOptions()), new OutlierFilter(new OutlierOptions()), new LabelBalancer(new BalanceOptions())]),
     ];
 
     static TextNormalizerOptions EmailOptions() => new() { StripEmailHeaders = true, MaskUrls = true, MaskEmails = true, MaskNumbers = true };

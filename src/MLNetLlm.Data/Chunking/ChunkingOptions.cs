@@ -18,9 +18,9 @@ public sealed class ChunkingOptions
     [Range(32, 512, logBase: true)]
     public int MaxTokens { get; set; } = 256;
 
-    /// <summary>Tokens shared by consecutive chunks (the window advances by MaxTokens − Overlap). Default 32; 0 ≤ Overlap &lt; MaxTokens.</summary>
-    [Range(0, 128)]
-    public int Overlap { get; set; } = 32;
+    /// <summary>Tokens shared by consecutive chunks (the window advances by MaxTokens − Overlap). Default 16; 0 ≤ Overlap &lt; MaxTokens (the search range, 0–31, stays below the smallest searched MaxTokens).</summary>
+    [Range(0, 31)]
+    public int Overlap { get; set; } = 16;
 
     /// <summary>
     /// The document id column. When the data has it, its value is copied to every chunk of the row; otherwise it is

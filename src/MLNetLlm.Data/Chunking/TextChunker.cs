@@ -19,7 +19,7 @@ public sealed class TextChunker : IRowOperation
     readonly Tokenizer? _tokenizer;
     readonly PreTokenizer _words = PreTokenizer.CreateWordOrNonWord();
 
-    /// <summary>Creates the step; <paramref name="options"/> null: defaults (word tokens, 256 per chunk, 32 overlap).</summary>
+    /// <summary>Creates the step; <paramref name="options"/> null: defaults (word tokens, 256 per chunk, 16 overlap).</summary>
     public TextChunker(ChunkingOptions? options = null)
     {
         _options = options ?? new ChunkingOptions();

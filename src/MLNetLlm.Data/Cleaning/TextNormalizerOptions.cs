@@ -1,10 +1,11 @@
 using System.Text.Json.Serialization;
+using MLNetLlm.SearchSpaces;
 
 namespace MLNetLlm.Data.Cleaning;
 
 /// <summary>
-/// What <see cref="TextNormalizer"/> does to a text. A plain options class: every property is a boolean switch (an
-/// AutoML search range of <c>{false, true}</c>) or a placeholder string; defaults are the values below.
+/// What <see cref="TextNormalizer"/> does to a text. A plain options class: every property is a boolean switch (those marked
+/// <see cref="BooleanChoiceAttribute"/> are searched by AutoML) or a placeholder string; defaults are the values below.
 /// </summary>
 /// <remarks>
 /// The steps always run in this order: invalid UTF-16 (lone surrogates) → U+FFFD; Unicode NFKC;
@@ -18,6 +19,7 @@ public sealed class TextNormalizerOptions
     public bool UnicodeNormalization { get; set; } = true;
 
     /// <summary>Lower-case the text (invariant culture, code point by code point). Default true.</summary>
+    [BooleanChoice]
     public bool CaseFolding { get; set; } = true;
 
     /// <summary>Replace every run of Unicode white space by one space and trim both ends. Default true.</summary>
@@ -34,6 +36,7 @@ public sealed class TextNormalizerOptions
     /// comments and declarations dropped with their content, character entities (<c>&amp;amp;</c>, <c>&amp;#233;</c>,
     /// <c>&amp;#x1F600;</c>) decoded. Default true.
     /// </summary>
+    [BooleanChoice]
     public bool StripHtml { get; set; } = true;
 
     /// <summary>
@@ -42,24 +45,30 @@ public sealed class TextNormalizerOptions
     /// headers and decode the body: MIME multipart bodies keep only their text parts, quoted-printable and base64 parts
     /// are decoded with their charset. Text without such a header block is left alone. Default false.
     /// </summary>
+    [BooleanChoice]
     public bool StripEmailHeaders { get; set; }
 
     /// <summary>With <see cref="StripEmailHeaders"/>: keep the (decoded) Subject as the first line of the text. Default true.</summary>
     public bool KeepSubject { get; set; } = true;
 
     /// <summary>Remove emoji (pictographs, flags, keycaps, skin tones, variation selectors, joiners). Each emoji becomes a word break. Default false.</summary>
+    [BooleanChoice]
     public bool RemoveEmoji { get; set; }
 
     /// <summary>Remove every Unicode symbol (math Sm, currency Sc, modifier Sk, other So — emoji included). Each becomes a word break. Default false.</summary>
+    [BooleanChoice]
     public bool RemoveSymbols { get; set; }
 
     /// <summary>Replace URLs (<c>http://</c>, <c>https://</c>, <c>ftp://</c>, <c>www.</c>) by <see cref="UrlToken"/>. Default false.</summary>
+    [BooleanChoice]
     public bool MaskUrls { get; set; }
 
     /// <summary>Replace e-mail addresses by <see cref="EmailToken"/>. Default false.</summary>
+    [BooleanChoice]
     public bool MaskEmails { get; set; }
 
     /// <summary>Replace numbers (digit runs, with <c>.</c> <c>,</c> <c>:</c> <c>/</c> <c>-</c> groups, not touching letters) by <see cref="NumberToken"/>. Default false.</summary>
+    [BooleanChoice]
     public bool MaskNumbers { get; set; }
 
     /// <summary>The placeholder for a URL. Default <c>[url]</c>. Must be non-empty, without white space, digits, <c>@</c>, <c>&lt;</c> or <c>&amp;</c>.</summary>

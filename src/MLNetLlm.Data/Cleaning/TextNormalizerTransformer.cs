@@ -15,7 +15,7 @@ public sealed class TextNormalizerTransformer : IPersistentTransformer
     const string FileName = "text-normalizer.json";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    readonly ColumnMapping[] _mappings;
+    readonly ColumnMappingSet _mappings;
 
     internal TextNormalizerTransformer(IReadOnlyList<(string OutputColumnName, string InputColumnName)> columns, TextNormalizerOptions options)
     {
@@ -26,12 +26,12 @@ public sealed class TextNormalizerTransformer : IPersistentTransformer
         Options = options.Clone();
         Columns = columns.ToArray();
         var frozen = Options;
-        _mappings = Columns.Select(c =>
+        _mappings = new ColumnMappingSet(Columns.Select(c =>
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(c.OutputColumnName, "outputColumnName");
             ArgumentException.ThrowIfNullOrWhiteSpace(c.InputColumnName, "inputColumnName");
             return (ColumnMapping)new TextMapping("NormalizeText", c.OutputColumnName, c.InputColumnName, s => TextNormalizer.Normalize(s, frozen));
-        }).ToArray();
+        }).ToArray());
     }
 
     /// <summary>The (output, input) column pairs.</summary>
@@ -44,17 +44,13 @@ public sealed class TextNormalizerTransformer : IPersistentTransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ColumnBindings(inputSchema, _mappings).OutputSchema;
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _mappings.OutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new MappedRowToRowMapper(new ColumnBindings(inputSchema, _mappings));
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mappings.RowToRowMapper(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new MappedDataView(input, new ColumnBindings(input.Schema, _mappings));
-    }
+    public IDataView Transform(IDataView input) => _mappings.Transform(input);
 
     /// <summary>Not supported: ML.NET's own format cannot hold this transformer. Use <c>mlContext.Llm().Model.Save</c>.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>

@@ -55,3 +55,17 @@ internal sealed class ColumnBindings
         return active;
     }
 }
+
+/// <summary>The ITransformer plumbing shared by MLNetLlm's 1:1 column transformers: schema, row mapper, lazy data view.</summary>
+internal sealed class ColumnMappingSet(IReadOnlyList<ColumnMapping> mappings)
+{
+    public DataViewSchema OutputSchema(DataViewSchema inputSchema) => new ColumnBindings(inputSchema, mappings).OutputSchema;
+
+    public IRowToRowMapper RowToRowMapper(DataViewSchema inputSchema) => new MappedRowToRowMapper(new ColumnBindings(inputSchema, mappings));
+
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new MappedDataView(input, new ColumnBindings(input.Schema, mappings));
+    }
+}

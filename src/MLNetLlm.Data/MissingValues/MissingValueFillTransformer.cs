@@ -22,12 +22,12 @@ public sealed class MissingValueFillTransformer : IPersistentTransformer
     /// <param name="Number">The replacement number (Single/Double columns).</param>
     public sealed record FittedColumn(string OutputColumn, string InputColumn, string Kind, string? Text, double Number);
 
-    readonly ColumnMapping[] _mappings;
+    readonly ColumnMappingSet _mappings;
 
     internal MissingValueFillTransformer(IReadOnlyList<FittedColumn> columns)
     {
         Columns = columns.ToArray();
-        _mappings = Columns.Select(Mapping).ToArray();
+        _mappings = new ColumnMappingSet(Columns.Select(Mapping).ToArray());
     }
 
     /// <summary>The fitted columns and their fill values.</summary>
@@ -45,17 +45,13 @@ public sealed class MissingValueFillTransformer : IPersistentTransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ColumnBindings(inputSchema, _mappings).OutputSchema;
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _mappings.OutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new MappedRowToRowMapper(new ColumnBindings(inputSchema, _mappings));
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mappings.RowToRowMapper(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new MappedDataView(input, new ColumnBindings(input.Schema, _mappings));
-    }
+    public IDataView Transform(IDataView input) => _mappings.Transform(input);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException("MissingValueFillTransformer is saved with mlContext.Llm().Model.Save(model, schema, path), not mlContext.Model.Save.");

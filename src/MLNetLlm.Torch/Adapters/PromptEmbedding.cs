@@ -14,7 +14,9 @@ internal sealed class PromptEmbedding : nn.Module
 
     public PromptEmbedding(Tensor initial) : base("PromptEmbedding")
     {
-        weight = new Parameter(initial.detach().clone(), requires_grad: true);
+        var data = initial.detach().clone();
+        data.DetachFromDisposeScope();
+        weight = new Parameter(data, requires_grad: true);
         register_parameter("weight", weight);
     }
 

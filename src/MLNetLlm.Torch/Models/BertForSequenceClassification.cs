@@ -91,7 +91,7 @@ internal sealed class BertForSequenceClassification : nn.Module
     public IEnumerable<(string Prefix, LoraLinear Lora)> LoraAdapters()
     {
         foreach (var (name, module) in named_modules())
-            if (module is LoraLinear lora && name.EndsWith("_lora", StringComparison.Ordinal))
+            if (module is LoraLinear lora && name.EndsWith("_lora", StringComparison.Ordinal) && !name.Contains('<'))
                 yield return (name[..^"_lora".Length], lora);
     }
 

@@ -41,16 +41,20 @@ internal sealed class BertLayer : nn.Module
 /// <summary>HF <c>attention</c>: <c>self</c> then <c>output</c>.</summary>
 internal sealed class BertAttention : nn.Module
 {
+    // Fields, not auto-properties: TorchSharp also registers modules it finds in fields, under the field's name.
+    readonly BertSelfAttention self;
+    readonly BertResidualOutput output;
+
     public BertAttention(BertConfig c, ComputeSettings compute) : base("BertAttention")
     {
-        Self = new BertSelfAttention(c, compute);
-        Output = new BertResidualOutput(c.HiddenSize, c, compute);
-        register_module("self", Self);
-        register_module("output", Output);
+        self = new BertSelfAttention(c, compute);
+        output = new BertResidualOutput(c.HiddenSize, c, compute);
+        register_module("self", self);
+        register_module("output", output);
     }
 
-    public BertSelfAttention Self { get; }
-    public BertResidualOutput Output { get; }
+    public BertSelfAttention Self => self;
+    public BertResidualOutput Output => output;
 
     public Tensor Forward(Tensor x, Tensor additiveMask) => Output.Forward(Self.Forward(x, additiveMask), x);
 }

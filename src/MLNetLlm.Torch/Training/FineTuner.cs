@@ -133,8 +133,7 @@ internal static class FineTuner
     static EncodedRow[] Encode(TextModel tm, TrainingRows data)
     {
         var result = new EncodedRow[data.Count];
-        Parallel.For(0, data.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
-            i => result[i] = tm.Tokenizer.EncodeRow(data.Texts[i], data.Pairs?[i], tm.MaxLength));
+        for (int i = 0; i < result.Length; i++) result[i] = tm.Tokenizer.EncodeRow(data.Texts[i], data.Pairs?[i], tm.MaxLength);
         return result;
     }
 

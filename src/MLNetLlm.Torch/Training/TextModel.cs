@@ -50,6 +50,8 @@ internal sealed class TextModel : IDisposable
     {
         var device = TorchDevice.Resolve(options.Device);
         var compute = ComputeSettings.For(device, options.MixedPrecision);
+        // Seed the global generator too: layer constructors and some initialisers draw from it.
+        manual_seed(options.Seed);
         var generator = new Generator((ulong)options.Seed);
         BertForSequenceClassification model;
         BertTextTokenizer tokenizer;

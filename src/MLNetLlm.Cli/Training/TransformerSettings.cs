@@ -1,0 +1,47 @@
+using MLNetLlm.Torch.Devices;
+
+namespace MLNetLlm.Cli.Training;
+
+/// <summary>
+/// The <c>--trainer bert</c> settings of a run: a BERT encoder fine-tuned (or trained from scratch) with MLNetLlm.Torch
+/// instead of the n-gram featurizer and a linear trainer. Stored in run.json under <c>transformer</c>.
+/// </summary>
+internal sealed class TransformerSettings
+{
+    /// <summary>A HF BERT checkpoint folder (config.json, model.safetensors, vocab.txt); null trains a small BERT from scratch.</summary>
+    public string? Pretrained { get; set; }
+
+    /// <summary>Passes over the training data. Default 3; 1–50.</summary>
+    public int Epochs { get; set; } = 3;
+
+    /// <summary>Rows per batch. Default 16; 1–512.</summary>
+    public int BatchSize { get; set; } = 16;
+
+    /// <summary>Tokens per row; longer texts are truncated. Default 128; 8–512.</summary>
+    public int MaxLength { get; set; } = 128;
+
+    /// <summary>Peak learning rate; null picks the trainer's default for the mode.</summary>
+    public double? LearningRate { get; set; }
+
+    /// <summary>auto (CUDA when available), cpu or cuda[:N]. Default auto.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>A copy of these settings.</summary>
+    public TransformerSettings Clone() => (TransformerSettings)MemberwiseClone();
+
+    public void Validate()
+    {
+        if (Epochs is < 1 or > 50) throw new CliException($"--epochs must be between 1 and 50, not {Epochs}.");
+        if (BatchSize is < 1 or > 512) throw new CliException($"--batch-size must be between 1 and 512, not {BatchSize}.");
+        if (MaxLength is < 8 or > 512) throw new CliException($"--max-length must be between 8 and 512, not {MaxLength}.");
+        if (LearningRate is { } lr && !(lr > 0 && lr < 1)) throw new CliException($"--learning-rate must be between 0 and 1, not {lr}.");
+        string device = Device.Split(':')[0];
+        if (!TorchDevice.Choices.Contains(device)) throw new CliException($"--device must be one of {string.Join(", ", TorchDevice.Choices)} (or cuda:N), not '{Device}'.");
+        if (Pretrained != null)
+        {
+            if (!Directory.Exists(Pretrained)) throw new CliException($"--pretrained folder '{Pretrained}' does not exist.");
+            foreach (var f in new[] { "config.json", "vocab.txt" })
+                if (!File.Exists(Path.Combine(Pretrained, f))) throw new CliException($"--pretrained folder '{Pretrained}' has no {f}: it is not a HF BERT checkpoint.");
+        }
+    }
+}
