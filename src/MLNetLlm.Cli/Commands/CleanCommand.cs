@@ -17,7 +17,7 @@ internal static class CleanCommand
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Keep the text as it is (only drop empty rows and duplicates)." };
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "Drop e-mail headers and decode MIME bodies (keeps the Subject)." };
         var mask = new Option<string[]>("--mask") { Description = "Replace urls, emails and/or numbers by placeholders (repeatable)." };
-        mask.AcceptOnlyFromAmong("urls", "emails", "numbers");
+        mask.AcceptOnlyFromAmong(NormalizationFlags.Masks);
         var dedup = new Option<string>("--dedup") { Description = "Drop duplicates: none, exact, or near (MinHash; default).", DefaultValueFactory = _ => "near" };
         dedup.AcceptOnlyFromAmong("none", "exact", "near");
         var jaccard = new Option<double?>("--jaccard") { Description = "Near duplicates: the Jaccard similarity that counts as duplicate (0.5–0.99, default 0.8)." };
@@ -28,19 +28,7 @@ internal static class CleanCommand
         };
         command.SetAction(parse => context.Guard(() =>
         {
-            var normalization = parse.GetValue(noNormalize) ? null : new TextNormalizerOptions();
-            if (normalization == null && (parse.GetValue(stripHeaders) || parse.GetValue(mask) is { Length: > 0 }))
-                throw new CliException("--no-normalize cannot be combined with --strip-email-headers or --mask.");
-            if (normalization != null)
-            {
-                normalization.StripEmailHeaders = parse.GetValue(stripHeaders);
-                foreach (var m in parse.GetValue(mask) ?? [])
-                {
-                    if (m == "urls") normalization.MaskUrls = true;
-                    else if (m == "emails") normalization.MaskEmails = true;
-                    else normalization.MaskNumbers = true;
-                }
-            }
+            var normalization = NormalizationFlags.Apply(new TextNormalizerOptions(), parse.GetValue(noNormalize), parse.GetValue(stripHeaders), parse.GetValue(mask));
             string method = parse.GetValue(dedup)!;
             DeduplicationOptions? dedupOptions = method == "none" ? null : new DeduplicationOptions
             {

@@ -29,6 +29,9 @@ internal static class ServeCommand
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
             Console.CancelKeyPress += onCancel;
+            // Stop cleanly on SIGTERM too (service managers, containers).
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, signal => { signal.Cancel = true; stop.Cancel(); });
             try
             {
                 var server = PredictionServer.StartAsync(predictor, options).GetAwaiter().GetResult();

@@ -34,7 +34,7 @@ internal static class TrainCommand
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Feed the raw text to the featurizer (no NormalizeText step)." };
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "Normalization: drop e-mail headers, decode MIME bodies (keeps the Subject)." };
         var mask = new Option<string[]>("--mask") { Description = "Normalization: replace urls, emails and/or numbers by placeholders (repeatable)." };
-        mask.AcceptOnlyFromAmong("urls", "emails", "numbers");
+        mask.AcceptOnlyFromAmong(NormalizationFlags.Masks);
         var trainTime = new Option<double?>("--train-time") { Description = "AutoML: search for this many seconds (turns AutoML on)." };
         var maxTrials = new Option<int?>("--max-trials") { Description = "AutoML: stop after this many trials (turns AutoML on)." };
         var tuner = new Option<string?>("--tuner") { Description = "AutoML tuner: grid, random, bayesian, smac (default) or cfo." };
@@ -70,22 +70,8 @@ internal static class TrainCommand
             if (Given(textCol)) run.TextColumns = [.. parse.GetValue(textCol)!];
             if (Given(positive)) run.PositiveLabel = parse.GetValue(positive);
             if (Given(output)) run.Output = parse.GetValue(output);
-            if (parse.GetValue(noNormalize))
-            {
-                if (parse.GetValue(stripHeaders) || Given(mask)) throw new CliException("--no-normalize cannot be combined with --strip-email-headers or --mask.");
-                run.Normalization = null;
-            }
-            if (parse.GetValue(stripHeaders)) (run.Normalization ??= new()).StripEmailHeaders = true;
-            foreach (var m in parse.GetValue(mask) ?? [])
-            {
-                var n = run.Normalization ??= new();
-                switch (m)
-                {
-                    case "urls": n.MaskUrls = true; break;
-                    case "emails": n.MaskEmails = true; break;
-                    default: n.MaskNumbers = true; break;
-                }
-            }
+            if (parse.GetValue(noNormalize) || parse.GetValue(stripHeaders) || Given(mask))
+                run.Normalization = NormalizationFlags.Apply(run.Normalization, parse.GetValue(noNormalize), parse.GetValue(stripHeaders), parse.GetValue(mask));
             if (parse.GetValue(trainTime) is { } tt) run.TrainTimeSeconds = tt;
             if (parse.GetValue(maxTrials) is { } mt) run.MaxTrials = mt;
             if (Given(tuner)) run.Tuner = parse.GetValue(tuner);

@@ -22,7 +22,7 @@ public abstract class TransformerTrainingOptions
     public FineTuningMode Mode { get; set; } = FineTuningMode.Full;
 
     /// <summary>
-    /// Peak learning rate of AdamW. Null (default) picks by mode: full fine-tuning 5e-5 (from scratch 5e-4), LoRA 5e-4,
+    /// Peak learning rate of AdamW. Null (default) picks by mode: full fine-tuning 5e-5 (from scratch 1e-3), LoRA 5e-4,
     /// prompt tuning 3e-2. Range 1e-6 – 1e-1, log scale.
     /// </summary>
     [Range(1e-5, 1e-2, logBase: true)]
@@ -125,7 +125,7 @@ public abstract class TransformerTrainingOptions
     {
         FineTuningMode.Lora => 5e-4,
         FineTuningMode.PromptTuning => 3e-2,
-        _ => PretrainedModelPath is null ? 5e-4 : 5e-5,
+        _ => PretrainedModelPath is null ? 1e-3 : 5e-5,
     };
 
     internal void Validate()

@@ -10,10 +10,8 @@ using static TorchSharp.torch;
 
 namespace MLNetLlm.Torch.Tests.Adapters;
 
-public sealed class LoraAndPromptTuningTests : IDisposable
+public sealed class LoraAndPromptTuningTests : TempDirectoryTest
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("lora-test-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     [Fact]
     public void LoraStartsAtTheBaseAndMergeKeepsOutputs()
@@ -65,7 +63,7 @@ public sealed class LoraAndPromptTuningTests : IDisposable
         var model = ml.Llm().TextClassification(Pretrained(FineTuningMode.Lora)).Fit(data);
         var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
 
-        string hf = Path.Combine(_dir, "hf"), adapter = Path.Combine(_dir, "adapter");
+        string hf = PathOf("hf"), adapter = PathOf("adapter");
         model.SaveHuggingFace(hf);
         model.SaveLoraAdapter(adapter);
         var original = Weights(HfFixture.Dir);
@@ -97,7 +95,7 @@ public sealed class LoraAndPromptTuningTests : IDisposable
         var data = TestData.Load(ml, TestData.Sentiment(32));
         var o = Pretrained(FineTuningMode.PromptTuning);
         var model = ml.Llm().TextClassification(o).Fit(data);
-        string hf = Path.Combine(_dir, "hf");
+        string hf = PathOf("hf");
         model.SaveHuggingFace(hf);
         var original = Weights(HfFixture.Dir);
         var tuned = Weights(hf);
@@ -105,7 +103,7 @@ public sealed class LoraAndPromptTuningTests : IDisposable
             Assert.True(w.SequenceEqual(tuned[key]), $"{key} changed under prompt tuning");
         Assert.Equal(4, model.Model.Model.Prompt!.Count);
 
-        string path = Path.Combine(_dir, "prompt.mlnetllm");
+        string path = PathOf("prompt.mlnetllm");
         ml.Llm().Model.Save(model, data.Schema, path);
         var loaded = new MLContext().Llm().Model.Load(path, out _);
         Assert.Equal(model.Transform(data).GetColumn<float>("Score").ToArray(), loaded.Transform(data).GetColumn<float>("Score").ToArray());

@@ -4,20 +4,18 @@ using static TorchSharp.torch;
 
 namespace MLNetLlm.Torch.Tests.Checkpoints;
 
-public sealed class HuggingFaceCheckpointTests : IDisposable
+public sealed class HuggingFaceCheckpointTests : TempDirectoryTest
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("hf-test-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     string CopyFixture(Action<Dictionary<string, Tensor>>? edit = null)
     {
         foreach (var f in new[] { "config.json", "vocab.txt", "tokenizer.json" })
-            File.Copy(Path.Combine(HfFixture.Dir, f), Path.Combine(_dir, f), true);
+            File.Copy(Path.Combine(HfFixture.Dir, f), PathOf(f), true);
         var tensors = SafeTensors.Read(Path.Combine(HfFixture.Dir, "model.safetensors"));
         edit?.Invoke(tensors);
-        SafeTensors.Write(Path.Combine(_dir, "model.safetensors"), tensors);
+        SafeTensors.Write(PathOf("model.safetensors"), tensors);
         foreach (var t in tensors.Values) t.Dispose();
-        return _dir;
+        return Dir;
     }
 
     [Fact]
@@ -34,12 +32,12 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
     public void MissingUnexpectedAndMisshapedKeysAreNamed()
     {
         CopyFixture(t => { t.Remove("bert.pooler.dense.bias"); t["bert.extra.weight"] = zeros(2); });
-        var ex = Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(_dir, CPU));
+        var ex = Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(Dir, CPU));
         Assert.Contains("missing key 'bert.pooler.dense.bias'", ex.Message);
         Assert.Contains("unexpected key 'bert.extra.weight'", ex.Message);
 
         CopyFixture(t => t["bert.encoder.layer.0.attention.self.query.weight"] = zeros(64, 32));
-        ex = Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(_dir, CPU));
+        ex = Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(Dir, CPU));
         Assert.Contains("bert.encoder.layer.0.attention.self.query.weight", ex.Message);
         Assert.Contains("[64, 32]", ex.Message);
     }
@@ -48,8 +46,8 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
     public void ANewHeadIsInitialisedOnlyWhenAllowed()
     {
         CopyFixture(t => { t.Remove("classifier.weight"); t.Remove("classifier.bias"); t["cls.predictions.bias"] = zeros(2000); });
-        Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(_dir, CPU));
-        var (model, _, report) = HuggingFaceCheckpoint.Load(_dir, CPU, labels: ["neg", "pos"], allowNewHead: true);
+        Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(Dir, CPU));
+        var (model, _, report) = HuggingFaceCheckpoint.Load(Dir, CPU, labels: ["neg", "pos"], allowNewHead: true);
         Assert.Equal(["classifier.bias", "classifier.weight"], report.NewlyInitialized);
         Assert.Equal(["cls.predictions.bias"], report.IgnoredPretrainingKeys);
         Assert.Equal(2, model.Config.NumLabels);

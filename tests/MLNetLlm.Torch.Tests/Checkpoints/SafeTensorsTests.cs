@@ -3,10 +3,8 @@ using static TorchSharp.torch;
 
 namespace MLNetLlm.Torch.Tests.Checkpoints;
 
-public sealed class SafeTensorsTests : IDisposable
+public sealed class SafeTensorsTests : TempDirectoryTest
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("st-test-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     [Theory]
     [InlineData(ScalarType.Float32)]
@@ -18,7 +16,7 @@ public sealed class SafeTensorsTests : IDisposable
         using var scope = NewDisposeScope();
         var a = arange(24, dtype: ScalarType.Float32).reshape(2, 3, 4).mul(0.5).to_type(dtype);
         var b = tensor(new float[] { -1.5f, 2.25f }).to_type(dtype);
-        string path = Path.Combine(_dir, "t.safetensors");
+        string path = PathOf("t.safetensors");
         SafeTensors.Write(path, new Dictionary<string, Tensor> { ["z.b"] = b, ["a"] = a }, new Dictionary<string, string> { ["format"] = "pt" });
         var read = SafeTensors.Read(path, out var meta);
         Assert.Equal("pt", meta["format"]);
@@ -43,7 +41,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void TruncatedOrCorruptFilesFailWithTheFileName()
     {
-        string path = Path.Combine(_dir, "bad.safetensors");
+        string path = PathOf("bad.safetensors");
         using (var scope = NewDisposeScope())
             SafeTensors.Write(path, new Dictionary<string, Tensor> { ["w"] = ones(10, 10) });
         var bytes = File.ReadAllBytes(path);

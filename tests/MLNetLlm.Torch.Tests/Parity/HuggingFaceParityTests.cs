@@ -72,6 +72,22 @@ public sealed class HuggingFaceParityTests
     }
 
     [Fact]
+    public void ExplicitBFloat16MixedPrecisionStaysCloseAndKeepsFloat32Weights()
+    {
+        // The GPU path (bf16 products + SDPA) runs on the CPU too; bf16 has ~3 significant digits.
+        var (model, _) = Load(sdpa: true);
+        model.Compute.LowPrecision = ScalarType.BFloat16;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var logits = model.Forward(Matrix("input_ids"), Matrix("attention_mask"), Matrix("token_type_ids"));
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        var expected = HfFixture.Floats(HfFixture.Reference["logits"]!).SelectMany(r => r).ToArray();
+        var actual = logits.data<float>().ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 2e-2, $"logit {i}: {expected[i]} vs {actual[i]}");
+    }
+
+    [Fact]
     public void PairLogitsMatch()
     {
         var (model, tok) = Load();

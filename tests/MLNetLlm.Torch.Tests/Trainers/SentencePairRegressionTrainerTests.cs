@@ -6,10 +6,8 @@ using static TorchSharp.torch;
 
 namespace MLNetLlm.Torch.Tests.Trainers;
 
-public sealed class SentencePairRegressionTrainerTests : IDisposable
+public sealed class SentencePairRegressionTrainerTests : TempDirectoryTest
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("pair-test-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     sealed class Prediction { public float Score { get; set; } }
 
@@ -30,7 +28,7 @@ public sealed class SentencePairRegressionTrainerTests : IDisposable
         var batch = model.Transform(data).GetColumn<float>("Score").ToArray();
         Assert.Equal(batch[3], engine.Predict(rows[3]).Score, 4);
 
-        string hf = Path.Combine(_dir, "hf");
+        string hf = PathOf("hf");
         model.SaveHuggingFace(hf);
         var (reloaded, tok, report) = HuggingFaceCheckpoint.Load(hf, CPU);
         Assert.Empty(report.NewlyInitialized);

@@ -4,10 +4,8 @@ using MLNetLlm.Torch.Trainers;
 
 namespace MLNetLlm.Torch.Tests.Trainers;
 
-public sealed class TextClassificationTrainerTests : IDisposable
+public sealed class TextClassificationTrainerTests : TempDirectoryTest
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("tc-test-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     sealed class BinaryPrediction
     {
@@ -46,7 +44,7 @@ public sealed class TextClassificationTrainerTests : IDisposable
             Assert.Equal(1 / (1 + MathF.Exp(-p.Score)), p.Probability, 5);
         }
 
-        string path = Path.Combine(_dir, "binary.mlnetllm");
+        string path = PathOf("binary.mlnetllm");
         ml.Llm().Model.Save(model, train.Schema, path);
         var ml2 = new MLContext();
         var loaded = ml2.Llm().Model.Load(path, out var schema);
@@ -81,7 +79,7 @@ public sealed class TextClassificationTrainerTests : IDisposable
         Assert.Equal(3, p.Score.Length);
         Assert.Equal(1f, p.Score.Sum(), 4);
 
-        string path = Path.Combine(_dir, "multi.mlnetllm");
+        string path = PathOf("multi.mlnetllm");
         ml.Llm().Model.Save(model, train.Schema, path);
         var ml2 = new MLContext();
         var loaded = ml2.Llm().Model.Load(path, out _);

@@ -6,10 +6,8 @@ using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Torch.Tests.Training;
 
-public sealed class TrainingLoopTests : IDisposable
+public sealed class TrainingLoopTests : TempDirectoryTest
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("loop-test-").FullName;
-    public void Dispose() => Directory.Delete(_dir, true);
 
     [Fact]
     public void LinearScheduleWarmsUpThenDecaysToZero()
@@ -52,11 +50,11 @@ public sealed class TrainingLoopTests : IDisposable
         var ml = new MLContext();
         var rows = TestData.Sentiment(40);
         var data = TestData.Load(ml, rows);
-        var straight = ml.Llm().TextClassification(Options(o => o.CheckpointDirectory = Path.Combine(_dir, "a"))).Fit(data);
+        var straight = ml.Llm().TextClassification(Options(o => o.CheckpointDirectory = PathOf("a"))).Fit(data);
         var expected = straight.Transform(data).GetColumn<float>("Score").ToArray();
 
         using var cts = new CancellationTokenSource();
-        string ckpt = Path.Combine(_dir, "b");
+        string ckpt = PathOf("b");
         var interrupted = Options(o =>
         {
             o.CheckpointDirectory = ckpt;

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetLlm.IO;
+using MLNetLlm.Torch.Compression.Distillation;
+using MLNetLlm.Torch.Compression.Onnx;
+using MLNetLlm.Torch.Compression.Pruning;
+using MLNetLlm.Torch.Compression.Quantization;
+using MLNetLlm.Torch.Models;
+using MLNetLlm.Torch.Trainers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetLlm.Torch.Compression.Benchmarks;
+
+/// <summary>
+/// Fine-tunes a teacher on the SpamAssassin split, compresses it every way (float32 ONNX, dynamic int8, weight-only
+/// int8, 50% unstructured pruning, structured head/FFN pruning, a distilled student, the student in int8) and reports
+/// for each, side by side: model-file size, CPU latency at batch 1 and 32 on <see cref="CompressionBenchmarkOptions.Threads"/>
+/// threads (tokenization included), and accuracy/F1 on the test split. Optionally times a BERT-base-shaped model too.
+/// </summary>
+public static class CompressionBenchmark
+{
+    public static CompressionBenchmarkResult Run(CompressionBenchmarkOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var log = o.Log ?? TextWriter.Null;
+        torch.set_num_threads(o.Threads);
+        string work = o.WorkDirectory ?? Directory.CreateTempSubdirectory("mlnetllm-bench-").FullName;
+        Directory.CreateDirectory(work);
+        var ml = new MLContext(seed: 1);
+        var train = LoadSpam(o.TrainPath, o.MaxTrainRows);
+        var test = LoadSpam(o.TestPath, 0);
+        var testTexts = test.GetColumn<ReadOnlyMemory<char>>("Text").Select(t => t.ToString()).ToArray();
+        log.WriteLine($"train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; threads {o.Threads}");
+
+        var sw = Stopwatch.StartNew();
+        var trainer = ml.Llm().TextClassification(new TextClassificationTrainer.Options
+        {
+            PretrainedModelPath = o.PretrainedModelPath,
+            ScratchLayers = o.TeacherLayers,
+            ScratchHiddenSize = o.TeacherHiddenSize,
+            ScratchAttentionHeads = o.TeacherAttentionHeads,
+            ScratchIntermediateSize = o.TeacherIntermediateSize,
+            NumberOfEpochs = o.Epochs,
+            MaxLength = o.MaxLength,
+            Device = "cpu",
+            InferenceBatchSize = 32,
+            Progress = new LogProgress(log),
+        });
+        using var teacher = trainer.Fit(train);
+        var teacherTime = sw.Elapsed;
+        log.WriteLine($"teacher trained in {teacherTime.TotalSeconds:F0} s");
+
+        var rows = new List<CompressionBenchmarkRow>();
+        string Save(ITransformer model, string name)
+        {
+            string path = Path.Combine(work, name + ".mlnetllm");
+            ml.Llm().Model.Save(model, train.Schema, path);
+            return path;
+        }
+        (double? Accuracy, double? F1) Quality(ITransformer model)
+        {
+            var m = ml.BinaryClassification.EvaluateNonCalibrated(model.Transform(test));
+            return (m.Accuracy, m.F1Score);
+        }
+        void Add(string variant, string runtime, ITransformer model, Func<IReadOnlyList<string>, float[][]> score, TimeSpan time)
+        {
+            long bytes = new FileInfo(Save(model, variant.Replace(' ', '-').Replace('%', 'p'))).Length;
+            var (b1, b32) = Latency(score, testTexts, o.Batch1Repeats, o.Batch32Repeats);
+            var (acc, f1) = Quality(model);
+            var row = new CompressionBenchmarkRow(variant, runtime, bytes, b1, b32, acc, f1, time);
+            rows.Add(row);
+            log.WriteLine($"{variant}: {bytes / 1e6:F2} MB, batch1 {b1:F1} ms, batch32 {b32:F1} ms, acc {acc:P2}, F1 {f1:P2}");
+        }
+
+        Add("fp32 teacher", "TorchSharp", teacher, t => teacher.Model.Predict(t, null, 32), teacherTime);
+        CompressedTextClassificationTransformer Compress<T>(IEstimator<T> estimator, string variant, out TimeSpan time) where T : ITransformer
+        {
+            var s = Stopwatch.StartNew();
+            var model = (CompressedTextClassificationTransformer)(object)estimator.Fit(train);
+            time = s.Elapsed;
+            log.WriteLine($"{variant} compressed in {time.TotalSeconds:F0} s");
+            return model;
+        }
+        void AddCompressed(string variant, CompressedTextClassificationTransformer model, TimeSpan time) =>
+            Add(variant, "ONNX Runtime", model, t => model.Scoring.Score(t, null), time);
+
+        QuantizationOptions Q(QuantizationMode mode) => new() { Mode = mode, Threads = o.Threads };
+        using (var m = Compress(ml.Llm().Quantize(teacher, Q(QuantizationMode.None)), "fp32 ONNX", out var t)) AddCompressed("fp32 ONNX", m, t);
+        using (var m = Compress(ml.Llm().Quantize(teacher, Q(QuantizationMode.DynamicInt8)), "dynamic int8", out var t)) AddCompressed("dynamic int8", m, t);
+        using (var m = Compress(ml.Llm().Quantize(teacher, Q(QuantizationMode.WeightOnlyInt8)), "weight-only int8", out var t)) AddCompressed("weight-only int8", m, t);
+        using (var m = Compress(ml.Llm().Prune(teacher, new PruningOptions { Sparsity = 0.5, RecoveryEpochs = 1, Threads = o.Threads, Device = "cpu" }), "pruned 50%", out var t))
+            AddCompressed("pruned 50% (unstructured)", m, t);
+        using (var m = Compress(ml.Llm().Prune(teacher, new PruningOptions { Sparsity = 0, HeadFraction = 0.5, FeedForwardFraction = 0.5, RecoveryEpochs = 1, Threads = o.Threads, Device = "cpu" }), "structured", out var t))
+            AddCompressed("structured (50% heads + 50% FFN)", m, t);
+        int studentLayers = Math.Max(1, teacher.Config.NumHiddenLayers / 2);
+        using (var student = Compress(ml.Llm().Distill(teacher, new DistillationOptions
+               {
+                   StudentLayers = studentLayers, Temperature = 2, Alpha = 0.5, NumberOfEpochs = o.Epochs, LearningRate = 3e-4, Threads = o.Threads, Device = "cpu",
+               }), "distilled", out var t))
+        {
+            AddCompressed($"distilled student ({studentLayers} of {teacher.Config.NumHiddenLayers} layers)", student, t);
+            using var int8 = Compress(ml.Llm().Quantize(student, Q(QuantizationMode.DynamicInt8)), "distilled int8", out var t8);
+            AddCompressed("distilled student + dynamic int8", int8, t + t8);
+        }
+
+        var bertBase = o.BertBaseShape ? BertBaseRows(o, work, log) : [];
+        string settings = $"Teacher: {(o.PretrainedModelPath is null ? $"from scratch, {o.TeacherLayers} layers × {o.TeacherHiddenSize} hidden, {o.TeacherAttentionHeads} heads, FFN {o.TeacherIntermediateSize}" : o.PretrainedModelPath)}, "
+            + $"{o.Epochs} epochs, max length {o.MaxLength}; train {train.GetRowCount()} rows ({o.TrainPath}), test {test.GetRowCount()} rows ({o.TestPath}); {o.Threads} threads; latency = median (tokenization included).";
+        return new CompressionBenchmarkResult(rows, bertBase, Machine(), DateTime.UtcNow, settings);
+    }
+
+    /// <summary>A CSV with Text and Label (spam/ham) as Text (string) and Label (Boolean, spam = true).</summary>
+    internal static IDataView LoadSpam(string path, int maxRows)
+    {
+        var table = DelimitedFile.Read(path);
+        var texts = table.Column("Text");
+        var labels = table.Column("Label");
+        // The files are ordered by corpus folder (ham first), so a subset is a seeded random sample, kept in file order.
+        var rows = Enumerable.Range(0, texts.Length).ToArray();
+        if (maxRows > 0 && maxRows < rows.Length)
+        {
+            new Random(11).Shuffle(rows);
+            rows = rows.Take(maxRows).Order().ToArray();
+        }
+        var y = rows.Select(i => labels[i] switch
+        {
+            "spam" => true,
+            "ham" => false,
+            _ => throw new DataFileException(path, $"expected 'spam' or 'ham', got '{labels[i]}'.", table.Lines[i], "Label"),
+        }).ToArray();
+        return DataViews.InMemoryDataView.FromColumns(
+            ("Text", TextDataViewType.Instance, rows.Select(i => texts[i].AsMemory()).ToArray()),
+            ("Label", BooleanDataViewType.Instance, y));
+    }
+
+    /// <summary>Median milliseconds of one single-row call and of one 32-row call (after one warm-up call each).</summary>
+    internal static (double Batch1, double Batch32) Latency(Func<IReadOnlyList<string>, float[][]> score, IReadOnlyList<string> texts, int repeats1, int repeats32)
+    {
+        double Median(int repeats, int batch)
+        {
+            var times = new List<double>();
+            for (int i = -1; i < repeats; i++)
+            {
+                var rows = Enumerable.Range(0, batch).Select(k => texts[((i + 1) * batch + k) % texts.Count]).ToArray();
+                var sw = Stopwatch.StartNew();
+                score(rows);
+                if (i >= 0) times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            return times[times.Count / 2];
+        }
+        return (Median(repeats1, 1), Median(repeats32, 32));
+    }
+
+    /// <summary>Only the BERT-base-shaped size/latency table (no data, no training).</summary>
+    public static CompressionBenchmarkResult RunBertBaseShape(CompressionBenchmarkOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        torch.set_num_threads(o.Threads);
+        string work = o.WorkDirectory ?? Directory.CreateTempSubdirectory("mlnetllm-bench-").FullName;
+        Directory.CreateDirectory(work);
+        var rows = BertBaseRows(o, work, o.Log ?? TextWriter.Null);
+        return new CompressionBenchmarkResult([], rows, Machine(), DateTime.UtcNow, $"{o.Threads} threads; latency = median of model calls on random token ids.");
+    }
+
+    private static List<CompressionBenchmarkRow> BertBaseRows(CompressionBenchmarkOptions o, string work, TextWriter log)
+    {
+        var config = new BertConfig { Labels = BertConfig.DefaultLabels(2) };
+        using var model = new BertForSequenceClassification(config);
+        model.InitializeWeights(new Generator(1));
+        model.eval();
+        const int sequence = 128;
+        var rng = new Random(5);
+        long[] Ids(int batch) => Enumerable.Range(0, batch * sequence).Select(_ => (long)rng.Next(1000, config.VocabSize)).ToArray();
+        int r1 = o.BertBaseBatch1Repeats, r32 = o.BertBaseBatch32Repeats;
+        double Median(Action<int> run, int batch, int repeats)
+        {
+            run(batch);
+            var t = Enumerable.Range(0, repeats).Select(_ => { var sw = Stopwatch.StartNew(); run(batch); return sw.Elapsed.TotalMilliseconds; }).Order().ToList();
+            return t[t.Count / 2];
+        }
+        var rows = new List<CompressionBenchmarkRow>();
+        string weights = Path.Combine(work, "bert-base.safetensors");
+        Checkpoints.SafeTensors.Write(weights, model.HuggingFaceWeights());
+        void Torch(int batch)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var ids = tensor(Ids(batch)).reshape(batch, sequence);
+            model.Forward(ids, ones_like(ids), zeros_like(ids));
+        }
+        rows.Add(new("fp32", "TorchSharp", new FileInfo(weights).Length, Median(Torch, 1, r1), Median(Torch, 32, r32), null, null, TimeSpan.Zero));
+        log.WriteLine($"BERT-base fp32 TorchSharp: {rows[^1]}");
+        foreach (var mode in new[] { QuantizationMode.None, QuantizationMode.DynamicInt8, QuantizationMode.WeightOnlyInt8 })
+        {
+            string path = Path.Combine(work, $"bert-base-{mode}.onnx");
+            var sw = Stopwatch.StartNew();
+            long bytes = Bert.BertCompression.ExportOnnx(model, new QuantizationOptions { Mode = mode }, path);
+            var time = sw.Elapsed;
+            using var session = OnnxSequenceClassifier.Open(path, o.Threads);
+            void Ort(int batch) => session.Logits(Ids(batch), Enumerable.Repeat(1L, batch * sequence).ToArray(), null, batch);
+            rows.Add(new(mode == QuantizationMode.None ? "fp32" : mode == QuantizationMode.DynamicInt8 ? "dynamic int8" : "weight-only int8",
+                "ONNX Runtime", bytes, Median(Ort, 1, r1), Median(Ort, 32, r32), null, null, time));
+            log.WriteLine($"BERT-base {mode} ORT: {rows[^1]}");
+        }
+        return rows;
+    }
+
+    private static string Machine() =>
+        $"{Environment.ProcessorCount} logical cores ({CpuName()}), {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp 0.107 / libtorch 2.10 CPU, ONNX Runtime 1.31, load average {LoadAverage()}";
+
+    private static string CpuName()
+    {
+        try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "unknown CPU"; }
+        catch (IOException) { return "unknown CPU"; }
+    }
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+    }
+
+    /// <summary>Writes a training progress line every 20 steps and at epoch ends (synchronously, unlike Progress&lt;T&gt;).</summary>
+    private sealed class LogProgress(TextWriter log) : IProgress<Training.TrainingProgress>
+    {
+        public void Report(Training.TrainingProgress value)
+        {
+            if (value.IsEpochEnd || value.Step % 20 == 0) log.WriteLine($"  teacher {value}");
+        }
+    }
+}
