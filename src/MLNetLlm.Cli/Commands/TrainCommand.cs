@@ -40,7 +40,7 @@ internal static class TrainCommand
         var tuner = new Option<string?>("--tuner") { Description = "AutoML tuner: grid, random, bayesian, smac (default) or cfo." };
         tuner.AcceptOnlyFromAmong(RunConfig.Tuners);
         var parallel = new Option<int?>("--parallel") { Description = "AutoML: trials run at once (default 1)." };
-        var storage = new Option<string?>("--storage") { Description = "AutoML: keep trials in a SQLite file or a PostgreSQL database (\"Host=…;Database=…\"); makes the run resumable." };
+        var storage = new Option<string?>("--storage") { Description = "AutoML: keep trials in a SQLite file or a PostgreSQL database (\"Host=…;Database=…\"); makes the run resumable. A password is never written to run.json: give it by PGPASSWORD or ~/.pgpass to resume." };
         var study = new Option<string?>("--study") { Description = "AutoML: the study name in --storage (default: the output folder's name)." };
         var trainer = new Option<string?>("--trainer") { Description = "sdca (n-gram features + SDCA, default) or bert (fine-tune a BERT encoder with TorchSharp)." };
         trainer.AcceptOnlyFromAmong("sdca", "bert");

@@ -98,7 +98,7 @@ internal sealed class RunConfig
         copy.Dataset = Full(Dataset);
         copy.ValidationDataset = Full(ValidationDataset);
         copy.Output = Full(Output);
-        if (Storage != null && !IsConnectionString(Storage)) copy.Storage = Full(Storage);
+        if (Storage != null) copy.Storage = IsConnectionString(Storage) ? WithoutPassword(Storage) : Full(Storage);
         if (Transformer != null)
         {
             copy.Transformer = Transformer.Clone();
@@ -110,6 +110,19 @@ internal sealed class RunConfig
     /// <summary>True when <paramref name="storage"/> is a PostgreSQL connection string rather than a SQLite file path.</summary>
     public static bool IsConnectionString(string storage) =>
         storage.Contains("Host=", StringComparison.OrdinalIgnoreCase) || storage.Contains("Server=", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A connection string without its password, for files that may be shared. Npgsql takes the password from the
+    /// PGPASSWORD environment variable or ~/.pgpass when the string has none, so <c>resume</c> still connects.
+    /// </summary>
+    public static string WithoutPassword(string connectionString)
+    {
+        var builder = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (var key in builder.Keys.Cast<string>().Where(k => k.Equals("Password", StringComparison.OrdinalIgnoreCase)
+                     || k.Equals("Pwd", StringComparison.OrdinalIgnoreCase)).ToList())
+            builder.Remove(key);
+        return builder.ConnectionString;
+    }
 
     static string? Full(string? path) => string.IsNullOrWhiteSpace(path) ? path : Path.GetFullPath(path);
 
