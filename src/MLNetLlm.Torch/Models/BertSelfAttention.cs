@@ -6,13 +6,12 @@ namespace MLNetLlm.Torch.Models;
 /// <summary>Multi-head self-attention projections and scores (HF <c>attention.self</c>: query, key, value).</summary>
 internal sealed class BertSelfAttention : nn.Module
 {
-    readonly int _heads, _headSize;
+    readonly int _headSize; // the head count follows the projection width, so structured head pruning needs no update here
     readonly double _dropout;
     readonly ComputeSettings _compute;
 
     public BertSelfAttention(BertConfig c, ComputeSettings compute) : base("BertSelfAttention")
     {
-        _heads = c.NumAttentionHeads;
         _headSize = c.HeadSize;
         _dropout = c.AttentionProbsDropoutProb;
         _compute = compute;
@@ -30,7 +29,7 @@ internal sealed class BertSelfAttention : nn.Module
     public Tensor Forward(Tensor x, Tensor additiveMask)
     {
         long b = x.shape[0], t = x.shape[1];
-        Tensor Heads(Tensor y) => y.view(b, t, _heads, _headSize).transpose(1, 2);
+        Tensor Heads(Tensor y) => y.view(b, t, -1, _headSize).transpose(1, 2); // [B, heads, T, headSize]
         var q = Heads(Query.Forward(x));
         var k = Heads(Key.Forward(x));
         var v = Heads(Value.Forward(x));
@@ -48,6 +47,6 @@ internal sealed class BertSelfAttention : nn.Module
             var probs = nn.functional.dropout(softmax(scores, -1), p, training);
             context = matmul(probs, v);
         }
-        return context.transpose(1, 2).reshape(b, t, _heads * _headSize);
+        return context.transpose(1, 2).reshape(b, t, -1);
     }
 }

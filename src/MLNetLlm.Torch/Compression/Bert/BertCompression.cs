@@ -1,4 +1,3 @@
-using System.Reflection;
 using MLNetLlm.Torch.Compression.Distillation;
 using MLNetLlm.Torch.Compression.Onnx;
 using MLNetLlm.Torch.Compression.Pruning;
@@ -44,7 +43,6 @@ internal static class BertCompression
             {
                 heads = StructuredPruning.PruneAttentionHeads(slots["query"].Layer, slots["key"].Layer, slots["value"].Layer,
                     slots["attention.output"].Layer, headSize, headFraction).Length;
-                SetHeadCount(layer, heads);
             }
             int neurons = (int)slots["intermediate"].Layer.weight!.shape[0];
             if (feedForwardFraction > 0)
@@ -54,17 +52,6 @@ internal static class BertCompression
         return kept;
     }
 
-    /// <summary>
-    /// BertSelfAttention keeps its head count in a field it reshapes with; after head pruning it must match the
-    /// projection width. (Hook wanted upstream: derive the count from the width, or a setter.)
-    /// </summary>
-    private static void SetHeadCount(BertLayer layer, int heads)
-    {
-        var attention = layer.named_modules().Select(m => m.module).OfType<BertSelfAttention>().Distinct().Single();
-        var field = typeof(BertSelfAttention).GetField("_heads", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new InvalidOperationException("BertSelfAttention has no '_heads' field to update after head pruning.");
-        field.SetValue(attention, heads);
-    }
 
     /// <summary>Per-layer head and FFN widths as stored in the weights (differs from the config after structured pruning).</summary>
     public static IReadOnlyList<(int Heads, int Neurons)> Widths(BertForSequenceClassification model) =>
@@ -116,7 +103,6 @@ internal static class BertCompression
                 slot.Layer.in_features = src.weight!.shape[1];
                 slot.Layer.out_features = src.weight!.shape[0];
             }
-            if (widths[i].Heads != source.Config.NumAttentionHeads) SetHeadCount(copy.Bert.Layers[i], widths[i].Heads);
         }
         var sourceParameters = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, p) in copy.named_parameters())
