@@ -49,4 +49,27 @@ public sealed class SchemaShapesTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SchemaShapes.Require(shape, "Body", "Step"));
         Assert.Contains("Step: input column 'Body' not found", ex.Message);
     }
+
+    [Fact]
+    public void ScoredSchemaWithKeyTypedAnnotationsHasAShape()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 20).Select(i => new Row { X = i, Label = i % 2 == 0 }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Transforms.Concatenate("Features", "X")
+            .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(maximumNumberOfIterations: 2));
+        var scored = pipeline.Fit(data).Transform(data).Schema;
+        var shape = SchemaShapes.FromSchema(scored);
+        var score = SchemaShapes.Find(shape, "Score")!.Value;
+        // ML.NET marks score columns with a key-typed ScoreColumnSetId annotation and text ScoreColumnKind.
+        Assert.Contains(score.Annotations, a => a.Name == "ScoreColumnSetId" && a.IsKey);
+        Assert.Contains(score.Annotations, a => a.Name == "ScoreColumnKind");
+        Assert.True(SchemaShapes.SameColumns(shape, pipeline.GetOutputSchema(SchemaShapes.FromSchema(data.Schema))));
+    }
+
+    sealed class Row
+    {
+        public float X { get; set; }
+        public bool Label { get; set; }
+    }
 }
