@@ -23,6 +23,7 @@ internal static class Cli
             CleanCommand.Create(context),
             AugmentCommand.Create(context),
             ResumeCommand.Create(context),
+            CompressCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

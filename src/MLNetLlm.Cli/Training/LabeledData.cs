@@ -88,15 +88,23 @@ internal static class LabeledData
         }
     }
 
-    /// <summary>The data view of <paramref name="rows"/>: the signature's text columns and, if <paramref name="withLabel"/>, the label.</summary>
-    public static InMemoryDataView Build(DelimitedTable table, IReadOnlyList<int> rows, ModelSignature signature, bool withLabel = true)
+    /// <summary>
+    /// The data view of <paramref name="rows"/>: the signature's text columns and, if <paramref name="withLabel"/>, the label.
+    /// <paramref name="sourceTextColumns"/> names the table's columns that hold the signature's text columns, in order, when
+    /// their names differ (the view's columns keep the signature's names); null reads the signature's names.
+    /// </summary>
+    public static InMemoryDataView Build(DelimitedTable table, IReadOnlyList<int> rows, ModelSignature signature, bool withLabel = true,
+        IReadOnlyList<string>? sourceTextColumns = null)
     {
-        if (withLabel) CheckColumns(table, signature.LabelColumn, signature.TextColumns);
+        var source = sourceTextColumns ?? signature.TextColumns;
+        if (source.Count != signature.TextColumns.Count)
+            throw new CliException($"The model reads {signature.TextColumns.Count} text column(s) ({string.Join(", ", signature.TextColumns)}); {source.Count} --text-col given.");
+        if (withLabel) CheckColumns(table, signature.LabelColumn, source);
         var columns = new List<(string, DataViewType, Array)>();
-        foreach (var c in signature.TextColumns)
+        for (int i = 0; i < source.Count; i++)
         {
-            int ci = table.ColumnIndex(c);
-            columns.Add((c, TextDataViewType.Instance, rows.Select(r => table.Rows[r][ci].AsMemory()).ToArray()));
+            int ci = table.ColumnIndex(source[i]);
+            columns.Add((signature.TextColumns[i], TextDataViewType.Instance, rows.Select(r => table.Rows[r][ci].AsMemory()).ToArray()));
         }
         if (withLabel)
         {
