@@ -24,7 +24,7 @@ internal sealed class AutoMLSearch
     public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel)
     {
         int? threads = c.Parallel > 1 ? 1 : null;
-        var pipeline = AutoPipelineFactory.Create(ml, signature, c.Normalization, threads);
+        var pipeline = AutoPipelineFactory.Create(ml, signature, c, threads);
         var metric = signature.Task switch
         {
             TaskKind.Binary => ExperimentMetric.Binary(BinaryClassificationMetric.F1Score),
@@ -80,7 +80,7 @@ internal sealed class AutoMLSearch
         }
         var trials = result.Trials.Select(t => ToTrial(t, start)).ToList();
         var bestTrial = result.BestTrial;
-        var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c.Normalization, threads), bestTrial.TrialSettings.Parameter.ToJson());
+        var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c, threads), bestTrial.TrialSettings.Parameter.ToJson());
         return new Outcome(bestTrial.Model ?? throw new CliException("AutoML returned no model for the best trial."),
             trials, code, Describe(bestTrial), result.StopReason, study);
     }

@@ -3,6 +3,9 @@ using MLNetLlm.AutoML;
 using MLNetLlm.AutoML.Sweepable;
 using MLNetLlm.Data;
 using MLNetLlm.Data.Cleaning;
+using MLNetLlm.AutoML.SearchSpaces;
+using MLNetLlm.Torch.Trainers;
+using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Cli.Training;
 
@@ -13,8 +16,10 @@ namespace MLNetLlm.Cli.Training;
 /// </summary>
 internal static class AutoPipelineFactory
 {
-    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, TextNormalizerOptions? normalization, int? threads)
+    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, RunConfig config, int? threads)
     {
+        if (config.Trainer == "bert") return Transformer(ml, signature, config);
+        var normalization = config.Normalization;
         var auto = ml.Llm().Auto();
         var pipeline = new SweepablePipeline();
         if (normalization != null)
@@ -43,9 +48,68 @@ internal static class AutoPipelineFactory
         return pipeline;
     }
 
-    /// <summary>C# code of a method body expression that builds the same sweepable pipeline from <c>mlContext</c> (for the generated training code).</summary>
-    public static string Code(ModelSignature signature, TextNormalizerOptions? normalization, int? threads)
+    /// <summary>
+    /// The <c>--trainer bert</c> search: normalization (fixed) and MLNetLlm.Torch's fine-tuning stage, searched over the
+    /// dimensions of <see cref="TextClassificationTrainer.Options"/> the command line left open (see <see cref="SearchedOptions"/>).
+    /// </summary>
+    static SweepablePipeline Transformer(MLContext ml, ModelSignature signature, RunConfig config)
     {
+        var pipeline = new SweepablePipeline();
+        if (config.Normalization != null)
+            foreach (var column in signature.TextColumns)
+                pipeline.Append(ml.Llm().NormalizeText(column, options: config.Normalization), $"normalize_{column}");
+        var t = config.Transformer ?? new TransformerSettings();
+        var cols = signature.TextColumns;
+        pipeline.Append(ml.Llm().Auto().TextClassification(ModelSignature.LabelColumnName, cols[0], o =>
+        {
+            o.SecondTextColumnName = cols.Count > 1 ? cols[1] : null;
+            o.PretrainedModelPath = t.Pretrained;
+            if (t.Epochs is { } e) o.NumberOfEpochs = e;
+            if (t.BatchSize is { } b) o.BatchSize = b;
+            if (t.MaxLength is { } m) o.MaxLength = m;
+            if (t.LearningRate is { } lr) o.LearningRate = lr;
+            if (t.Pretrained == null) o.Mode = FineTuningMode.Full;
+            o.Device = t.Device;
+            o.Seed = config.Seed;
+        }, SearchSpace(t)));
+        if (signature.Task == TaskKind.Multiclass)
+            pipeline.Append(ml.Transforms.Conversion.MapKeyToValue(PipelineFactory.PredictedClassColumn, "PredictedLabel"), "to_class");
+        return pipeline;
+    }
+
+    /// <summary>
+    /// The fine-tuning options a <c>--trainer bert</c> search varies: the trainer's default space without the options
+    /// given on the command line (epochs, batch size, max length, learning rate stay as given), and without the
+    /// LoRA / prompt-tuning dimensions when there is no <c>--pretrained</c> checkpoint (a model trained from scratch is
+    /// always fully fine-tuned).
+    /// </summary>
+    public static IReadOnlyList<string> SearchedOptions(TransformerSettings t)
+    {
+        var fixedOptions = new List<string>();
+        if (t.Epochs != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.NumberOfEpochs));
+        if (t.BatchSize != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.BatchSize));
+        if (t.MaxLength != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.MaxLength));
+        if (t.LearningRate != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.LearningRate));
+        if (t.Pretrained == null)
+            fixedOptions.AddRange([nameof(TextClassificationTrainer.Options.Mode), nameof(TextClassificationTrainer.Options.LoraRank),
+                nameof(TextClassificationTrainer.Options.LoraAlpha), nameof(TextClassificationTrainer.Options.LoraDropout),
+                nameof(TextClassificationTrainer.Options.PromptTokens)]);
+        return new SearchSpace<TextClassificationTrainer.Options>().Keys.Except(fixedOptions).ToArray();
+    }
+
+    static SearchSpace SearchSpace(TransformerSettings t)
+    {
+        var all = new SearchSpace<TextClassificationTrainer.Options>();
+        var space = new SearchSpace();
+        foreach (var key in SearchedOptions(t)) space[key] = all[key];
+        return space;
+    }
+
+    /// <summary>C# code of a method body expression that builds the same sweepable pipeline from <c>mlContext</c> (for the generated training code).</summary>
+    public static string Code(ModelSignature signature, RunConfig config, int? threads)
+    {
+        if (config.Trainer == "bert") return TransformerCode(signature, config);
+        var normalization = config.Normalization;
         string Lit(string s) => CodeGen.CSharpNames.Literal(s);
         string t = threads is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "null";
         var lines = new List<string> { "new SweepablePipeline()" };
@@ -76,6 +140,33 @@ internal static class AutoPipelineFactory
                 lines.Add($".Append(auto.SdcaRegression({args}), auto.LightGbmRegression({args}), auto.FastTreeRegression({args}))");
                 break;
         }
+        return string.Join("\n            ", lines);
+    }
+
+    static string TransformerCode(ModelSignature signature, RunConfig config)
+    {
+        string Lit(string s) => CodeGen.CSharpNames.Literal(s);
+        var t = config.Transformer ?? new TransformerSettings();
+        var cols = signature.TextColumns;
+        var lines = new List<string> { "new SweepablePipeline()" };
+        if (config.Normalization != null)
+            foreach (var column in cols)
+                lines.Add($".Append(mlContext.Llm().NormalizeText({Lit(column)}, options: {PipelineFactory.NormalizationCode(config.Normalization)}), {Lit("normalize_" + column)})");
+        var set = new List<string> { $"o.SecondTextColumnName = {(cols.Count > 1 ? Lit(cols[1]) : "null")};" };
+        set.Add($"o.PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))};");
+        string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (t.Epochs is { } e) set.Add($"o.NumberOfEpochs = {I(e)};");
+        if (t.BatchSize is { } b) set.Add($"o.BatchSize = {I(b)};");
+        if (t.MaxLength is { } m) set.Add($"o.MaxLength = {I(m)};");
+        if (t.LearningRate is { } lr) set.Add($"o.LearningRate = {lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture)};");
+        if (t.Pretrained == null) set.Add("o.Mode = MLNetLlm.Torch.Training.FineTuningMode.Full;");
+        set.Add($"o.Device = {Lit(t.Device)};");
+        set.Add($"o.Seed = {I(config.Seed)};");
+        string keys = string.Join(", ", SearchedOptions(t).Select(Lit));
+        lines.Add($".Append(auto.TextClassification(\"Label\", {Lit(cols[0])}, o => {{ {string.Join(" ", set)} }},\n" +
+                  $"                new[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = new SearchSpace<MLNetLlm.Torch.Trainers.TextClassificationTrainer.Options>()[key]; return space; }})))");
+        if (signature.Task == TaskKind.Multiclass)
+            lines.Add($".Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PipelineFactory.PredictedClassColumn)}, \"PredictedLabel\"), \"to_class\")");
         return string.Join("\n            ", lines);
     }
 }

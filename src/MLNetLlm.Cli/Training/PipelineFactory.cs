@@ -37,7 +37,7 @@ internal static class PipelineFactory
         {
             string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {Path.GetFileName(Path.TrimEndingDirectorySeparator(t.Pretrained))}";
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
-            return $"{normalize}{trainer}({model}, {t.Epochs} epoch(s), max length {t.MaxLength}, {string.Join(" + ", signature.TextColumns)})";
+            return $"{normalize}{trainer}({model}, {t.EpochsOrDefault} epoch(s), max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
         return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
     }
@@ -90,9 +90,9 @@ internal static class PipelineFactory
         T Common<T>(T o) where T : TransformerTrainingOptions
         {
             o.PretrainedModelPath = t.Pretrained;
-            o.NumberOfEpochs = t.Epochs;
-            o.BatchSize = t.BatchSize;
-            o.MaxLength = t.MaxLength;
+            o.NumberOfEpochs = t.EpochsOrDefault;
+            o.BatchSize = t.BatchSizeOrDefault;
+            o.MaxLength = t.MaxLengthOrDefault;
             o.LearningRate = t.LearningRate;
             o.Device = t.Device;
             o.Seed = config.Seed;
@@ -157,8 +157,8 @@ internal static class PipelineFactory
     {
         var t = config.Transformer ?? new TransformerSettings();
         var cols = signature.TextColumns;
-        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))}, NumberOfEpochs = {t.Epochs}, " +
-                        $"BatchSize = {t.BatchSize}, MaxLength = {t.MaxLength}, " +
+        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))}, NumberOfEpochs = {t.EpochsOrDefault}, " +
+                        $"BatchSize = {t.BatchSizeOrDefault}, MaxLength = {t.MaxLengthOrDefault}, " +
                         $"LearningRate = {(t.LearningRate is { } lr ? lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "null")}, " +
                         $"Device = {Lit(t.Device)}, Seed = {config.Seed}";
         var steps = new List<string>();

@@ -159,7 +159,8 @@ internal sealed class RunConfig
         if (Trainer is not ("sdca" or "bert")) throw new CliException($"--trainer must be sdca or bert, not '{Trainer}'.");
         if (Trainer == "bert")
         {
-            if (IsAutoML) throw new CliException("--trainer bert cannot be combined with an AutoML search (--max-trials/--train-time) in this version.");
+            if (IsAutoML && Task == TaskKind.Regression)
+                throw new CliException("--trainer bert with AutoML (--max-trials/--train-time) searches text classification: use --task binary or multiclass, or drop the AutoML options.");
             if (Task == TaskKind.Regression && TextColumns.Count != 2)
                 throw new CliException($"--trainer bert regression is sentence-pair regression: it needs exactly two --text-col, not {TextColumns.Count}.");
             if (Task != TaskKind.Regression && TextColumns.Count > 2)

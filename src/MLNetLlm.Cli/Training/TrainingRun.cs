@@ -92,6 +92,7 @@ internal sealed class TrainingRun
                 model = PipelineFactory.Create(ml, signature, c, new EpochProgress(progress), _cancel).Fit(trainData);
                 progress.StepFinished();
                 code = TrainingCode.Classic(PipelineFactory.Code(signature, c));
+                if (c.Trainer == "bert") code = code with { Usings = ["MLNetLlm.Torch.Trainers"] };
                 trainer = pipeline;
                 trials = [];
             }

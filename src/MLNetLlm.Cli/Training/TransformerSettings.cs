@@ -11,16 +11,28 @@ internal sealed class TransformerSettings
     /// <summary>A HF BERT checkpoint folder (config.json, model.safetensors, vocab.txt); null trains a small BERT from scratch.</summary>
     public string? Pretrained { get; set; }
 
-    /// <summary>Passes over the training data. Default 3; 1–50.</summary>
-    public int Epochs { get; set; } = 3;
+    /// <summary>Passes over the training data; 1–50. Null: 3, or searched by an AutoML run.</summary>
+    public int? Epochs { get; set; }
 
-    /// <summary>Rows per batch. Default 16; 1–512.</summary>
-    public int BatchSize { get; set; } = 16;
+    /// <summary>Rows per batch; 1–512. Null: 16, or searched by an AutoML run.</summary>
+    public int? BatchSize { get; set; }
 
-    /// <summary>Tokens per row; longer texts are truncated. Default 128; 8–512.</summary>
-    public int MaxLength { get; set; } = 128;
+    /// <summary>Tokens per row, longer texts are truncated; 8–512. Null: 128, or searched by an AutoML run.</summary>
+    public int? MaxLength { get; set; }
 
-    /// <summary>Peak learning rate; null picks the trainer's default for the mode.</summary>
+    /// <summary>The epochs a single (non-AutoML) run trains.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int EpochsOrDefault => Epochs ?? 3;
+
+    /// <summary>The batch size of a single run.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int BatchSizeOrDefault => BatchSize ?? 16;
+
+    /// <summary>The max length of a single run.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int MaxLengthOrDefault => MaxLength ?? 128;
+
+    /// <summary>Peak learning rate; null picks the trainer's default for the mode (or is searched by an AutoML run).</summary>
     public double? LearningRate { get; set; }
 
     /// <summary>auto (CUDA when available), cpu or cuda[:N]. Default auto.</summary>

@@ -47,5 +47,54 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
             .AssertOneLineError("--pretrained", "does not exist");
         CliResult.Run("train", "--dataset", models.PairsTrain, "--task", "regression", "--label-col", "Score", "--text-col", "Sentence1", "--trainer", "bert", "--output", output)
             .AssertOneLineError("two --text-col");
+        CliResult.Run("train", "--dataset", models.PairsTrain, "--task", "regression", "--label-col", "Score", "--text-col", "Sentence1", "--text-col", "Sentence2",
+                "--trainer", "bert", "--max-trials", "2", "--output", output)
+            .AssertOneLineError("--trainer bert with AutoML", "binary or multiclass");
+    }
+
+    [Fact]
+    public void AutoML_searches_the_fine_tuning_options_left_open_and_keeps_the_given_ones()
+    {
+        string output = _tmp.File("auto-bert");
+        var r = CliResult.Run("train", "--dataset", models.BinaryTrain, "--test-dataset", models.BinaryTest, "--positive-label", "spam",
+            "--trainer", "bert", "--pretrained", HfFixture.Path(), "--epochs", "1", "--batch-size", "8", "--max-length", "32", "--device", "cpu",
+            "--max-trials", "3", "--tuner", "random", "--output", output);
+        r.AssertSuccess();
+        Assert.Contains("AutoML stopped: trial limit of 3", r.Out);
+
+        var board = DelimitedFile.Read(Path.Combine(output, "leaderboard.csv"));
+        Assert.Equal(3, board.Rows.Count);
+        var parameters = board.Rows.Select(row => JsonDocument.Parse(row[board.ColumnIndex("Parameters")]).RootElement.GetProperty("transformer")).ToList();
+        foreach (var p in parameters)
+        {
+            // Searched: learning rate, mode (a checkpoint is given, so LoRA / prompt tuning too), warm-up, weight decay ...
+            Assert.True(p.TryGetProperty("LearningRate", out _), p.ToString());
+            Assert.True(p.TryGetProperty("Mode", out _), p.ToString());
+            // ... but never what the command line fixed.
+            Assert.False(p.TryGetProperty("NumberOfEpochs", out _), p.ToString());
+            Assert.False(p.TryGetProperty("BatchSize", out _), p.ToString());
+            Assert.False(p.TryGetProperty("MaxLength", out _), p.ToString());
+        }
+        Assert.Equal(3, parameters.Select(p => p.GetProperty("LearningRate").GetDouble()).Distinct().Count());
+        Assert.All(board.Rows, row => Assert.Equal("completed", row[board.ColumnIndex("Status")]));
+
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json"))).RootElement;
+        Assert.Equal(1, config.GetProperty("transformer").GetProperty("epochs").GetInt32());
+        Assert.Equal(3, config.GetProperty("maxTrials").GetInt32());
+        var pred = CliResult.Run("predict", "--model", Path.Combine(output, "model.mlnetllm"), "--input", models.BinaryTest);
+        pred.AssertSuccess();
+        Assert.Equal(41, pred.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void A_search_from_scratch_has_no_LoRA_or_prompt_dimensions()
+    {
+        var fromScratch = MLNetLlm.Cli.Training.AutoPipelineFactory.SearchedOptions(new MLNetLlm.Cli.Training.TransformerSettings { LearningRate = 1e-3 });
+        Assert.Equal(["BatchSize", "MaxLength", "NumberOfEpochs", "WarmupFraction", "WeightDecay"], fromScratch.ToArray());
+        var pretrained = MLNetLlm.Cli.Training.AutoPipelineFactory.SearchedOptions(new MLNetLlm.Cli.Training.TransformerSettings { Pretrained = "x", Epochs = 2 });
+        Assert.Contains("Mode", pretrained);
+        Assert.Contains("LoraRank", pretrained);
+        Assert.Contains("LearningRate", pretrained);
+        Assert.DoesNotContain("NumberOfEpochs", pretrained);
     }
 }
