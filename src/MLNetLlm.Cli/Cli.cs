@@ -24,6 +24,7 @@ internal static class Cli
             AugmentCommand.Create(context),
             ResumeCommand.Create(context),
             CompressCommand.Create(context),
+            BenchCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

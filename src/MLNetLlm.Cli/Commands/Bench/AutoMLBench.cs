@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using MLNetLlm.AutoML.Benchmarks;
+
+namespace MLNetLlm.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>mlnet-llm bench tuners</c> (<see cref="TunerBenchmark"/>: simple regret of each tuner on standard test functions)
+/// and <c>mlnet-llm bench automl</c> (<see cref="SpamBenchmark"/>: a timed AutoML search on SpamAssassin).
+/// </summary>
+internal static class AutoMLBench
+{
+    public static Command Tuners(CliContext context)
+    {
+        var functions = new Option<string>("--functions") { Description = "Test functions (default branin,hartmann6,levy10).", DefaultValueFactory = _ => "branin,hartmann6,levy10" };
+        var tuners = new Option<string>("--tuners") { Description = $"Tuners (default random,grid,gp,smac; also: {string.Join(", ", TunerBenchmark.TunerNames)}).", DefaultValueFactory = _ => "random,grid,gp,smac" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per tuner and function (default 30).", DefaultValueFactory = _ => 30 };
+        var budgets = new Option<string>("--budgets") { Description = "Evaluation budgets (default 50,100).", DefaultValueFactory = _ => "50,100" };
+        var parallel = new Option<int>("--parallel") { Description = "Runs at once (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("tuners", "Median simple regret of the AutoML tuners on Branin, Hartmann-6 and Levy-10.") { functions, tuners, seeds, budgets, parallel };
+        command.SetAction(p => context.Guard(() =>
+        {
+            var b = p.GetValue(budgets)!.Split(',').Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int v) && v > 0
+                ? v : throw new CliException($"--budgets takes positive numbers separated by commas, not '{p.GetValue(budgets)}'.")).ToArray();
+            var started = DateTime.UtcNow;
+            string load = TorchBench.Load();
+            string table = TunerBenchmark.Run(p.GetValue(functions)!.Split(','), p.GetValue(tuners)!.Split(','), p.GetValue(seeds), b, p.GetValue(parallel), context.Out);
+            context.Out.WriteLine();
+            context.Out.WriteLine($"Median simple regret over {p.GetValue(seeds)} seeds; started {load}; {(DateTime.UtcNow - started).TotalMinutes:F1} min");
+            context.Out.WriteLine(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Spam(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "Folder with train.csv/test.csv (or the shipped sample-train.csv/sample-test.csv); default data/spam/full.", DefaultValueFactory = _ => "data/spam/full" };
+        var minutes = new Option<double>("--minutes") { Description = "Search budget in minutes (default 10).", DefaultValueFactory = _ => 10 };
+        var parallel = new Option<int>("--parallel") { Description = "Trials at once (default 2).", DefaultValueFactory = _ => 2 };
+        var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials." };
+        var linearOnly = new Option<bool>("--linear-only") { Description = "Search SDCA only (no tree trainers)." };
+        var command = new Command("automl", "A timed AutoML search over cleaning, featurizer and trainers on SpamAssassin.") { data, minutes, parallel, maxTrials, linearOnly };
+        command.SetAction(p => context.Guard(() =>
+        {
+            string dir = p.GetValue(data)!;
+            string Pick(string full, string sample) => File.Exists(Path.Combine(dir, full)) ? Path.Combine(dir, full) : Path.Combine(dir, sample);
+            string train = Pick("train.csv", "sample-train.csv"), test = Pick("test.csv", "sample-test.csv");
+            string load = TorchBench.Load();
+            var r = SpamBenchmark.RunAsync(train, test, p.GetValue(minutes) * 60, p.GetValue(maxTrials), p.GetValue(parallel),
+                linearOnly: p.GetValue(linearOnly), log: context.Out).GetAwaiter().GetResult();
+            context.Out.WriteLine();
+            context.Out.WriteLine($"{train} / {test}; started {load}");
+            context.Out.WriteLine(r.Report);
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,26 @@
+using MLNetLlm.Cli.Tests.Support;
+
+namespace MLNetLlm.Cli.Tests.Commands;
+
+/// <summary>mlnet-llm bench: the subcommands reach the library benchmarks (tiny settings; no timings are asserted).</summary>
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void Tuners_prints_the_regret_table_with_date_and_load()
+    {
+        var r = CliResult.Run("bench", "tuners", "--functions", "branin", "--tuners", "random,smac", "--seeds", "2", "--budgets", "4", "--parallel", "1");
+        r.AssertSuccess();
+        Assert.Contains("| Function | Evals | Random | SMAC |", r.Out);
+        Assert.Matches(@"\| Branin \| 4 \| \d+\.\d+ \| \d+\.\d+ \|", r.Out);
+        Assert.Contains("load average", r.Out);
+    }
+
+    [Fact]
+    public void Bad_input_gives_one_line_errors()
+    {
+        CliResult.Run("bench", "data", "ablation", "--data", "/no/such/folder").AssertOneLineError("/no/such/folder", "does not exist");
+        CliResult.Run("bench", "tuners", "--budgets", "ten").AssertOneLineError("--budgets", "'ten'");
+        if (!MLNetLlm.Torch.Devices.TorchDevice.CudaAvailable())
+            CliResult.Run("bench", "torch", "gpu", "--steps", "1").AssertOneLineError("CUDA is not available");
+    }
+}
