@@ -1,13 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using MLNetLlm.Cli.Evaluation;
 
 namespace MLNetLlm.Cli.Compression;
-
-/// <summary>One side of the comparison: a model file's size, its latency and (with test data) its metrics.</summary>
-internal sealed record ModelMeasurement(string Model, long Bytes, double? Batch1Milliseconds, double? Batch32Milliseconds, MetricsReport? Metrics);
 
 /// <summary>
 /// What <c>compress</c> measured, original against compressed: written as metrics.json and as the markdown table of
@@ -15,15 +11,6 @@ internal sealed record ModelMeasurement(string Model, long Bytes, double? Batch1
 /// </summary>
 internal sealed class CompressionReport
 {
-    static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>The step, e.g. <c>quantize (mode dynamic-int8)</c>.</summary>
     public required string Method { get; init; }
 
@@ -40,7 +27,7 @@ internal sealed class CompressionReport
     /// <summary>Fraction of the test rows on which both models predict the same class (null without test data).</summary>
     public double? Agreement { get; init; }
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, MetricsReport.JsonOptions) + "\n");
 
     /// <summary>The side-by-side table (markdown): size, latency, metrics and the ratio compressed : original.</summary>
     public string Table()

@@ -7,12 +7,14 @@ namespace MLNetLlm.Cli.Evaluation;
 /// <summary>The metrics of a model on one data set: written as metrics.json and printed for people.</summary>
 internal sealed class MetricsReport
 {
-    static readonly JsonSerializerOptions JsonOptions = new()
+    /// <summary>How metrics files are written: indented camelCase, NaN allowed, paths and quotes unescaped.</summary>
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public required string Task { get; init; }
