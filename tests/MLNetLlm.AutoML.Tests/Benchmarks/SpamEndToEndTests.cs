@@ -48,7 +48,7 @@ public sealed class SpamEndToEndTests
         Assert.Contains("⇒ normalize ⇒ featurize_text ⇒", r.Experiment.BestTrial.Pipeline);
         // the first trial is the cheap one: every stage's default, with a small n-gram cap
         var first = r.Experiment.Trials.Single(t => t.TrialSettings.TrialId == 1);
-        Assert.Equal("none ⇒ normalize ⇒ featurize_text ⇒ sdca", first.Pipeline);
+        Assert.Equal("none ⇒ normalize ⇒ featurize_text ⇒ cache ⇒ sdca", first.Pipeline);
         Assert.Equal(2000, first.TrialSettings.Parameter["featurize_text"]["MaximumNgramsCount"].AsInt64());
     }
 
