@@ -9,6 +9,10 @@ using MLNetLlm.Data.Cleaning;
 using MLNetLlm.Data.Deduplication;
 using MLNetLlm.Data.RowOperations;
 using MLNetLlm.Torch;
+using MLNetLlm.Torch.Compression;
+using MLNetLlm.Torch.Compression.Distillation;
+using MLNetLlm.Torch.Compression.Pruning;
+using MLNetLlm.Torch.Compression.Quantization;
 using MLNetLlm.Torch.Trainers;
 using MLNetLlm.Torch.Training;
 using MLNetLlm.AutoML.Experiments;
@@ -114,6 +118,64 @@ public sealed class AutoCatalog
             }
             return ctx.Llm().TextClassification(o);
         }, searchSpace);
+
+    /// <summary>
+    /// The compression alternatives for the classifier the stage before trains (<see cref="TextClassification"/>):
+    /// <c>none</c>, <see cref="Quantize"/>, <see cref="Prune"/> and <see cref="Distill"/>, each with its default space.
+    /// Append them as one stage after the fine-tuning stage. <paramref name="configure"/> sets the options every
+    /// compression step shares (device, inference threads and batch size).
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// var pipeline = new SweepablePipeline()
+    ///     .Append(auto.NormalizeText())
+    ///     .Append(auto.TextClassification(configure: o =&gt; o.PretrainedModelPath = "models/bert-base"))
+    ///     .Append(auto.Compression());
+    /// </code>
+    /// </example>
+    public SweepableEstimator[] Compression(string labelColumnName = "Label", string textColumnName = "Text", Action<CompressionOptions>? configure = null) =>
+    [
+        SweepableEstimator.Skip("none"),
+        Quantize(labelColumnName, textColumnName, configure),
+        Prune(labelColumnName, textColumnName, configure),
+        Distill(labelColumnName, textColumnName, configure),
+    ];
+
+    /// <summary>
+    /// Int8 quantization of the classifier the stage before trains (a wrapper stage: <c>ctx.Llm().Quantize(trainer, o)</c>),
+    /// searched over <see cref="QuantizationOptions"/>' mode (none, dynamic int8, weight-only int8).
+    /// </summary>
+    public SweepableEstimator Quantize(string labelColumnName = "Label", string textColumnName = "Text",
+        Action<QuantizationOptions>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.CreateWrapper<QuantizationOptions>("quantize",
+            (ctx, o, trainer) => ctx.Llm().Quantize(trainer, Columns(o, configure, labelColumnName, textColumnName)), searchSpace);
+
+    /// <summary>
+    /// Pruning of the classifier the stage before trains (a wrapper stage: <c>ctx.Llm().Prune(trainer, o)</c>), searched
+    /// over <see cref="PruningOptions"/>' sparsity, scope, head and FFN fractions, recovery epochs and storage.
+    /// </summary>
+    public SweepableEstimator Prune(string labelColumnName = "Label", string textColumnName = "Text",
+        Action<PruningOptions>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.CreateWrapper<PruningOptions>("prune",
+            (ctx, o, trainer) => ctx.Llm().Prune(trainer, Columns(o, configure, labelColumnName, textColumnName)), searchSpace);
+
+    /// <summary>
+    /// Distillation of the classifier the stage before trains into a smaller student (a wrapper stage:
+    /// <c>ctx.Llm().Distill(trainer, o)</c>), searched over <see cref="DistillationOptions"/>' student layers,
+    /// temperature, α, hidden-state weight, learning rate and storage.
+    /// </summary>
+    public SweepableEstimator Distill(string labelColumnName = "Label", string textColumnName = "Text",
+        Action<DistillationOptions>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
+        SweepableEstimator.CreateWrapper<DistillationOptions>("distill",
+            (ctx, o, trainer) => ctx.Llm().Distill(trainer, Columns(o, configure, labelColumnName, textColumnName)), searchSpace);
+
+    static T Columns<T>(T options, Action<T>? configure, string label, string text) where T : CompressionOptions
+    {
+        configure?.Invoke(options);
+        options.LabelColumnName = label;
+        options.TextColumnName = text;
+        return options;
+    }
 
     /// <summary>Forwards epoch-end validation losses to the trial (synchronously, so a prune stops training at once).</summary>
     sealed class EpochReporter(TrialContext trial, IProgress<TrainingProgress>? next) : IProgress<TrainingProgress>

@@ -5,9 +5,10 @@ using MLNetLlm.AutoML.SearchSpaces;
 namespace MLNetLlm.AutoML.Sweepable;
 
 /// <summary>
-/// A pipeline stage with a search space: a factory from (context, options) to an ML.NET estimator, or a
+/// A pipeline stage with a search space: a factory from (context, options) to an ML.NET estimator, a
 /// training-only row step (cleaning, augmentation, balancing) that changes the training rows and is left out of the
-/// final model. Combine stages and one-of alternatives with <see cref="SweepablePipeline"/>.
+/// final model, or a wrapper that replaces the estimator of the stage before it (compression of the classifier a
+/// fine-tuning stage trains). Combine stages and one-of alternatives with <see cref="SweepablePipeline"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -19,16 +20,19 @@ public sealed class SweepableEstimator
 {
     readonly Func<MLContext, Parameter, TrialContext?, IEstimator<ITransformer>?>? _estimator;
     readonly Func<MLContext, Parameter, IDataView, IDataView>? _rowStep;
+    readonly Func<MLContext, Parameter, IEstimator<ITransformer>, IEstimator<ITransformer>>? _wrapper;
 
     SweepableEstimator(string name, SearchSpace space,
         Func<MLContext, Parameter, TrialContext?, IEstimator<ITransformer>?>? estimator,
-        Func<MLContext, Parameter, IDataView, IDataView>? rowStep)
+        Func<MLContext, Parameter, IDataView, IDataView>? rowStep,
+        Func<MLContext, Parameter, IEstimator<ITransformer>, IEstimator<ITransformer>>? wrapper = null)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A sweepable stage needs a name.", nameof(name));
         Name = name;
         SearchSpace = space;
         _estimator = estimator;
         _rowStep = rowStep;
+        _wrapper = wrapper;
     }
 
     /// <summary>The stage's name (shown in leaderboards and used as its key in parameters).</summary>
@@ -39,6 +43,9 @@ public sealed class SweepableEstimator
 
     /// <summary>Whether the stage changes training rows only, instead of adding an estimator to the model.</summary>
     public bool IsTrainingRowStep => _rowStep is not null;
+
+    /// <summary>Whether the stage wraps the estimator of the stage before it instead of adding one.</summary>
+    public bool IsWrapper => _wrapper is not null;
 
     /// <summary>
     /// A stage from an estimator factory and the search space of its options (by default read from
@@ -87,6 +94,25 @@ public sealed class SweepableEstimator
     }
 
     /// <summary>
+    /// A stage that wraps the estimator of the stage before it: <paramref name="wrap"/> gets that estimator and returns
+    /// the one fitted in its place (e.g. <c>ctx.Llm().Quantize(previous, options)</c>, which trains the classifier and
+    /// compresses it). The stage before must add an estimator; with <see cref="Skip"/> as another alternative the
+    /// wrapping becomes optional.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// var quantize = SweepableEstimator.CreateWrapper&lt;QuantizationOptions&gt;("quantize", (ctx, o, trainer) =&gt; ctx.Llm().Quantize(trainer, o));
+    /// </code>
+    /// </example>
+    public static SweepableEstimator CreateWrapper<TOptions>(string name, Func<MLContext, TOptions, IEstimator<ITransformer>, IEstimator<ITransformer>> wrap,
+        SearchSpace? searchSpace = null) where TOptions : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(wrap);
+        var space = searchSpace ?? new SearchSpace<TOptions>();
+        return new SweepableEstimator(name, space, null, null, (ctx, p, inner) => wrap(ctx, Bind<TOptions>(name, p), inner));
+    }
+
+    /// <summary>
     /// A training-only step that caches the training rows as they are at this point (typically the features, right
     /// before the trainer), so iterative trainers such as SDCA or LightGBM do not recompute the featurization on every
     /// pass. Nothing to search; it stays out of the fitted model. ML.NET's <c>AppendCacheCheckpoint</c> for pipelines.
@@ -105,6 +131,15 @@ public sealed class SweepableEstimator
     /// <summary>The estimator for a parameter of <see cref="SearchSpace"/> (null for a skipped stage or a row step).</summary>
     public IEstimator<ITransformer>? BuildEstimator(MLContext context, Parameter parameter, TrialContext? trial = null) =>
         _estimator?.Invoke(context, parameter, trial);
+
+    /// <summary>The estimator that replaces <paramref name="inner"/> (the previous stage's) for a wrapper stage.</summary>
+    /// <exception cref="InvalidOperationException">The stage is not a wrapper.</exception>
+    public IEstimator<ITransformer> Wrap(MLContext context, Parameter parameter, IEstimator<ITransformer> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        if (_wrapper is null) throw new InvalidOperationException($"Stage '{Name}' is not a wrapper stage.");
+        return _wrapper(context, parameter, inner);
+    }
 
     /// <summary>Applies a row step to training data (returns <paramref name="data"/> unchanged for an estimator stage).</summary>
     public IDataView ApplyToTrainingData(MLContext context, Parameter parameter, IDataView data) =>

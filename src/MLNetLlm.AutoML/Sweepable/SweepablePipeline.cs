@@ -9,7 +9,8 @@ namespace MLNetLlm.AutoML.Sweepable;
 /// Stages in order, each a single <see cref="SweepableEstimator"/> or a one-of choice among several (e.g. cleaning
 /// variants × featurizer × {SDCA, LightGBM, FastTree}). Its <see cref="SearchSpace"/> nests every stage's space under
 /// the stage's key (a one-of stage becomes a conditional <see cref="OneOfOption"/>), so tuners search the whole
-/// pipeline at once. Training-only row steps take part in the search but stay out of the fitted model.
+/// pipeline at once. Training-only row steps take part in the search but stay out of the fitted model; wrapper stages
+/// (<see cref="SweepableEstimator.CreateWrapper{TOptions}"/>) replace the estimator of the stage before them.
 /// </summary>
 /// <example>
 /// <code>
@@ -102,18 +103,29 @@ public sealed class SweepablePipeline
         var fitted = new List<ITransformer>();
         IDataView data = trainingData;
         var pendingEstimators = new List<IEstimator<ITransformer>>();
+        bool previousAdded = false;
         for (int i = 0; i < stages.Count; i++)
         {
             var (stage, p) = stages[i];
             if (stage.IsTrainingRowStep)
             {
+                previousAdded = false;
                 // fit what comes before the row step, so the step sees the data as it is at this point
                 data = FitPending(pendingEstimators, fitted, data);
                 data = stage.ApplyToTrainingData(context, p, data);
                 continue;
             }
+            if (stage.IsWrapper)
+            {
+                // it wraps the estimator the stage just before it added (a skipped stage or a row step adds none)
+                if (!previousAdded)
+                    throw new InvalidOperationException($"Stage '{stage.Name}' wraps the estimator of the stage before it, but {(i == 0 ? "it is the first stage" : $"stage '{stages[i - 1].Stage.Name}' adds none")}.");
+                pendingEstimators[^1] = stage.Wrap(context, p, pendingEstimators[^1]);
+                continue;
+            }
             var estimator = stage.BuildEstimator(context, p, trial);
             if (estimator is not null) pendingEstimators.Add(estimator);
+            previousAdded = estimator is not null;
         }
         FitPending(pendingEstimators, fitted, data, transform: false);
         return new TransformerChain<ITransformer>(fitted.ToArray());

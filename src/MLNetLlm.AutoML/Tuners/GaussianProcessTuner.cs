@@ -18,8 +18,9 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
     /// <param name="seed">Seed of the initial design and the acquisition search.</param>
     /// <param name="initialPoints">Random (Latin hypercube) points before the model is used; default max(5, d+1).</param>
     /// <param name="exploration">EI's ξ in standard deviations of the loss; larger explores more. Default 0.01.</param>
-    public GaussianProcessTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, double exploration = 0.01)
-        : base(searchSpace, seed, initialPoints, randomCandidates: 600)
+    /// <param name="startingPoints">Parameters proposed first, before the random design (e.g. a cheap known-good configuration).</param>
+    public GaussianProcessTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, double exploration = 0.01, IEnumerable<Parameter>? startingPoints = null)
+        : base(searchSpace, seed, initialPoints, randomCandidates: 600, startingPoints)
     {
         if (!(exploration >= 0)) throw new ArgumentOutOfRangeException(nameof(exploration), exploration, "ξ must be ≥ 0.");
         Exploration = exploration;

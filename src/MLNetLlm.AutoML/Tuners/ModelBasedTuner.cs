@@ -3,7 +3,8 @@ using MLNetLlm.AutoML.SearchSpaces;
 namespace MLNetLlm.AutoML.Tuners;
 
 /// <summary>
-/// Base of the Bayesian tuners: a Latin-hypercube initial design, then the point that maximises the acquisition of a
+/// Base of the Bayesian tuners: an initial design (optional starting points, e.g. a cheap known-good configuration,
+/// then a Latin hypercube), then the point that maximises the acquisition of a
 /// surrogate model fitted to every result so far. Failed trials count as the worst loss seen (so the model learns to
 /// avoid them), pending proposals are never proposed twice, and an evaluated parameter is never proposed again.
 /// </summary>
@@ -15,16 +16,20 @@ public abstract class ModelBasedTuner : HypercubeTuner
     readonly Queue<double[]> _initial;
     readonly AcquisitionSearch _search;
 
-    private protected ModelBasedTuner(SearchSpace searchSpace, int seed, int? initialPoints, int randomCandidates)
+    private protected ModelBasedTuner(SearchSpace searchSpace, int seed, int? initialPoints, int randomCandidates, IEnumerable<Parameter>? startingPoints = null)
         : base(searchSpace, seed)
     {
         if (initialPoints is < 1) throw new ArgumentOutOfRangeException(nameof(initialPoints), initialPoints, "At least one initial point is needed.");
-        InitialPoints = initialPoints ?? Math.Max(5, Dimension + 1);
-        _initial = new Queue<double[]>(LatinHypercube(InitialPoints));
+        var start = (startingPoints ?? []).Select(p => p is null
+            ? throw new ArgumentException("A starting point is null.", nameof(startingPoints))
+            : searchSpace.MappingToFeatureSpace(p)).ToArray();
+        int design = initialPoints ?? Math.Max(5, Dimension + 1);
+        InitialPoints = start.Length + design;
+        _initial = new Queue<double[]>(start.Concat(LatinHypercube(design)));
         _search = new AcquisitionSearch(Random, Levels, randomCandidates);
     }
 
-    /// <summary>The size of the random (Latin hypercube) design before the model takes over.</summary>
+    /// <summary>The size of the initial design (starting points plus the Latin hypercube) before the model takes over.</summary>
     public int InitialPoints { get; }
 
     /// <summary>The number of results the model is fitted to (successes and failures).</summary>
@@ -41,15 +46,22 @@ public abstract class ModelBasedTuner : HypercubeTuner
         var ys = _y.Concat(_failed.Select(_ => worst)).ToArray();
         var pending = Pending.ToArray();
         var acquisition = FitAcquisition(xs, ys, pending);
-        var incumbents = _x.Zip(_y).OrderBy(p => p.Second).Take(5).Select(p => p.First).ToArray();
+        var ranked = _x.Zip(_y).OrderBy(p => p.Second).Select(p => p.First).ToArray();
         var pendingParams = pending.Select(p => SearchSpace.SampleFromFeatureSpace(p)).ToHashSet();
-        foreach (var x in _search.Rank(acquisition, incumbents))
+        foreach (var x in RankCandidates(acquisition, ranked))
         {
             var p = SearchSpace.SampleFromFeatureSpace(x);
             if (!WasEvaluated(p) && !pendingParams.Contains(p)) return x;
         }
         return RandomPoint();
     }
+
+    /// <summary>
+    /// Candidate vectors, best first, for the acquisition; <paramref name="byLoss"/> holds the successful observations
+    /// ordered from the lowest loss. The first one not yet evaluated or pending is proposed.
+    /// </summary>
+    private protected virtual IEnumerable<double[]> RankCandidates(Func<double[], double> acquisition, IReadOnlyList<double[]> byLoss) =>
+        _search.Rank(acquisition, byLoss.Take(5).ToArray());
 
     /// <summary>
     /// Fits the surrogate to the observations (<paramref name="x"/>, <paramref name="loss"/>; failures already carry

@@ -6,7 +6,7 @@ using MLNetLlm.Data.Deduplication;
 namespace MLNetLlm.Data.Benchmarks;
 
 /// <summary>
-/// Throughput measurements of the data steps, shared by the bench project (bench/MLNetLlm.Data.Bench) and the CLI
+/// Throughput measurements of the data steps, run by the CLI
 /// (<c>mlnet-llm bench data</c>): normalization MB/s, deduplication docs/s and peak memory, and a synthetic corpus.
 /// Results are per run; report the machine with them.
 /// </summary>

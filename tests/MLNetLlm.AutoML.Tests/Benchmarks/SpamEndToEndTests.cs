@@ -46,6 +46,10 @@ public sealed class SpamEndToEndTests
         Assert.True(r.BestF1 > 0.8, r.Report);
         Assert.Contains("| Baseline: FeaturizeText + SDCA logistic regression |", r.Report);
         Assert.Contains("⇒ normalize ⇒ featurize_text ⇒", r.Experiment.BestTrial.Pipeline);
+        // the first trial is the cheap one: every stage's default, with a small n-gram cap
+        var first = r.Experiment.Trials.Single(t => t.TrialSettings.TrialId == 1);
+        Assert.Equal("none ⇒ normalize ⇒ featurize_text ⇒ cache ⇒ sdca", first.Pipeline);
+        Assert.Equal(2000, first.TrialSettings.Parameter["featurize_text"]["MaximumNgramsCount"].AsInt64());
     }
 
     [Fact]

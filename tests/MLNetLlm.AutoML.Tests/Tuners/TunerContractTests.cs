@@ -129,6 +129,22 @@ public sealed class TunerContractTests
         Assert.True(smac < random, $"SMAC {smac} vs random {random}");
     }
 
+    [Theory]
+    [InlineData("gp")]
+    [InlineData("smac")]
+    public void StartingPointsAreProposedFirstAndThenTheDesignAndModelTakeOver(string name)
+    {
+        var space = Space();
+        var cheap = space.SampleFromFeatureSpace([0.3, 0.05, 0.9]);
+        ITuner tuner = name == "gp" ? new GaussianProcessTuner(space, 1, startingPoints: [cheap]) : new SmacTuner(space, 1, startingPoints: [cheap]);
+        var proposed = Drive(tuner, 12);
+        Assert.Equal(cheap, proposed[0]);
+        Assert.Equal(proposed.Count, proposed.Distinct().Count());
+        Assert.Equal(1 + Math.Max(5, space.FeatureSpaceDim + 1), ((ModelBasedTuner)tuner).InitialPoints);
+        var other = new SearchSpace { ["y"] = new UniformDoubleOption(0, 1) };
+        Assert.ThrowsAny<ArgumentException>(() => new SmacTuner(space, 1, startingPoints: [other.Default]));
+    }
+
     [Fact]
     public void EmptySpacesAndBadSettingsAreRejected()
     {
