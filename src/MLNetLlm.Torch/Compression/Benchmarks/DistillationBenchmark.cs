@@ -107,7 +107,7 @@ public static class DistillationBenchmark
                     long bytes = Size(student, file);
                     variants.Add(new(name, "ONNX Runtime", bytes, q, time, t => student.Scoring.Score(t, null), name));
                     var torchModel = student.TorchModel!;
-                    variants.Add(new(name, "TorchSharp", bytes, q, time, t => TorchLogits(torchModel, tokenizer, t, o.MaxLength), name));
+                    variants.Add(new(name, "TorchSharp", bytes, q, time, t => Bert.BertCompression.Logits(torchModel, tokenizer, t, null, o.MaxLength, CPU), name));
                 }
             }
 
@@ -149,18 +149,6 @@ public static class DistillationBenchmark
             }
         }
         return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
-    }
-
-    private static float[][] TorchLogits(BertForSequenceClassification model, BertTextTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        model.eval();
-        var (ids, mask, types) = tokenizer.Encode(texts.ToArray(), null, maxLength).ToTensors(CPU);
-        var logits = model.Forward(ids, mask, types);
-        var flat = logits.data<float>().ToArray();
-        int k = (int)logits.shape[1];
-        return Enumerable.Range(0, texts.Count).Select(i => flat.AsSpan(i * k, k).ToArray()).ToArray();
     }
 
     private static string LoadAverage()
