@@ -85,7 +85,7 @@ internal static class FineTuner
                         var batchRows = new EncodedRow[count];
                         var targets = new float[count];
                         for (int i = 0; i < count; i++) { batchRows[i] = rows[order[start + i]]; targets[i] = train.Targets[order[start + i]]; }
-                        var loss = lossOf(model, Collate(tm, batchRows, targets));
+                        var loss = lossOf(model, Collate(tm, batchRows, targets, order[start..(start + count)], validation: false));
                         (loss / groupSize).backward();
                         float value = loss.item<float>();
                         state.LossSum += value * count;
@@ -157,13 +157,13 @@ internal static class FineTuner
     }
 
     /// <summary>Pads <paramref name="rows"/> to their longest and puts them with their targets on the training device.</summary>
-    static TrainingBatch Collate(FineTuningTarget tm, EncodedRow[] rows, float[] targets)
+    static TrainingBatch Collate(FineTuningTarget tm, EncodedRow[] rows, float[] targets, int[] indices, bool validation)
     {
         var (ids, mask, types) = tm.Tokenizer.Collate(rows).ToTensors(tm.Device);
         var y = tm.Task == TextTask.Regression
             ? tensor(targets, device: tm.Device)
             : tensor(targets.Select(t => (long)t).ToArray(), device: tm.Device);
-        return new TrainingBatch(ids, mask, types, y, tm.Task);
+        return new TrainingBatch(ids, mask, types, y, tm.Task, indices, validation);
     }
 
     /// <summary>The task's loss: cross-entropy over the logits for classification, MSE for regression.</summary>
@@ -185,7 +185,8 @@ internal static class FineTuner
             {
                 using var scope = NewDisposeScope();
                 int count = Math.Min(batchSize, rows.Length - start);
-                sum += loss(tm.Model, Collate(tm, rows[start..(start + count)], targets[start..(start + count)])).item<float>() * count;
+                var batch = Collate(tm, rows[start..(start + count)], targets[start..(start + count)], Enumerable.Range(start, count).ToArray(), validation: true);
+                sum += loss(tm.Model, batch).item<float>() * count;
             }
         tm.Model.train();
         return sum / rows.Length;

@@ -10,9 +10,12 @@ internal sealed record FineTuningTarget(BertForSequenceClassification Model, Ber
 
 /// <summary>
 /// One tokenized training batch on the training device: ids, attention mask and token types [B, T] int64, and the
-/// targets [B] (class indices as int64 for classification, float32 values for regression).
+/// targets [B] (class indices as int64 for classification, float32 values for regression). <see cref="Indices"/> are
+/// the batch rows' positions in the training rows (in the validation rows when <see cref="IsValidation"/>), so a loss
+/// can look up per-row data computed once, such as a teacher's outputs.
 /// </summary>
-internal sealed record TrainingBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, Tensor Targets, TextTask Task)
+internal sealed record TrainingBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, Tensor Targets, TextTask Task,
+    IReadOnlyList<int> Indices, bool IsValidation)
 {
     public long Rows => InputIds.shape[0];
 }

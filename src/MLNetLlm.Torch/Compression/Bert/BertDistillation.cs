@@ -27,12 +27,25 @@ internal static class BertDistillation
             }
         var extra = projections.SelectMany((p, i) => p.named_parameters().Select(np => ($"projection{i}.{np.name}", np.parameter))).ToList();
         teacher.eval();
+        // Without the hidden-state term the teacher is needed only for its logits: computed once (eval mode, as they
+        // would be per batch) instead of once per epoch.
+        float[]? cached = null;
+        int labels = teacher.Config.NumLabels;
+        if (o.HiddenStateWeight == 0 && o.NumberOfEpochs > 1)
+            cached = BertCompression.Logits(teacher, source.Tokenizer, data.Texts, data.Pairs, source.MaxLength, source.Device).SelectMany(r => r).ToArray();
         Tensor Loss(BertForSequenceClassification s, TrainingBatch b)
         {
             if (o.HiddenStateWeight == 0)
             {
                 Tensor teacherLogits;
-                using (no_grad()) teacherLogits = teacher.Forward(b.InputIds, b.AttentionMask, b.TokenTypeIds);
+                if (cached != null && !b.IsValidation)
+                {
+                    var rows = new float[b.Indices.Count * labels];
+                    for (int i = 0; i < b.Indices.Count; i++) cached.AsSpan(b.Indices[i] * labels, labels).CopyTo(rows.AsSpan(i * labels));
+                    teacherLogits = tensor(rows, device: b.InputIds.device).reshape(b.Indices.Count, labels);
+                }
+                else
+                    using (no_grad()) teacherLogits = teacher.Forward(b.InputIds, b.AttentionMask, b.TokenTypeIds);
                 return loss.Compute(s.Forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), teacherLogits, b.Targets);
             }
             (Tensor Logits, IReadOnlyList<Tensor> HiddenStates) t;
