@@ -218,7 +218,7 @@ public static class CompressionBenchmark
         catch (IOException) { return "unknown CPU"; }
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
         catch (IOException) { return "n/a"; }

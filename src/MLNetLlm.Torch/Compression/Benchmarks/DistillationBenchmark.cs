@@ -31,7 +31,7 @@ public static class DistillationBenchmark
         var train = CompressionBenchmark.LoadSpam(o.TrainPath, o.MaxTrainRows);
         var test = CompressionBenchmark.LoadSpam(o.TestPath, 0);
         var testTexts = test.GetColumn<ReadOnlyMemory<char>>("Text").Select(t => t.ToString()).ToArray();
-        string context = $"load average {LoadAverage()} at start";
+        string context = $"load average {CompressionBenchmark.LoadAverage()} at start";
         log.WriteLine($"train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; threads {o.Threads}; {context}");
 
         var sw = Stopwatch.StartNew();
@@ -111,11 +111,11 @@ public static class DistillationBenchmark
                 }
             }
 
-            log.WriteLine($"timing {variants.Count} variants: {o.Batch1Rounds} rounds at batch 1, {o.Batch32Rounds} at batch 32 (interleaved); load average {LoadAverage()}");
+            log.WriteLine($"timing {variants.Count} variants: {o.Batch1Rounds} rounds at batch 1, {o.Batch32Rounds} at batch 32 (interleaved); load average {CompressionBenchmark.LoadAverage()}");
             var b1 = InterleavedMedians(variants.Select(v => v.Score).ToList(), testTexts, 1, o.Batch1Rounds);
             var b32 = InterleavedMedians(variants.Select(v => v.Score).ToList(), testTexts, 32, o.Batch32Rounds);
             var rows = variants.Select((v, i) => new DistillationBenchmarkRow(v.Name, v.Runtime, v.Bytes, b1[i], b32[i], v.Quality.Accuracy, v.Quality.F1, v.TrainTime)).ToList();
-            context += $", {LoadAverage()} at the end";
+            context += $", {CompressionBenchmark.LoadAverage()} at the end";
             string teacherText = o.PretrainedModelPath ?? $"from scratch {o.Teacher}";
             string settings = $"Teacher {teacherText}, {o.TeacherEpochs} epochs at lr {o.TeacherLearningRate}; students {o.StudentEpochs} epochs at lr {o.StudentLearningRate}, "
                 + $"T {o.Temperature}, α {o.Alpha}, hidden-state weight {o.HiddenStateWeight}; batch {o.BatchSize}, max length {o.MaxLength}; "
@@ -149,12 +149,6 @@ public static class DistillationBenchmark
             }
         }
         return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
-    }
-
-    private static string LoadAverage()
-    {
-        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
-        catch (IOException) { return "n/a"; }
     }
 
     private sealed class LogProgress(TextWriter log, string what) : IProgress<Training.TrainingProgress>
