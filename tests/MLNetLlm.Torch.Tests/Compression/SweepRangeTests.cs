@@ -22,7 +22,7 @@ public sealed class SweepRangeTests(TinyClassifierFixture fixture) : IClassFixtu
             if (p.GetCustomAttribute<RangeAttribute>() is { } range)
             {
                 double v = high ? range.Max : range.Min;
-                p.SetValue(options, type == typeof(int) ? (int)v : v);
+                p.SetValue(options, type == typeof(int) ? (object)(int)v : v);
                 swept++;
             }
             else if (p.GetCustomAttribute<ChoiceAttribute>() is { } choice)
