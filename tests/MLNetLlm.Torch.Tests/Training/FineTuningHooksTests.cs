@@ -73,6 +73,16 @@ public sealed class FineTuningHooksTests : TempDirectoryTest
                 calls++;
                 Assert.Equal(ScalarType.Int64, b.Targets.dtype);
                 Assert.Equal(b.Rows, b.Targets.shape[0]);
+                // Indices point at the batch rows in the training set (what a per-row cache such as teacher logits relies on).
+                Assert.False(b.IsValidation);
+                Assert.Equal(b.Indices.Select(i => (long)rows.Targets[i]), b.Targets.data<long>().ToArray());
+                var ids = b.InputIds.data<long>().ToArray();
+                long width = b.InputIds.shape[1];
+                for (int r = 0; r < b.Indices.Count; r++)
+                {
+                    var expected = tm.Tokenizer.EncodeRow(rows.Texts[b.Indices[r]], null, tm.MaxLength).Ids.Select(x => (long)x);
+                    Assert.Equal(expected, ids.Skip((int)(r * width)).Take(expected.Count()));
+                }
                 return FineTuner.TaskLoss(m, b) * 0.0;
             },
         });
