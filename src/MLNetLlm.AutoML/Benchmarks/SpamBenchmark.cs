@@ -56,6 +56,7 @@ public static class SpamBenchmark
             .Append(auto.Deduplicate("Text"), SweepableEstimator.Skip())
             .Append(auto.NormalizeText("Text", "Text"))
             .Append(auto.FeaturizeText("Features", "Text"))
+            .AppendCacheCheckpoint()
             .Append(trainers);
     }
 
@@ -84,7 +85,8 @@ public static class SpamBenchmark
         var train = Load(trainPath);
         var test = Load(testPath);
 
-        var baseline = ml.Transforms.Text.FeaturizeText("Features", "Text").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression()).Fit(train);
+        var baseline = ml.Transforms.Text.FeaturizeText("Features", "Text").AppendCacheCheckpoint(ml)
+            .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression()).Fit(train);
         var (baseF1, baseAcc) = Score(ml, baseline, test);
         log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"baseline FeaturizeText + SDCA: test F1 {baseF1:F4}, accuracy {baseAcc:F4}"));
 

@@ -86,6 +86,16 @@ public sealed class SweepableEstimator
         return new SweepableEstimator(name, space, null, (ctx, p, data) => apply(ctx, Bind<TOptions>(name, p), data));
     }
 
+    /// <summary>
+    /// A training-only step that caches the training rows as they are at this point (typically the features, right
+    /// before the trainer), so iterative trainers such as SDCA or LightGBM do not recompute the featurization on every
+    /// pass. Nothing to search; it stays out of the fitted model. ML.NET's <c>AppendCacheCheckpoint</c> for pipelines.
+    /// </summary>
+    public static SweepableEstimator CacheCheckpoint() =>
+        CreateTrainingRowStep<NoOptions>("cache", (ctx, _, data) => ctx.Data.Cache(data));
+
+    sealed class NoOptions;
+
     static T Bind<T>(string name, Parameter p) where T : class, new()
     {
         try { return p.AsType<T>(); }

@@ -15,6 +15,7 @@ namespace MLNetLlm.AutoML.Sweepable;
 /// <code>
 /// var pipeline = new SweepablePipeline()
 ///     .Append(auto.FeaturizeText("Features", "Text"))
+///     .AppendCacheCheckpoint()
 ///     .Append(auto.SdcaLogisticRegression(), auto.LightGbmBinary(), auto.FastTreeBinary());
 /// </code>
 /// </example>
@@ -43,6 +44,12 @@ public sealed class SweepablePipeline
         ArgumentNullException.ThrowIfNull(estimator);
         return Append(SweepableEstimator.Fixed(name ?? estimator.GetType().Name, _ => estimator));
     }
+
+    /// <summary>
+    /// Appends <see cref="SweepableEstimator.CacheCheckpoint"/>: the trainers after it read cached rows instead of
+    /// re-running the stages before it on every pass over the data.
+    /// </summary>
+    public SweepablePipeline AppendCacheCheckpoint() => Append(SweepableEstimator.CacheCheckpoint());
 
     /// <summary>The number of stages.</summary>
     public int StageCount => _stages.Count;

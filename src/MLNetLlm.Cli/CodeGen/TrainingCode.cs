@@ -22,9 +22,6 @@ internal sealed record TrainingCode(string Members, string FitExpression, IReadO
             /// <summary>The parameter of the best trial (which trainer, which options).</summary>
             public const string BestParameter = {{CSharpNames.Literal(bestParameterJson)}};
 
-            /// <summary>The options of the (search-free) cache step.</summary>
-            internal sealed class NoOptions;
-
             /// <summary>The pipeline AutoML searched: normalization, featurizer and trainer alternatives with their search spaces.</summary>
             public static SweepablePipeline BuildSweepablePipeline(MLContext mlContext)
             {

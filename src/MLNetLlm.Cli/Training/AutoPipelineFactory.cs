@@ -13,9 +13,6 @@ namespace MLNetLlm.Cli.Training;
 /// </summary>
 internal static class AutoPipelineFactory
 {
-    /// <summary>Empty options of the cache step (nothing to search).</summary>
-    internal sealed class NoOptions;
-
     public static SweepablePipeline Create(MLContext ml, ModelSignature signature, TextNormalizerOptions? normalization, int? threads)
     {
         var auto = ml.Llm().Auto();
@@ -28,7 +25,7 @@ internal static class AutoPipelineFactory
         else
             pipeline.Append(PipelineFactory.Featurizer(ml, signature.TextColumns, normalization: null), "featurize_columns");
         // Iterative trainers pass over the data many times: cache the features once per trial (training rows only).
-        pipeline.Append(SweepableEstimator.CreateTrainingRowStep<NoOptions>("cache", (ctx, _, data) => ctx.Data.Cache(data)));
+        pipeline.AppendCacheCheckpoint();
         const string label = ModelSignature.LabelColumnName, features = PipelineFactory.FeaturesColumn;
         switch (signature.Task)
         {
@@ -64,7 +61,7 @@ internal static class AutoPipelineFactory
             lines.Add($".Append({steps}{new string(')', signature.TextColumns.Count - 1)}" +
                       $"\n                .Append(mlContext.Transforms.Concatenate({Lit(PipelineFactory.FeaturesColumn)}, {string.Join(", ", featureColumns.Select(Lit))})), \"featurize_columns\")");
         }
-        lines.Add(".Append(SweepableEstimator.CreateTrainingRowStep<NoOptions>(\"cache\", (ctx, _, data) => ctx.Data.Cache(data)))");
+        lines.Add(".AppendCacheCheckpoint()");
         string args = $"\"Label\", {Lit(PipelineFactory.FeaturesColumn)}, {t}";
         switch (signature.Task)
         {

@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetLlm.Data.Mapping;
+using MLNetLlm.Mapping;
 using MLNetLlm.DataViews;
 
 namespace MLNetLlm.Data.MissingValues;

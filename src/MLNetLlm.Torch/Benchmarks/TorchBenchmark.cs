@@ -77,7 +77,7 @@ public static class TorchBenchmark
             opt.ZeroGrad();
         }
         Sync(dev);
-        return Result(name, "train", dev, precision, batchSize, sequenceLength, threads, steps, sw.Elapsed);
+        return Result(name, "train", dev, precision, batchSize, sequenceLength, threads, steps, sw.Elapsed, 3 * ForwardFlopsPerSample(config, sequenceLength));
     }
 
     /// <summary>Times <paramref name="steps"/> no-grad forward passes after 2 warm-up passes.</summary>
@@ -98,7 +98,7 @@ public static class TorchBenchmark
             model.Forward(ids, mask, types).cpu();
         }
         Sync(dev);
-        return Result(name, "inference", dev, precision, batchSize, sequenceLength, threads, steps, sw.Elapsed);
+        return Result(name, "inference", dev, precision, batchSize, sequenceLength, threads, steps, sw.Elapsed, ForwardFlopsPerSample(config, sequenceLength));
     }
 
     static BertForSequenceClassification Build(BertConfig config, Device dev, BenchmarkPrecision precision, int threads)
@@ -128,7 +128,20 @@ public static class TorchBenchmark
         if (dev.type == DeviceType.CUDA) cuda.synchronize(dev);
     }
 
-    static BenchmarkResult Result(string name, string kind, Device dev, BenchmarkPrecision p, int b, int t, int threads, int steps, TimeSpan elapsed) =>
+    /// <summary>
+    /// Model FLOPs of one forward pass of one sequence of <paramref name="sequenceLength"/> tokens: 2 per
+    /// multiply-accumulate in every layer's Q, K, V, output and feed-forward products (4h² + 2h·ffn weights per token)
+    /// and attention's scores and weighted sum (2 × 2 × t² × h per layer), plus the pooler and classifier on [CLS].
+    /// Embedding look-ups, LayerNorm, softmax and GELU are not counted (the usual MFU convention).
+    /// </summary>
+    public static double ForwardFlopsPerSample(BertConfig config, int sequenceLength)
+    {
+        double h = config.HiddenSize, t = sequenceLength;
+        double perLayer = 2 * t * (4 * h * h + 2 * h * config.IntermediateSize) + 4 * t * t * h;
+        return config.NumHiddenLayers * perLayer + 2 * (h * h + h * config.NumLabels);
+    }
+
+    static BenchmarkResult Result(string name, string kind, Device dev, BenchmarkPrecision p, int b, int t, int threads, int steps, TimeSpan elapsed, double flopsPerSample) =>
         new(name, kind, dev.type == DeviceType.CUDA ? "cuda" : "cpu", p, b, t, threads > 0 ? threads : get_num_threads(), steps,
-            steps * b / elapsed.TotalSeconds, elapsed.TotalMilliseconds / steps);
+            steps * b / elapsed.TotalSeconds, elapsed.TotalMilliseconds / steps, flopsPerSample);
 }

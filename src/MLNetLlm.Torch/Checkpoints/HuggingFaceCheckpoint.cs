@@ -87,11 +87,15 @@ internal static class HuggingFaceCheckpoint
         return new CheckpointLoadReport(loaded, ignored, fresh);
     }
 
-    /// <summary>Writes config.json, model.safetensors (HF keys; LoRA must already be merged), vocab.txt and tokenizer_config.json.</summary>
+    /// <summary>
+    /// Writes config.json, model.safetensors (HF keys; LoRA must already be merged), vocab.txt and tokenizer_config.json.
+    /// A structurally pruned model's per-layer widths go to extra config keys (<see cref="BertConfig.LayerAttentionHeads"/>,
+    /// <see cref="BertConfig.LayerIntermediateSizes"/>), so <see cref="Load"/> rebuilds it; HF transformers cannot load such a model.
+    /// </summary>
     public static void Save(string directory, BertForSequenceClassification model, BertTextTokenizer tokenizer)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, ConfigFile), model.Config.ToHuggingFaceJson());
+        File.WriteAllText(Path.Combine(directory, ConfigFile), model.CurrentConfig().ToHuggingFaceJson());
         SafeTensors.Write(Path.Combine(directory, WeightsFile), model.HuggingFaceWeights(), new Dictionary<string, string> { ["format"] = "pt" });
         tokenizer.Save(directory);
     }

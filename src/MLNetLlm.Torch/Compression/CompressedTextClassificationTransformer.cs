@@ -22,13 +22,15 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
 {
     private const string OnnxFile = "model.onnx";
     private const string SettingsFile = "compressed-model.json";
-    private readonly CompressedScoring _scoring;
+    private readonly OnnxTextPredictor _predictor;
+    private readonly TextScorer _scorer;
     private readonly string _ownedDirectory;
 
-    private CompressedTextClassificationTransformer(CompressedScoring scoring, string ownedDirectory, IReadOnlyList<string> labels,
+    private CompressedTextClassificationTransformer(OnnxTextPredictor predictor, TextScorer scorer, string ownedDirectory, IReadOnlyList<string> labels,
         bool binary, QuantizationMode mode, BertForSequenceClassification? torchModel)
     {
-        _scoring = scoring;
+        _predictor = predictor;
+        _scorer = scorer;
         _ownedDirectory = ownedDirectory;
         Labels = labels;
         IsBinary = binary;
@@ -50,7 +52,11 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
 
     internal string OnnxPath => Path.Combine(_ownedDirectory, OnnxFile);
 
-    internal CompressedScoring Scoring => _scoring;
+    /// <summary>The ONNX Runtime model with its tokenizer.</summary>
+    internal OnnxTextPredictor Predictor => _predictor;
+
+    /// <summary>Raw logits per text, in batches of <see cref="CompressionOptions.InferenceBatchSize"/>.</summary>
+    internal float[][] Score(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) => _scorer.Score(texts, pairs);
 
     /// <summary>The float32 (pruned / distilled) PyTorch-side model this was exported from; null after loading from disk.</summary>
     internal BertForSequenceClassification? TorchModel { get; }
@@ -63,8 +69,9 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
         try
         {
             Bert.BertCompression.ExportOnnx(model, quantization, Path.Combine(dir, OnnxFile));
-            var scoring = Open(dir, tokenizer, maxLength, labels, binary, columns.TextColumnName, columns.SecondTextColumnName, columns.InferenceBatchSize, columns.Threads);
-            return new CompressedTextClassificationTransformer(scoring, dir, labels, binary, quantization.Mode, keepTorchModel ? model : null);
+            var predictor = Open(dir, tokenizer, maxLength, labels, columns.Threads);
+            var scorer = new TextScorer(predictor, columns.TextColumnName, columns.SecondTextColumnName, Outputs(binary, labels), columns.InferenceBatchSize);
+            return new CompressedTextClassificationTransformer(predictor, scorer, dir, labels, binary, quantization.Mode, keepTorchModel ? model : null);
         }
         catch
         {
@@ -73,8 +80,9 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
         }
     }
 
-    private static CompressedScoring Open(string dir, BertTextTokenizer tokenizer, int maxLength, IReadOnlyList<string> labels, bool binary,
-        string textColumn, string? pairColumn, int batchSize, int threads)
+    private static ScoreColumns Outputs(bool binary, IReadOnlyList<string> labels) => binary ? ScoreColumns.Binary : ScoreColumns.Multiclass(labels);
+
+    private static OnnxTextPredictor Open(string dir, BertTextTokenizer tokenizer, int maxLength, IReadOnlyList<string> labels, int threads)
     {
         var session = OnnxSequenceClassifier.Open(Path.Combine(dir, OnnxFile), threads);
         if (session.LabelCount != labels.Count)
@@ -82,23 +90,19 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
             session.Dispose();
             throw new InvalidDataException($"The ONNX model has {session.LabelCount} outputs but {labels.Count} labels are recorded.");
         }
-        var outputs = binary ? ScoreColumns.Binary : ScoreColumns.Multiclass(labels);
-        return new CompressedScoring(session, tokenizer, maxLength, textColumn, pairColumn, outputs, batchSize);
+        return new OnnxTextPredictor(session, tokenizer, maxLength);
     }
 
-    public bool IsRowToRowMapper => false;
+    /// <summary>True: works in a <c>PredictionEngine</c> (one ONNX Runtime run per row).</summary>
+    public bool IsRowToRowMapper => true;
 
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scoring.OutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        throw new NotSupportedException($"{nameof(CompressedTextClassificationTransformer)} scores whole data views (Transform); for single rows use Transform on a one-row view, or SaveOnnx and ApplyOnnxModel.");
+    /// <summary>Scores single rows (what <c>PredictionEngine</c> uses).</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.Mapper(inputSchema);
 
-    /// <summary>Scores every row of <paramref name="input"/> (in batches of <see cref="CompressionOptions.InferenceBatchSize"/>).</summary>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return _scoring.Transform(input);
-    }
+    /// <summary>Scores the rows of <paramref name="input"/> lazily, in batches of <see cref="CompressionOptions.InferenceBatchSize"/>, as a cursor reaches them.</summary>
+    public IDataView Transform(IDataView input) => _scorer.Transform(input);
 
     /// <summary>Writes the bare ONNX model (inputs <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>; outputs <c>logits</c>, <c>probabilities</c>).</summary>
     public void SaveOnnx(string path) => File.Copy(OnnxPath, path, overwrite: true);
@@ -110,17 +114,15 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
     public void SaveTo(string directory)
     {
         File.Copy(OnnxPath, Path.Combine(directory, OnnxFile));
-        _scoring.Tokenizer.Save(directory);
+        _predictor.Tokenizer.Save(directory);
         var settings = new JsonObject
         {
             ["labels"] = new JsonArray(Labels.Select(l => (JsonNode)JsonValue.Create(l)!).ToArray()),
             ["binary"] = IsBinary,
             ["quantization"] = Quantization.ToString(),
-            ["max_length"] = _scoring.MaxLength,
-            ["text_column"] = _scoring.TextColumn,
-            ["pair_column"] = _scoring.PairColumn,
-            ["batch_size"] = _scoring.BatchSize,
+            ["max_length"] = _predictor.MaxLength,
         };
+        _scorer.WriteColumns(settings);
         File.WriteAllText(Path.Combine(directory, SettingsFile), settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -137,14 +139,22 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
         bool binary = s["binary"]?.GetValue<bool>() ?? throw new InvalidDataException($"'{settingsPath}' has no 'binary'.");
         var mode = Enum.Parse<QuantizationMode>(Str("quantization"));
         int maxLength = s["max_length"]?.GetValue<int>() ?? throw new InvalidDataException($"'{settingsPath}' has no 'max_length'.");
-        int batchSize = s["batch_size"]?.GetValue<int>() ?? 32;
         var tokenizer = BertTextTokenizer.FromDirectory(directory);
         string owned = Directory.CreateTempSubdirectory("mlnetllm-compressed-").FullName;
         try
         {
             File.Copy(Path.Combine(directory, OnnxFile), Path.Combine(owned, OnnxFile));
-            var scoring = Open(owned, tokenizer, maxLength, labels, binary, Str("text_column"), s["pair_column"]?.GetValue<string>(), batchSize, 0);
-            return new CompressedTextClassificationTransformer(scoring, owned, labels, binary, mode, null);
+            var predictor = Open(owned, tokenizer, maxLength, labels, 0);
+            try
+            {
+                var scorer = TextScorer.ReadColumns(s, settingsPath, predictor, Outputs(binary, labels));
+                return new CompressedTextClassificationTransformer(predictor, scorer, owned, labels, binary, mode, null);
+            }
+            catch
+            {
+                predictor.Dispose();
+                throw;
+            }
         }
         catch
         {
@@ -155,7 +165,7 @@ public sealed class CompressedTextClassificationTransformer : IPersistentTransfo
 
     public void Dispose()
     {
-        _scoring.Session.Dispose();
+        _predictor.Dispose();
         TorchModel?.Dispose();
         try { Directory.Delete(_ownedDirectory, recursive: true); }
         catch (IOException) { /* a temp folder left behind is harmless */ }

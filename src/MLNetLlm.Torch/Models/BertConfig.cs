@@ -46,6 +46,24 @@ public sealed record BertConfig
     /// <summary>HF <c>tie_word_embeddings</c> (only meaningful for a masked-LM head; kept for round-tripping).</summary>
     public bool TieWordEmbeddings { get; init; } = true;
 
+    /// <summary>
+    /// Attention heads of each layer when they differ (a structurally pruned encoder), else null: every layer has
+    /// <see cref="NumAttentionHeads"/>. Heads keep the width <see cref="HeadSize"/>. Stored in config.json under the
+    /// extra key <c>mlnetllm_layer_attention_heads</c>, which HF transformers ignores.
+    /// </summary>
+    public IReadOnlyList<int>? LayerAttentionHeads { get; init; }
+    /// <summary>
+    /// Feed-forward width of each layer when they differ (a structurally pruned encoder), else null: every layer has
+    /// <see cref="IntermediateSize"/>. Stored under the extra key <c>mlnetllm_layer_intermediate_sizes</c>.
+    /// </summary>
+    public IReadOnlyList<int>? LayerIntermediateSizes { get; init; }
+
+    /// <summary>Attention heads of layer <paramref name="layer"/>.</summary>
+    public int AttentionHeadsOf(int layer) => LayerAttentionHeads?[layer] ?? NumAttentionHeads;
+
+    /// <summary>Feed-forward width of layer <paramref name="layer"/>.</summary>
+    public int IntermediateSizeOf(int layer) => LayerIntermediateSizes?[layer] ?? IntermediateSize;
+
     /// <summary>Number of outputs of the classification/regression head.</summary>
     public int NumLabels => Labels.Count;
 
@@ -130,6 +148,8 @@ public sealed record BertConfig
             Labels = labels,
             ProblemType = Str(o, "problem_type"),
             TieWordEmbeddings = o["tie_word_embeddings"] is JsonValue tv && tv.TryGetValue(out bool tie) ? tie : d.TieWordEmbeddings,
+            LayerAttentionHeads = IntList(o, LayerHeadsKey),
+            LayerIntermediateSizes = IntList(o, LayerIntermediateKey),
         };
         c.Validate();
         return c;
@@ -170,6 +190,8 @@ public sealed record BertConfig
             ["dtype"] = "float32",
         };
         if (ProblemType != null) o["problem_type"] = ProblemType;
+        if (LayerAttentionHeads != null) o[LayerHeadsKey] = new JsonArray(LayerAttentionHeads.Select(h => (JsonNode)h).ToArray());
+        if (LayerIntermediateSizes != null) o[LayerIntermediateKey] = new JsonArray(LayerIntermediateSizes.Select(h => (JsonNode)h).ToArray());
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
@@ -192,9 +214,25 @@ public sealed record BertConfig
         Probability(AttentionProbsDropoutProb, "attention_probs_dropout_prob");
         if (ClassifierDropout is double cd) Probability(cd, "classifier_dropout");
         if (PadTokenId < 0 || PadTokenId >= VocabSize) throw new FormatException($"pad_token_id {PadTokenId} is outside the vocabulary (0..{VocabSize - 1}).");
+        foreach (var (widths, key) in new[] { (LayerAttentionHeads, LayerHeadsKey), (LayerIntermediateSizes, LayerIntermediateKey) })
+        {
+            if (widths is null) continue;
+            if (widths.Count != NumHiddenLayers) throw new FormatException($"{key} has {widths.Count} entries but num_hidden_layers is {NumHiddenLayers}.");
+            for (int i = 0; i < widths.Count; i++) Positive(widths[i], $"{key}[{i}]");
+        }
         if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
             throw new FormatException($"hidden_act '{HiddenAct}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu).");
     }
+
+    const string LayerHeadsKey = "mlnetllm_layer_attention_heads", LayerIntermediateKey = "mlnetllm_layer_intermediate_sizes";
+
+    static IReadOnlyList<int>? IntList(JsonObject o, string key) => o[key] switch
+    {
+        null => null,
+        JsonArray a => a.Select((v, i) => v is JsonValue jv && jv.TryGetValue(out int n) ? n
+            : throw new FormatException($"config key '{key}'[{i}] must be an integer (got {v?.ToJsonString() ?? "null"}).")).ToArray(),
+        var v => throw new FormatException($"config key '{key}' must be an array of integers (got {v.ToJsonString()})."),
+    };
 
     static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 

@@ -30,6 +30,21 @@ internal sealed class BertForSequenceClassification : nn.Module
     }
 
     public BertConfig Config { get; }
+
+    /// <summary>
+    /// <see cref="Config"/> with the layer widths the modules have now: structured pruning slices heads and FFN
+    /// neurons in place, so the saved config must record them (null lists when every layer matches the config).
+    /// </summary>
+    public BertConfig CurrentConfig()
+    {
+        var heads = bert.Layers.Select(l => (int)(l.Slots().First(s => s.Name == "query").Slot.Layer.weight!.shape[0] / Config.HeadSize)).ToArray();
+        var ffn = bert.Layers.Select(l => (int)l.Slots().First(s => s.Name == "intermediate").Slot.Layer.weight!.shape[0]).ToArray();
+        return Config with
+        {
+            LayerAttentionHeads = heads.All(h => h == Config.NumAttentionHeads) ? null : heads,
+            LayerIntermediateSizes = ffn.All(n => n == Config.IntermediateSize) ? null : ffn,
+        };
+    }
     public ComputeSettings Compute { get; }
     public PromptEmbedding? Prompt => _prompt;
     internal BertModel Bert => bert;

@@ -10,11 +10,12 @@ internal sealed class BertLayer : nn.Module
     readonly BertIntermediate intermediate;
     readonly BertResidualOutput output;
 
-    public BertLayer(BertConfig c, ComputeSettings compute) : base("BertLayer")
+    /// <param name="index">The layer's position, which picks its widths (<see cref="BertConfig.AttentionHeadsOf"/>, <see cref="BertConfig.IntermediateSizeOf"/>).</param>
+    public BertLayer(BertConfig c, ComputeSettings compute, int index) : base("BertLayer")
     {
-        attention = new BertAttention(c, compute);
-        intermediate = new BertIntermediate(c, compute);
-        output = new BertResidualOutput(c.IntermediateSize, c, compute);
+        attention = new BertAttention(c, compute, c.AttentionHeadsOf(index) * c.HeadSize);
+        intermediate = new BertIntermediate(c, compute, c.IntermediateSizeOf(index));
+        output = new BertResidualOutput(c.IntermediateSizeOf(index), c, compute);
         register_module("attention", attention);
         register_module("intermediate", intermediate);
         register_module("output", output);
@@ -45,10 +46,11 @@ internal sealed class BertAttention : nn.Module
     readonly BertSelfAttention self;
     readonly BertResidualOutput output;
 
-    public BertAttention(BertConfig c, ComputeSettings compute) : base("BertAttention")
+    /// <param name="width">Width of all heads together (heads × head size).</param>
+    public BertAttention(BertConfig c, ComputeSettings compute, int width) : base("BertAttention")
     {
-        self = new BertSelfAttention(c, compute);
-        output = new BertResidualOutput(c.HiddenSize, c, compute);
+        self = new BertSelfAttention(c, compute, width);
+        output = new BertResidualOutput(width, c, compute);
         register_module("self", self);
         register_module("output", output);
     }
@@ -64,9 +66,9 @@ internal sealed class BertIntermediate : nn.Module
 {
     readonly string _act;
 
-    public BertIntermediate(BertConfig c, ComputeSettings compute) : base("BertIntermediate")
+    public BertIntermediate(BertConfig c, ComputeSettings compute, int width) : base("BertIntermediate")
     {
-        Dense = new LinearSlot(this, "dense", nn.Linear(c.HiddenSize, c.IntermediateSize), compute);
+        Dense = new LinearSlot(this, "dense", nn.Linear(c.HiddenSize, width), compute);
         _act = c.HiddenAct;
     }
 

@@ -51,7 +51,7 @@ internal sealed class BertEncoder : nn.Module
 
     public BertEncoder(BertConfig c, ComputeSettings compute) : base("BertEncoder")
     {
-        layer = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new BertLayer(c, compute)).ToArray());
+        layer = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(i => new BertLayer(c, compute, i)).ToArray());
         register_module("layer", layer);
     }
 

@@ -10,14 +10,15 @@ internal sealed class BertSelfAttention : nn.Module
     readonly double _dropout;
     readonly ComputeSettings _compute;
 
-    public BertSelfAttention(BertConfig c, ComputeSettings compute) : base("BertSelfAttention")
+    /// <param name="width">Width of all heads together (heads × <see cref="BertConfig.HeadSize"/>).</param>
+    public BertSelfAttention(BertConfig c, ComputeSettings compute, int width) : base("BertSelfAttention")
     {
         _headSize = c.HeadSize;
         _dropout = c.AttentionProbsDropoutProb;
         _compute = compute;
-        Query = new LinearSlot(this, "query", nn.Linear(c.HiddenSize, c.HiddenSize), compute);
-        Key = new LinearSlot(this, "key", nn.Linear(c.HiddenSize, c.HiddenSize), compute);
-        Value = new LinearSlot(this, "value", nn.Linear(c.HiddenSize, c.HiddenSize), compute);
+        Query = new LinearSlot(this, "query", nn.Linear(c.HiddenSize, width), compute);
+        Key = new LinearSlot(this, "key", nn.Linear(c.HiddenSize, width), compute);
+        Value = new LinearSlot(this, "value", nn.Linear(c.HiddenSize, width), compute);
     }
 
     public LinearSlot Query { get; }

@@ -18,6 +18,17 @@ internal abstract class ScoreColumns
     /// <summary>Adds the columns (with ML.NET's annotations) to a schema builder.</summary>
     public abstract void AddTo(DataViewSchema.Builder builder);
 
+    /// <summary>The columns alone, as a schema.</summary>
+    public DataViewSchema Schema
+    {
+        get
+        {
+            var builder = new DataViewSchema.Builder();
+            AddTo(builder);
+            return builder.ToSchema();
+        }
+    }
+
     /// <summary>A <c>ValueGetter&lt;T&gt;</c> for output column <paramref name="index"/> reading the current row's raw outputs.</summary>
     public abstract Delegate Getter(int index, Func<float[]> raw);
 

@@ -31,9 +31,9 @@ public sealed class SentencePairRegressionTrainer : IEstimator<SentencePairRegre
         ArgumentNullException.ThrowIfNull(input);
         var o = _options;
         var model = TrainerCore.Fit(input, o, o.FirstTextColumnName, o.SecondTextColumnName, o.LabelColumnName, TextTask.Regression, ["LABEL_0"]);
-        return new SentencePairRegressionTransformer(new TextScorer(model, o.FirstTextColumnName, o.SecondTextColumnName, ScoreColumns.Regression, o.InferenceBatchSize));
+        return new SentencePairRegressionTransformer(model, new TextScorer(model, o.FirstTextColumnName, o.SecondTextColumnName, ScoreColumns.Regression, o.InferenceBatchSize));
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        TrainerCore.OutputShape(inputSchema, [_options.FirstTextColumnName, _options.SecondTextColumnName], ScoreColumns.Regression);
+        TextScorer.OutputShape(inputSchema, [_options.FirstTextColumnName, _options.SecondTextColumnName], ScoreColumns.Regression);
 }

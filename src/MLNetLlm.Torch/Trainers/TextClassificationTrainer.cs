@@ -49,7 +49,7 @@ public sealed class TextClassificationTrainer : IEstimator<TextClassificationTra
         var labels = task == TextTask.Binary ? new[] { "false", "true" } : TrainerCore.KeyLabels(label);
         var model = TrainerCore.Fit(input, o, o.TextColumnName, o.SecondTextColumnName, o.LabelColumnName, task, labels);
         var outputs = task == TextTask.Binary ? ScoreColumns.Binary : ScoreColumns.Multiclass(labels);
-        return new TextClassificationTransformer(new TextScorer(model, o.TextColumnName, o.SecondTextColumnName, outputs, o.InferenceBatchSize), labels);
+        return new TextClassificationTransformer(model, new TextScorer(model, o.TextColumnName, o.SecondTextColumnName, outputs, o.InferenceBatchSize), labels);
     }
 
     /// <summary>The input columns plus Score/Probability/PredictedLabel (binary) or Score/PredictedLabel (multiclass).</summary>
@@ -62,6 +62,6 @@ public sealed class TextClassificationTrainer : IEstimator<TextClassificationTra
             : label.IsKey ? ScoreColumns.Multiclass(["?", "?"])
             : throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{o.LabelColumnName}' must be Boolean or a key type.");
         var text = o.SecondTextColumnName is null ? new[] { o.TextColumnName } : [o.TextColumnName, o.SecondTextColumnName];
-        return TrainerCore.OutputShape(inputSchema, text, outputs);
+        return TextScorer.OutputShape(inputSchema, text, outputs);
     }
 }

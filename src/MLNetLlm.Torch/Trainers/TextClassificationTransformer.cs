@@ -15,10 +15,12 @@ namespace MLNetLlm.Torch.Trainers;
 /// </summary>
 public sealed class TextClassificationTransformer : IPersistentTransformer, IDisposable
 {
+    readonly TextModel _model;
     readonly TextScorer _scorer;
 
-    internal TextClassificationTransformer(TextScorer scorer, IReadOnlyList<string> labels)
+    internal TextClassificationTransformer(TextModel model, TextScorer scorer, IReadOnlyList<string> labels)
     {
+        _model = model;
         _scorer = scorer;
         Labels = labels;
     }
@@ -27,12 +29,12 @@ public sealed class TextClassificationTransformer : IPersistentTransformer, IDis
     public IReadOnlyList<string> Labels { get; }
 
     /// <summary>True for a two-class model with a Boolean label.</summary>
-    public bool IsBinary => _scorer.Model.Task == TextTask.Binary;
+    public bool IsBinary => _model.Task == TextTask.Binary;
 
     /// <summary>The encoder's configuration (HF config.json fields).</summary>
-    public Models.BertConfig Config => _scorer.Model.Model.Config;
+    public Models.BertConfig Config => _model.Model.Config;
 
-    internal TextModel Model => _scorer.Model;
+    internal TextModel Model => _model;
 
     public bool IsRowToRowMapper => true;
 
@@ -46,20 +48,20 @@ public sealed class TextClassificationTransformer : IPersistentTransformer, IDis
         throw new NotSupportedException($"{nameof(TextClassificationTransformer)} is saved with mlContext.Llm().Model.Save(...), not mlContext.Model.Save.");
 
     /// <inheritdoc/>
-    public void SaveTo(string directory) => _scorer.Save(directory, Labels);
+    public void SaveTo(string directory) => TextScorer.Save(directory, _model, _scorer, Labels);
 
     /// <summary>Loads a transformer written by <see cref="SaveTo"/> (called by the model file loader).</summary>
     public static ITransformer LoadFrom(MLContext mlContext, string directory)
     {
-        var (scorer, labels) = TextScorer.Load(directory);
-        return new TextClassificationTransformer(scorer, labels);
+        var (model, scorer, labels) = TextScorer.Load(directory);
+        return new TextClassificationTransformer(model, scorer, labels);
     }
 
     /// <summary>Writes config.json, model.safetensors (LoRA merged) and vocab.txt in the layout HF transformers loads.</summary>
-    public void SaveHuggingFace(string directory) => HuggingFaceCheckpoint.Save(directory, _scorer.Model.Model, _scorer.Model.Tokenizer);
+    public void SaveHuggingFace(string directory) => HuggingFaceCheckpoint.Save(directory, _model.Model, _model.Tokenizer);
 
     /// <summary>Writes the LoRA adapters (PEFT layout) of a model trained with <see cref="FineTuningMode.Lora"/>.</summary>
-    public void SaveLoraAdapter(string directory) => LoraAdapterFile.Save(_scorer.Model.Model, directory);
+    public void SaveLoraAdapter(string directory) => LoraAdapterFile.Save(_model.Model, directory);
 
-    public void Dispose() => _scorer.Model.Dispose();
+    public void Dispose() => _model.Dispose();
 }

@@ -2,27 +2,30 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetLlm.Mapping;
 using MLNetLlm.Torch.Devices;
 using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Torch.Trainers;
 
 /// <summary>
-/// The ML.NET side of a trained <see cref="TextModel"/>: checks the input schema, builds the output schema, scores a
-/// data view lazily in batches and maps single rows for PredictionEngine. Shared by the public transformers.
+/// The ML.NET side of a text model (any <see cref="ITextPredictor"/>): checks the input schema, builds the output
+/// schema and shape, scores a data view lazily in batches and maps single rows for PredictionEngine. Shared by the
+/// fine-tuned and the compressed transformers.
 /// </summary>
 internal sealed class TextScorer
 {
-    public TextScorer(TextModel model, string textColumn, string? pairColumn, ScoreColumns outputs, int batchSize)
+    public TextScorer(ITextPredictor predictor, string textColumn, string? pairColumn, ScoreColumns outputs, int batchSize)
     {
-        Model = model;
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        Predictor = predictor;
         TextColumn = textColumn;
         PairColumn = pairColumn;
         Outputs = outputs;
         BatchSize = batchSize;
     }
 
-    public TextModel Model { get; }
+    public ITextPredictor Predictor { get; }
     public string TextColumn { get; }
     public string? PairColumn { get; }
     public ScoreColumns Outputs { get; }
@@ -39,52 +42,81 @@ internal sealed class TextScorer
         return col.Index;
     }).ToArray();
 
-    public DataViewSchema GetOutputSchema(DataViewSchema input)
+    public DataViewSchema GetOutputSchema(DataViewSchema input) => Mapper(input).OutputSchema;
+
+    /// <summary>Raw head outputs per text, in batches of <see cref="BatchSize"/>.</summary>
+    public float[][] Score(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) => Predictor.Predict(texts, pairs, BatchSize);
+
+    public IDataView Transform(IDataView input)
     {
-        TextIndices(input);
-        var b = new DataViewSchema.Builder();
-        b.AddColumns(input);
-        Outputs.AddTo(b);
-        return b.ToSchema();
+        ArgumentNullException.ThrowIfNull(input);
+        return Mapper(input.Schema).Transform(input);
     }
 
-    public float[][] Score(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs) => Model.Predict(texts, pairs, BatchSize);
+    public ScoringRowMapper Mapper(DataViewSchema input) => new(this, input);
 
-    public IDataView Transform(IDataView input) => new ScoringDataView(this, input);
+    /// <summary>The estimator's output shape: the input columns plus <paramref name="outputs"/>, after checking the text columns.</summary>
+    public static SchemaShape OutputShape(SchemaShape input, IEnumerable<string> requiredText, ScoreColumns outputs)
+    {
+        foreach (var name in requiredText)
+        {
+            var col = SchemaShapes.Find(input, name) ?? throw new ArgumentOutOfRangeException(nameof(input), $"Input column '{name}' not found.");
+            if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.ItemType is not TextDataViewType)
+                throw new ArgumentOutOfRangeException(nameof(input), $"Column '{name}' must be a text scalar.");
+        }
+        return SchemaShapes.Append(input, outputs.Schema);
+    }
 
-    public IRowToRowMapper Mapper(DataViewSchema input) => new ScoringRowMapper(this, input);
+    /// <summary>Adds the column settings (text/pair column, batch size) to a settings object.</summary>
+    public void WriteColumns(JsonObject settings)
+    {
+        settings["text_column"] = TextColumn;
+        settings["pair_column"] = PairColumn;
+        settings["batch_size"] = BatchSize;
+    }
+
+    /// <summary>A scorer for <paramref name="predictor"/> with the column settings <see cref="WriteColumns"/> stored in <paramref name="settings"/> (read from <paramref name="path"/>).</summary>
+    public static TextScorer ReadColumns(JsonObject settings, string path, ITextPredictor predictor, ScoreColumns outputs) =>
+        new(predictor, settings["text_column"]?.GetValue<string>() ?? throw new InvalidDataException($"'{path}' has no 'text_column'."),
+            settings["pair_column"]?.GetValue<string>(), outputs, settings["batch_size"]?.GetValue<int>() ?? 32);
 
     const string SettingsFile = "scorer.json", ModelFolder = "model";
 
-    /// <summary>Writes the model (HF layout + extras) under <c>model/</c> and the column settings to <c>scorer.json</c>.</summary>
-    public void Save(string directory, IReadOnlyList<string> labels)
+    /// <summary>Writes <paramref name="model"/> (HF layout + extras) under <c>model/</c> and the column settings to <c>scorer.json</c>.</summary>
+    public static void Save(string directory, TextModel model, TextScorer scorer, IReadOnlyList<string> labels)
     {
-        Model.Save(Path.Combine(directory, ModelFolder));
+        model.Save(Path.Combine(directory, ModelFolder));
         var o = new JsonObject
         {
-            ["task"] = Model.Task.ToString(),
-            ["text_column"] = TextColumn,
-            ["pair_column"] = PairColumn,
+            ["task"] = model.Task.ToString(),
             ["labels"] = new JsonArray(labels.Select(l => (JsonNode)JsonValue.Create(l)!).ToArray()),
-            ["batch_size"] = BatchSize,
         };
+        scorer.WriteColumns(o);
         File.WriteAllText(Path.Combine(directory, SettingsFile), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Loads what <see cref="Save"/> wrote, on <paramref name="device"/> (auto: CUDA when available).</summary>
-    public static (TextScorer Scorer, IReadOnlyList<string> Labels) Load(string directory, string device = "auto")
+    public static (TextModel Model, TextScorer Scorer, IReadOnlyList<string> Labels) Load(string directory, string device = "auto")
     {
         string path = Path.Combine(directory, SettingsFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{directory}' has no {SettingsFile}.", path);
         var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         var labels = o["labels"]!.AsArray().Select(l => l!.GetValue<string>()).ToArray();
         var model = TextModel.Load(Path.Combine(directory, ModelFolder), TorchDevice.Resolve(device));
-        var outputs = model.Task switch
+        try
         {
-            TextTask.Binary => ScoreColumns.Binary,
-            TextTask.Multiclass => ScoreColumns.Multiclass(labels),
-            _ => ScoreColumns.Regression,
-        };
-        return (new TextScorer(model, o["text_column"]!.GetValue<string>(), o["pair_column"]?.GetValue<string>(), outputs, o["batch_size"]!.GetValue<int>()), labels);
+            var outputs = model.Task switch
+            {
+                TextTask.Binary => ScoreColumns.Binary,
+                TextTask.Multiclass => ScoreColumns.Multiclass(labels),
+                _ => ScoreColumns.Regression,
+            };
+            return (model, ReadColumns(o, path, model, outputs), labels);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 }

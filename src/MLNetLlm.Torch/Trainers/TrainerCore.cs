@@ -149,41 +149,4 @@ internal static class TrainerCore
         }
         return Convert.ToHexString(h.GetHashAndReset());
     }
-
-    /// <summary>The estimator's output shape: the input columns plus the score columns.</summary>
-    public static SchemaShape OutputShape(SchemaShape input, IEnumerable<string> requiredText, ScoreColumns outputs)
-    {
-        var columns = input.ToDictionary(c => c.Name);
-        foreach (var name in requiredText)
-        {
-            if (!columns.TryGetValue(name, out var col)) throw new ArgumentOutOfRangeException(nameof(input), $"Input column '{name}' not found.");
-            if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.ItemType is not TextDataViewType)
-                throw new ArgumentOutOfRangeException(nameof(input), $"Column '{name}' must be a text scalar.");
-        }
-        var b = new DataViewSchema.Builder();
-        outputs.AddTo(b);
-        foreach (var c in b.ToSchema()) columns[c.Name] = ShapeColumn(c);
-        return new SchemaShape(columns.Values);
-    }
-
-    /// <summary>The shape of a schema (ML.NET's own SchemaShape.Create is internal).</summary>
-    public static SchemaShape ShapeOf(DataViewSchema schema) => new(schema.Where(c => !c.IsHidden).Select(ShapeColumn));
-
-    // SchemaShape.Column has no public constructor; ML.NET's own estimators use this internal one.
-    static readonly System.Reflection.ConstructorInfo ColumnCtor = typeof(SchemaShape.Column).GetConstructors(
-            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
-        .Single(c => c.GetParameters().Length == 5);
-
-    static SchemaShape.Column ShapeColumn(DataViewSchema.Column c)
-    {
-        var kind = c.Type is VectorDataViewType v ? (v.IsKnownSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector)
-            : SchemaShape.Column.VectorKind.Scalar;
-        var item = c.Type is VectorDataViewType vv ? vv.ItemType : c.Type;
-        bool isKey = item is KeyDataViewType;
-        if (item is KeyDataViewType key)
-            item = key.RawType == typeof(byte) ? NumberDataViewType.Byte : key.RawType == typeof(ushort) ? NumberDataViewType.UInt16
-                : key.RawType == typeof(ulong) ? NumberDataViewType.UInt64 : NumberDataViewType.UInt32;
-        var annotations = new SchemaShape(c.Annotations.Schema.Select(ShapeColumn));
-        return (SchemaShape.Column)ColumnCtor.Invoke([c.Name, kind, item, isKey, annotations]);
-    }
 }

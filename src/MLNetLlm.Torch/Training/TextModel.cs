@@ -18,7 +18,7 @@ internal enum TextTask { Binary, Multiclass, Regression }
 /// A tokenizer + BERT sequence model + task, trained by <see cref="FineTuner"/> and used for batch inference. Saved
 /// as a HF directory (LoRA merged) plus <c>prompt.safetensors</c>, LoRA adapter files and <c>text-model.json</c>.
 /// </summary>
-internal sealed class TextModel : IDisposable
+internal sealed class TextModel : ITextPredictor, IDisposable
 {
     public const string SettingsFile = "text-model.json";
     public const string PromptFile = "prompt.safetensors";

@@ -28,6 +28,45 @@ public sealed class DataStepSweepablesTests
         Assert.Equal(4, model.Transform(data).GetColumn<VBuffer<float>>("Features").Count());
     }
 
+    sealed class CountIn { public float X { get; set; } }
+    sealed class CountOut { public float Y { get; set; } }
+
+    [Fact]
+    public void CacheCheckpointRunsTheStagesBeforeItOncePerFitAndStaysOutOfTheModel()
+    {
+        var ml = new MLContext(1);
+        var rng = new Random(3);
+        var x = Enumerable.Range(0, 200).Select(_ => (float)rng.NextDouble()).ToArray();
+        var data = InMemoryDataView.FromColumns(
+            ("X", NumberDataViewType.Single, x),
+            ("Label", BooleanDataViewType.Instance, x.Select(v => v > 0.5f).ToArray()));
+        int calls = 0;
+        SweepablePipeline Pipeline(bool cache)
+        {
+            var p = new SweepablePipeline()
+                .Append(ml.Transforms.CustomMapping<CountIn, CountOut>((i, o) => { Interlocked.Increment(ref calls); o.Y = i.X * 2; }, null), "count")
+                .Append(ml.Transforms.Concatenate("Features", "Y"), "features");
+            if (cache) p.AppendCacheCheckpoint();
+            return p.Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(maximumNumberOfIterations: 20), "sdca");
+        }
+        var uncached = Pipeline(cache: false);
+        var m1 = uncached.Fit(ml, uncached.SearchSpace.Default, data);
+        int uncachedCalls = calls;
+        calls = 0;
+        var cached = Pipeline(cache: true);
+        Assert.Equal("count ⇒ features ⇒ cache ⇒ sdca", cached.Describe(cached.SearchSpace.Default));
+        var m2 = cached.Fit(ml, cached.SearchSpace.Default, data);
+        Assert.True(calls <= 2 * x.Length, $"{calls} feature computations for {x.Length} rows with a cache checkpoint");
+        Assert.True(uncachedCalls > calls, $"without the checkpoint {uncachedCalls}, with {calls}");
+        // SDCA shuffles cached (shuffleable) rows, so the weights differ slightly; both learn the rule x > 0.5
+        var p1 = m1.Transform(data).GetColumn<bool>("PredictedLabel").ToArray();
+        var p2 = m2.Transform(data).GetColumn<bool>("PredictedLabel").ToArray();
+        var truth = x.Select(v => v > 0.5f).ToArray();
+        Assert.True(p2.Zip(truth).Count(t => t.First == t.Second) >= 0.9 * x.Length);
+        Assert.True(p2.Zip(p1).Count(t => t.First == t.Second) >= 0.95 * x.Length);
+        Assert.DoesNotContain(((TransformerChain<ITransformer>)m2).Select(t => t.GetType().Name), n => n.Contains("Cache", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void NormalizationSwitchesAreSearchedAndReachTheNormalizer()
     {

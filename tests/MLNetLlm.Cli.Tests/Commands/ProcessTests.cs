@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLNetLlm.Cli.Tests.Support;
 
 namespace MLNetLlm.Cli.Tests.Commands;
@@ -10,22 +9,7 @@ public sealed class ProcessTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    static (int Code, string Out, string Err) RunTool(string stdin, params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "mlnet-llm.dll");
-        Assert.True(File.Exists(dll), $"the tool is not beside the tests: {dll}");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("MLNETLLM_DEBUG");
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) { p.Kill(entireProcessTree: true); Assert.Fail("the tool did not exit"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int Code, string Out, string Err) RunTool(string stdin, params string[] args) => ToolProcess.Run(stdin, args);
 
     [Fact]
     public void Tool_trains_and_predicts_from_stdin_and_fails_cleanly_on_bad_input()

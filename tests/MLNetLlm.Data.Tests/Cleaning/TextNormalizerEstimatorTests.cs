@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetLlm.Data.Cleaning;
-using MLNetLlm.Data.Mapping;
+using MLNetLlm.Mapping;
 using MLNetLlm.DataViews;
 
 namespace MLNetLlm.Data.Tests.Cleaning;

@@ -71,7 +71,7 @@ public class TrainingOnlyEstimatorTests
         Assert.Equal(logged, RowOperationRunner.ReportsOf(model));
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(data));
         Assert.Equal(1.0, metrics.Accuracy);
-        Assert.Equal(pipeline.GetOutputSchema(Mapping.SchemaShapes.FromSchema(data.Schema)).Select(c => c.Name).Order(),
+        Assert.Equal(pipeline.GetOutputSchema(MLNetLlm.Mapping.SchemaShapes.FromSchema(data.Schema)).Select(c => c.Name).Order(),
             model.GetOutputSchema(data.Schema).Where(c => !c.IsHidden).Select(c => c.Name).Order());
     }
 

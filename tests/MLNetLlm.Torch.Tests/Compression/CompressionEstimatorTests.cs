@@ -109,8 +109,8 @@ public sealed class CompressionEstimatorTests(TinyClassifierFixture fixture) : I
         Assert.All(BertCompression.Widths(fixture.Model.Model.Model), w => Assert.Equal((4, 128), w));
         // ONNX Runtime on the exported graph = TorchSharp on the pruned model.
         var texts = fixture.Data.GetColumn<ReadOnlyMemory<char>>("Text").Select(t => t.ToString()).ToArray();
-        var torchLogits = BertCompression.Logits(model, pruned.Scoring.Tokenizer, texts, null, pruned.Scoring.MaxLength, CPU);
-        var onnxLogits = pruned.Scoring.Score(texts, null);
+        var torchLogits = BertCompression.Logits(model, pruned.Predictor.Tokenizer, texts, null, pruned.Predictor.MaxLength, CPU);
+        var onnxLogits = pruned.Score(texts, null);
         double maxError = torchLogits.Zip(onnxLogits, (a, b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max()).Max();
         Assert.True(maxError < 1e-4, $"max |onnx - torch| = {maxError}");
     }
@@ -157,11 +157,12 @@ public sealed class CompressionEstimatorTests(TinyClassifierFixture fixture) : I
     public void EstimatorOverTheTrainerFitsItAndReportsTheTrainersOutputSchema()
     {
         var estimator = _ml.Llm().Quantize(fixture.Trainer, new QuantizationOptions { Mode = QuantizationMode.DynamicInt8, Threads = 1 });
-        var shape = estimator.GetOutputSchema(TrainerCore.ShapeOf(fixture.Data.Schema));
+        var shape = estimator.GetOutputSchema(MLNetLlm.Mapping.SchemaShapes.FromSchema(fixture.Data.Schema));
         Assert.Equal(["Text", "Label", "Score", "Probability", "PredictedLabel"], shape.Select(c => c.Name));
         using var model = estimator.Fit(fixture.Data);
         var scored = model.Transform(fixture.Data);
         Assert.Equal(shape.Select(c => c.Name), scored.Schema.Select(c => c.Name));
+        Assert.True(MLNetLlm.Mapping.SchemaShapes.SameColumns(shape, MLNetLlm.Mapping.SchemaShapes.FromSchema(model.GetOutputSchema(fixture.Data.Schema))));
         Assert.Equal(QuantizationMode.DynamicInt8, model.Quantization);
         Assert.True(model.ModelBytes > 0);
         Assert.Null(model.TorchModel); // the intermediate fp32 model was disposed after export

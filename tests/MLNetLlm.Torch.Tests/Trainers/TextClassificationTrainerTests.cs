@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetLlm.Mapping;
 using MLNetLlm.Torch.Trainers;
 
 namespace MLNetLlm.Torch.Tests.Trainers;
@@ -98,13 +99,17 @@ public sealed class TextClassificationTrainerTests : TempDirectoryTest
         var ml = new MLContext(seed: 1);
         var train = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Load(ml, TestData.TopicsData(6))).Transform(TestData.Load(ml, TestData.TopicsData(6)));
         var trainer = ml.Llm().TextClassification(TestData.Tiny(new TextClassificationTrainer.Options()));
-        var shape = trainer.GetOutputSchema(TrainerCore.ShapeOf(train.Schema));
+        var shape = trainer.GetOutputSchema(SchemaShapes.FromSchema(train.Schema));
         Assert.Contains(shape, c => c.Name == "PredictedLabel" && c.IsKey);
         Assert.Contains(shape, c => c.Name == "Score" && c.Kind == SchemaShape.Column.VectorKind.Vector);
 
         var o = TestData.Tiny(new TextClassificationTrainer.Options { NumberOfEpochs = 1 });
         var model = ml.Llm().TextClassification(o).Fit(train);
         var schema = model.GetOutputSchema(train.Schema);
+        // The estimator's shape is the fitted transformer's shape: names, kinds, types, keys and annotation shapes.
+        Assert.True(SchemaShapes.SameColumns(shape, SchemaShapes.FromSchema(schema)), "estimator and transformer shapes differ");
+        Assert.Contains(shape.Single(c => c.Name == "Score").Annotations, a => a.Name == "SlotNames");
+        Assert.Contains(shape.Single(c => c.Name == "PredictedLabel").Annotations, a => a.Name == "KeyValues");
         var key = schema["PredictedLabel"];
         Assert.Equal(3UL, ((KeyDataViewType)key.Type).Count);
         VBuffer<ReadOnlyMemory<char>> names = default;

@@ -85,7 +85,7 @@ public static class CompressionBenchmark
             return model;
         }
         void AddCompressed(string variant, CompressedTextClassificationTransformer model, TimeSpan time) =>
-            Add(variant, "ONNX Runtime", model, t => model.Scoring.Score(t, null), time);
+            Add(variant, "ONNX Runtime", model, t => model.Score(t, null), time);
 
         QuantizationOptions Q(QuantizationMode mode) => new() { Mode = mode, Threads = o.Threads };
         using (var m = Compress(ml.Llm().Quantize(teacher, Q(QuantizationMode.None)), "fp32 ONNX", out var t)) AddCompressed("fp32 ONNX", m, t);

@@ -74,7 +74,7 @@ public static class DistillationBenchmark
             variants.Add(new("teacher", "TorchSharp", Size(teacher, "teacher"), tq, teacherTime, t => teacher.Model.Predict(t, null, 32), "teacher"));
             var teacherOnnx = ml.Llm().Quantize(teacher, new QuantizationOptions { Mode = QuantizationMode.None, Threads = o.Threads }).Fit(train);
             disposables.Add(teacherOnnx);
-            variants.Add(new("teacher", "ONNX Runtime", Size(teacherOnnx, "teacher-onnx"), tq, teacherTime, t => teacherOnnx.Scoring.Score(t, null), "teacher"));
+            variants.Add(new("teacher", "ONNX Runtime", Size(teacherOnnx, "teacher-onnx"), tq, teacherTime, t => teacherOnnx.Score(t, null), "teacher"));
             log.WriteLine($"teacher: acc {tq.Accuracy:P2} F1 {tq.F1:P2}");
 
             foreach (var size in o.Students)
@@ -105,7 +105,7 @@ public static class DistillationBenchmark
                     log.WriteLine($"{name}: trained in {time.TotalSeconds:F0} s, acc {q.Accuracy:P2} F1 {q.F1:P2}");
                     string file = name.Replace(' ', '-').Replace('×', 'x');
                     long bytes = Size(student, file);
-                    variants.Add(new(name, "ONNX Runtime", bytes, q, time, t => student.Scoring.Score(t, null), name));
+                    variants.Add(new(name, "ONNX Runtime", bytes, q, time, t => student.Score(t, null), name));
                     var torchModel = student.TorchModel!;
                     variants.Add(new(name, "TorchSharp", bytes, q, time, t => Bert.BertCompression.Logits(torchModel, tokenizer, t, null, o.MaxLength, CPU), name));
                 }

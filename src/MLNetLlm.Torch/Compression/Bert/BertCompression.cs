@@ -75,7 +75,11 @@ internal static class BertCompression
         if (hidden % heads != 0)
             throw new ArgumentOutOfRangeException(nameof(options), $"StudentHiddenSize {hidden} is not a multiple of StudentAttentionHeads {heads}.");
         int intermediate = options.StudentIntermediateSize ?? (hidden == teacher.HiddenSize ? teacher.IntermediateSize : 4 * hidden);
-        return teacher with { NumHiddenLayers = layers, HiddenSize = hidden, NumAttentionHeads = heads, IntermediateSize = intermediate };
+        return teacher with
+        {
+            NumHiddenLayers = layers, HiddenSize = hidden, NumAttentionHeads = heads, IntermediateSize = intermediate,
+            LayerAttentionHeads = null, LayerIntermediateSizes = null, // a student has uniform layers
+        };
     }
 
     /// <summary>Builds the student (seeded HF initialisation) and copies every teacher tensor whose shape allows; returns it and the copied names.</summary>

@@ -20,7 +20,7 @@ internal sealed record CompressionSource(BertForSequenceClassification Model, Be
             case TextClassificationTransformer t:
                 return new CompressionSource(t.Model.Model, t.Model.Tokenizer, t.Model.MaxLength, t.Labels, t.IsBinary, t.Model.Device);
             case CompressedTextClassificationTransformer c when c.TorchModel is not null:
-                return new CompressionSource(c.TorchModel, c.Scoring.Tokenizer, c.Scoring.MaxLength, c.Labels, c.IsBinary, CPU);
+                return new CompressionSource(c.TorchModel, c.Predictor.Tokenizer, c.Predictor.MaxLength, c.Labels, c.IsBinary, CPU);
             case CompressedTextClassificationTransformer:
                 throw new ArgumentException("A compressed model loaded from disk has no float32 weights left to compress further; chain the steps before saving.");
             case IEnumerable<ITransformer> chain:
@@ -41,6 +41,6 @@ internal sealed record CompressionSource(BertForSequenceClassification Model, Be
     public SchemaShape OutputShape(SchemaShape input, CompressionOptions columns)
     {
         var text = columns.SecondTextColumnName is null ? new[] { columns.TextColumnName } : [columns.TextColumnName, columns.SecondTextColumnName];
-        return TrainerCore.OutputShape(input, text, Binary ? ScoreColumns.Binary : ScoreColumns.Multiclass(Labels));
+        return TextScorer.OutputShape(input, text, Binary ? ScoreColumns.Binary : ScoreColumns.Multiclass(Labels));
     }
 }
