@@ -21,6 +21,12 @@ public abstract class CompressionOptions
     /// <summary>Training device for the steps that train: <c>auto</c> (default), <c>cpu</c>, <c>cuda[:N]</c>.</summary>
     public string Device { get; set; } = "auto";
 
+    /// <summary>
+    /// Receives progress of the steps that train (pruning's recovery fine-tuning, the student's training) after every
+    /// optimizer step and at each epoch end. Default null.
+    /// </summary>
+    public IProgress<Training.TrainingProgress>? Progress { get; set; }
+
     internal void ValidateCommon()
     {
         if (string.IsNullOrWhiteSpace(TextColumnName)) throw new ArgumentException("TextColumnName must be set.");

@@ -55,9 +55,24 @@ internal sealed class BertForSequenceClassification : nn.Module
         ForwardWithHidden(inputIds, attentionMask, tokenTypeIds).Logits;
 
     /// <summary>Logits and the last hidden state [B, T(+N), H].</summary>
-    public (Tensor Logits, Tensor Hidden) ForwardWithHidden(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
+    public (Tensor Logits, Tensor Hidden) ForwardWithHidden(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds) =>
+        Run(inputIds, attentionMask, tokenTypeIds, null);
+
+    /// <summary>
+    /// Logits and every hidden state, as HF's <c>output_hidden_states</c>: the embedding output then each encoder
+    /// layer's output ([B, T(+N), H] each, layers + 1 in all; the last is the sequence output). Same computation as
+    /// <see cref="Forward"/> in the current train/eval mode, so distillation losses can use intermediate layers.
+    /// </summary>
+    public (Tensor Logits, IReadOnlyList<Tensor> HiddenStates) ForwardWithHiddenStates(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
-        var (hidden, pooled) = bert.Forward(inputIds, attentionMask, tokenTypeIds, _prompt);
+        var states = new List<Tensor>(Config.NumHiddenLayers + 1);
+        var (logits, _) = Run(inputIds, attentionMask, tokenTypeIds, states);
+        return (logits, states);
+    }
+
+    (Tensor Logits, Tensor Hidden) Run(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, List<Tensor>? hiddenStates)
+    {
+        var (hidden, pooled) = bert.Forward(inputIds, attentionMask, tokenTypeIds, _prompt, hiddenStates);
         var logits = Compute.Linear(classifier, nn.functional.dropout(pooled, _dropout, training));
         return (logits, hidden);
     }

@@ -26,7 +26,8 @@ internal sealed class BertModel : nn.Module
     public IReadOnlyList<BertLayer> Layers => encoder.Layers;
 
     /// <summary>Returns (last hidden state [B, T(+N), H], pooled [B, H]).</summary>
-    public (Tensor Hidden, Tensor Pooled) Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, PromptEmbedding? prompt)
+    /// <param name="hiddenStates">When given, receives the embedding output and every layer's output (layers + 1 tensors, HF's <c>hidden_states</c>).</param>
+    public (Tensor Hidden, Tensor Pooled) Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, PromptEmbedding? prompt, List<Tensor>? hiddenStates = null)
     {
         var words = embeddings.WordEmbeddings.forward(inputIds);
         if (prompt != null)
@@ -38,7 +39,7 @@ internal sealed class BertModel : nn.Module
         var x = embeddings.Forward(words, tokenTypeIds);
         // [B, 1, 1, T]: 0 for tokens, the dtype's lowest value for padding (as HF does).
         var additive = (1.0f - attentionMask.to_type(ScalarType.Float32)).mul(float.MinValue).unsqueeze(1).unsqueeze(1);
-        x = encoder.Forward(x, additive);
+        x = encoder.Forward(x, additive, hiddenStates);
         return (x, pooler.Forward(x));
     }
 }
@@ -56,9 +57,15 @@ internal sealed class BertEncoder : nn.Module
 
     public IReadOnlyList<BertLayer> Layers => layer.ToList();
 
-    public Tensor Forward(Tensor x, Tensor additiveMask)
+    /// <param name="hiddenStates">When given, receives <paramref name="x"/> and each layer's output.</param>
+    public Tensor Forward(Tensor x, Tensor additiveMask, List<Tensor>? hiddenStates = null)
     {
-        foreach (var l in layer) x = l.Forward(x, additiveMask);
+        hiddenStates?.Add(x);
+        foreach (var l in layer)
+        {
+            x = l.Forward(x, additiveMask);
+            hiddenStates?.Add(x);
+        }
         return x;
     }
 }

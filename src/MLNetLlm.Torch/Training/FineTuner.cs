@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLNetLlm.Torch.Models;
 using MLNetLlm.Torch.Tokenization;
 using MLNetLlm.Torch.Trainers;
 using TorchSharp;
@@ -13,16 +14,24 @@ internal sealed record TrainingRows(IReadOnlyList<string> Texts, IReadOnlyList<s
 }
 
 /// <summary>
-/// The training loop shared by the trainers: AdamW with decoupled decay, linear warm-up/decay, global-norm clipping,
-/// gradient accumulation, per-epoch validation with early stopping (best weights kept), deterministic shuffling and
-/// dropout seeds per batch (so a resumed run equals an uninterrupted one), checkpoints, progress and cancellation.
-/// Every step runs in its own dispose scope, so memory stays flat across epochs.
+/// The training loop shared by the trainers and the compression steps: AdamW with decoupled decay, linear
+/// warm-up/decay, global-norm clipping, gradient accumulation, per-epoch validation with early stopping (best weights
+/// kept), deterministic shuffling and dropout seeds per batch (so a resumed run equals an uninterrupted one),
+/// checkpoints, progress and cancellation. <see cref="FineTuningHooks"/> swap the loss and run code after every step
+/// and epoch. Every step runs in its own dispose scope, so memory stays flat across epochs.
 /// </summary>
 internal static class FineTuner
 {
-    public static void Train(TextModel tm, TrainingRows train, TrainingRows? valid, TransformerTrainingOptions o, string fingerprint)
+    public static void Train(TextModel tm, TrainingRows train, TrainingRows? valid, TransformerTrainingOptions o, string fingerprint, FineTuningHooks? hooks = null) =>
+        Train(tm.Target, train, valid, o, fingerprint, hooks);
+
+    public static void Train(FineTuningTarget tm, TrainingRows train, TrainingRows? valid, TransformerTrainingOptions o, string fingerprint, FineTuningHooks? hooks = null)
     {
         if (train.Count == 0) throw new ArgumentException("The training data has no rows.");
+        hooks ??= new FineTuningHooks();
+        if (hooks.ExtraParameters.Count > 0 && o.CheckpointDirectory != null)
+            throw new NotSupportedException("Extra trained parameters are not checkpointed; train without a CheckpointDirectory.");
+        var lossOf = hooks.Loss ?? TaskLoss;
         var model = tm.Model;
         var rows = Encode(tm, train);
         var validRows = valid is { Count: > 0 } ? Encode(tm, valid) : null;
@@ -31,7 +40,8 @@ internal static class FineTuner
         long stepsPerEpoch = (batches + accum - 1) / accum;
         long totalSteps = stepsPerEpoch * o.NumberOfEpochs;
         var schedule = new LinearWarmupSchedule(o.EffectiveLearningRate, (long)Math.Round(totalSteps * o.WarmupFraction), totalSteps);
-        using var opt = new AdamW(model.named_parameters(), weightDecay: o.WeightDecay, decays: AdamW.DecaysByDefault);
+        using var opt = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)).Concat(hooks.ExtraParameters),
+            weightDecay: o.WeightDecay, decays: AdamW.DecaysByDefault);
         var vocabulary = o.PretrainedModelPath is null ? tm.Tokenizer.Vocabulary : null;
 
         var state = new TrainingCheckpoint.State { Fingerprint = fingerprint };
@@ -42,7 +52,8 @@ internal static class FineTuner
 
         var sw = Stopwatch.StartNew();
         long samples = 0, stepsHere = 0;
-        double lr = 0;
+        double lr = 0, stepLoss = 0;
+        int stepRows = 0;
         void Report(bool epochEnd, double? valLoss)
         {
             if (o.Progress is null) return;
@@ -74,10 +85,13 @@ internal static class FineTuner
                         var batchRows = new EncodedRow[count];
                         var targets = new float[count];
                         for (int i = 0; i < count; i++) { batchRows[i] = rows[order[start + i]]; targets[i] = train.Targets[order[start + i]]; }
-                        var loss = Loss(tm, batchRows, targets);
+                        var loss = lossOf(model, Collate(tm, batchRows, targets, order[start..(start + count)], validation: false));
                         (loss / groupSize).backward();
-                        state.LossSum += loss.item<float>() * count;
+                        float value = loss.item<float>();
+                        state.LossSum += value * count;
                         state.LossCount += count;
+                        stepLoss += value * count;
+                        stepRows += count;
                         samples += count;
                     }
                     if ((b + 1) % accum != 0 && b != batches - 1) continue;
@@ -88,6 +102,9 @@ internal static class FineTuner
                     state.Step++;
                     stepsHere++;
                     state.Batch = b + 1;
+                    hooks.StepCompleted?.Invoke(new TrainingStep(model, state.Step, totalSteps, epoch + 1, lr, stepLoss / stepRows));
+                    stepLoss = 0;
+                    stepRows = 0;
                     Report(false, null);
                     if (o.CancellationToken.IsCancellationRequested)
                     {
@@ -100,7 +117,7 @@ internal static class FineTuner
                 double? valLoss = null;
                 if (validRows != null)
                 {
-                    valLoss = Evaluate(tm, validRows, valid!.Targets, o.InferenceBatchSize);
+                    valLoss = Evaluate(tm, validRows, valid!.Targets, o.InferenceBatchSize, lossOf);
                     if (valLoss < state.BestLoss - 1e-7)
                     {
                         state.BestLoss = valLoss.Value;
@@ -112,6 +129,7 @@ internal static class FineTuner
                 }
                 state.Epoch = epoch + 1;
                 state.Batch = 0;
+                hooks.EpochCompleted?.Invoke(new TrainingEpoch(model, state.Epoch, state.Step, state.LossCount == 0 ? 0 : state.LossSum / state.LossCount, valLoss));
                 Report(true, valLoss);
                 state.LossSum = 0;
                 state.LossCount = 0;
@@ -130,24 +148,35 @@ internal static class FineTuner
         }
     }
 
-    static EncodedRow[] Encode(TextModel tm, TrainingRows data)
+    /// <summary>Tokenizes every row once (in parallel; the result does not depend on the thread count).</summary>
+    static EncodedRow[] Encode(FineTuningTarget tm, TrainingRows data)
     {
         var result = new EncodedRow[data.Count];
-        for (int i = 0; i < result.Length; i++) result[i] = tm.Tokenizer.EncodeRow(data.Texts[i], data.Pairs?[i], tm.MaxLength);
+        Parallel.For(0, result.Length, i => result[i] = tm.Tokenizer.EncodeRow(data.Texts[i], data.Pairs?[i], tm.MaxLength));
         return result;
     }
 
-    static Tensor Loss(TextModel tm, EncodedRow[] rows, float[] targets)
+    /// <summary>Pads <paramref name="rows"/> to their longest and puts them with their targets on the training device.</summary>
+    static TrainingBatch Collate(FineTuningTarget tm, EncodedRow[] rows, float[] targets, int[] indices, bool validation)
     {
         var (ids, mask, types) = tm.Tokenizer.Collate(rows).ToTensors(tm.Device);
-        var logits = tm.Model.Forward(ids, mask, types);
-        return tm.Task == TextTask.Regression
-            ? nn.functional.mse_loss(logits.squeeze(-1), tensor(targets, device: tm.Device))
-            : nn.functional.cross_entropy(logits, tensor(targets.Select(t => (long)t).ToArray(), device: tm.Device));
+        var y = tm.Task == TextTask.Regression
+            ? tensor(targets, device: tm.Device)
+            : tensor(targets.Select(t => (long)t).ToArray(), device: tm.Device);
+        return new TrainingBatch(ids, mask, types, y, tm.Task, indices, validation);
+    }
+
+    /// <summary>The task's loss: cross-entropy over the logits for classification, MSE for regression.</summary>
+    public static Tensor TaskLoss(BertForSequenceClassification model, TrainingBatch batch)
+    {
+        var logits = model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+        return batch.Task == TextTask.Regression
+            ? nn.functional.mse_loss(logits.squeeze(-1), batch.Targets)
+            : nn.functional.cross_entropy(logits, batch.Targets);
     }
 
     /// <summary>Mean loss over <paramref name="rows"/> without dropout or gradients.</summary>
-    internal static double Evaluate(TextModel tm, EncodedRow[] rows, float[] targets, int batchSize)
+    static double Evaluate(FineTuningTarget tm, EncodedRow[] rows, float[] targets, int batchSize, TrainingLoss loss)
     {
         tm.Model.eval();
         double sum = 0;
@@ -156,7 +185,8 @@ internal static class FineTuner
             {
                 using var scope = NewDisposeScope();
                 int count = Math.Min(batchSize, rows.Length - start);
-                sum += Loss(tm, rows[start..(start + count)], targets[start..(start + count)]).item<float>() * count;
+                var batch = Collate(tm, rows[start..(start + count)], targets[start..(start + count)], Enumerable.Range(start, count).ToArray(), validation: true);
+                sum += loss(tm.Model, batch).item<float>() * count;
             }
         tm.Model.train();
         return sum / rows.Length;

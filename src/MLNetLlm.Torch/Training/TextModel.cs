@@ -42,6 +42,9 @@ internal sealed class TextModel : ITextPredictor, IDisposable
     public FineTuningMode Mode { get; }
     public CheckpointLoadReport? LoadReport { get; private init; }
 
+    /// <summary>What <see cref="FineTuner"/> trains.</summary>
+    public FineTuningTarget Target => new(Model, Tokenizer, MaxLength, Device, Task);
+
     /// <summary>Builds an untrained model for <paramref name="options"/>: a loaded checkpoint or a from-scratch one, with LoRA or a prompt attached.</summary>
     /// <param name="vocabularyText">Training text for a from-scratch vocabulary (ignored when <paramref name="vocabulary"/> or a checkpoint is given).</param>
     /// <param name="vocabulary">A vocabulary to reuse (resuming a from-scratch run).</param>

@@ -48,9 +48,9 @@ public sealed class BertCompressionTests : IDisposable
         using var _ = no_grad();
         var expected = _model.Forward(ids, mask, types);
         using var clone = BertCompression.Clone(_model);
-        var (logits, hidden) = BertCompression.ForwardWithLayers(clone, ids, mask, types);
-        Assert.Equal(2, hidden.Count);
-        Assert.Equal([ids.shape[0], ids.shape[1], 64L], hidden[1].shape);
+        var (logits, hidden) = clone.ForwardWithHiddenStates(ids, mask, types);
+        Assert.Equal(3, hidden.Count);
+        Assert.Equal([ids.shape[0], ids.shape[1], 64L], hidden[2].shape);
         Assert.True(expected.allclose(logits, rtol: 1e-5, atol: 1e-6));
         var reference = HfFixture.Floats(HfFixture.Reference["logits"]!).SelectMany(r => r).ToArray();
         Assert.True(expected.flatten().allclose(tensor(reference), rtol: 1e-4, atol: 1e-5));

@@ -109,7 +109,7 @@ public sealed class CompressionEstimatorTests(TinyClassifierFixture fixture) : I
         Assert.All(BertCompression.Widths(fixture.Model.Model.Model), w => Assert.Equal((4, 128), w));
         // ONNX Runtime on the exported graph = TorchSharp on the pruned model.
         var texts = fixture.Data.GetColumn<ReadOnlyMemory<char>>("Text").Select(t => t.ToString()).ToArray();
-        var torchLogits = CompressionFineTuner.Logits(model, pruned.Predictor.Tokenizer, texts, null, pruned.Predictor.MaxLength, CPU);
+        var torchLogits = BertCompression.Logits(model, pruned.Predictor.Tokenizer, texts, null, pruned.Predictor.MaxLength, CPU);
         var onnxLogits = pruned.Score(texts, null);
         double maxError = torchLogits.Zip(onnxLogits, (a, b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max()).Max();
         Assert.True(maxError < 1e-4, $"max |onnx - torch| = {maxError}");
@@ -131,8 +131,8 @@ public sealed class CompressionEstimatorTests(TinyClassifierFixture fixture) : I
             using var student = BertDistillation.Run(teacher, rows, options);
             double Kl(Models.BertForSequenceClassification s)
             {
-                var t = CompressionFineTuner.Logits(teacher.Model, teacher.Tokenizer, texts, null, teacher.MaxLength, CPU);
-                var p = CompressionFineTuner.Logits(s, teacher.Tokenizer, texts, null, teacher.MaxLength, CPU);
+                var t = BertCompression.Logits(teacher.Model, teacher.Tokenizer, texts, null, teacher.MaxLength, CPU);
+                var p = BertCompression.Logits(s, teacher.Tokenizer, texts, null, teacher.MaxLength, CPU);
                 return new DistillationLoss(2, 1).SoftTargetLoss(tensor(p.SelectMany(r => r).ToArray()).reshape(p.Length, -1),
                     tensor(t.SelectMany(r => r).ToArray()).reshape(t.Length, -1)).item<float>();
             }

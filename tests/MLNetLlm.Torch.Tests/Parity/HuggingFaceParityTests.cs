@@ -72,6 +72,25 @@ public sealed class HuggingFaceParityTests
     }
 
     [Fact]
+    public void EveryHiddenStateIsReturnedAndTheLastIsTheSequenceOutput()
+    {
+        var (model, _) = Load();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (ids, mask, types) = (Matrix("input_ids"), Matrix("attention_mask"), Matrix("token_type_ids"));
+        var (logits, sequence) = model.ForwardWithHidden(ids, mask, types);
+        var (logits2, states) = model.ForwardWithHiddenStates(ids, mask, types);
+        Assert.Equal(model.Config.NumHiddenLayers + 1, states.Count);
+        Assert.All(states, s => Assert.Equal(sequence.shape, s.shape));
+        Assert.True(states[^1].eq(sequence).all().item<bool>());
+        Assert.True(logits2.eq(logits).all().item<bool>());
+        // State 0 is the embedding output, so it differs from every layer's output.
+        Assert.False(states[0].allclose(states[1]));
+        AssertClose(HfFixture.Floats(HfFixture.Reference["last_hidden_state_cls"]!), states[^1].select(1, 0).contiguous().data<float>().ToArray(),
+            model.Config.HiddenSize, "cls");
+    }
+
+    [Fact]
     public void ExplicitBFloat16MixedPrecisionStaysCloseAndKeepsFloat32Weights()
     {
         // The GPU path (bf16 products + SDPA) runs on the CPU too; bf16 has ~3 significant digits.

@@ -209,7 +209,7 @@ public static class CompressionBenchmark
         return rows;
     }
 
-    private static string Machine() =>
+    internal static string Machine() =>
         $"{Environment.ProcessorCount} logical cores ({CpuName()}), {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp 0.107 / libtorch 2.10 CPU, ONNX Runtime 1.31, load average {LoadAverage()}";
 
     private static string CpuName()
@@ -218,7 +218,7 @@ public static class CompressionBenchmark
         catch (IOException) { return "unknown CPU"; }
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
         catch (IOException) { return "n/a"; }

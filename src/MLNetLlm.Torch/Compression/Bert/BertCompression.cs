@@ -3,6 +3,9 @@ using MLNetLlm.Torch.Compression.Onnx;
 using MLNetLlm.Torch.Compression.Pruning;
 using MLNetLlm.Torch.Compression.Quantization;
 using MLNetLlm.Torch.Models;
+using MLNetLlm.Torch.Tokenization;
+using MLNetLlm.Torch.Trainers;
+using MLNetLlm.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -117,24 +120,49 @@ internal static class BertCompression
     }
 
     /// <summary>
-    /// Logits and the output of every encoder layer ([B, T, H] each): the same computation as the model's forward
-    /// (eval or train mode as set), exposing the per-layer states the hidden-state distillation loss needs.
+    /// Fine-tunes <paramref name="model"/> (the teacher's copy, a pruned copy or a student) on <paramref name="data"/> with
+    /// the shared training loop: AdamW (decay 0.01), linear warm-up over 10% of the steps then decay, clipping at 1,
+    /// deterministic shuffling and dropout seeds; <paramref name="hooks"/> give the loss and per-step work.
     /// </summary>
-    public static (Tensor Logits, IReadOnlyList<Tensor> Hidden) ForwardWithLayers(BertForSequenceClassification model, Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
+    public static void FineTune(CompressionSource source, BertForSequenceClassification model, TrainingRows data, int epochs, double learningRate,
+        int batchSize, int seed, IProgress<TrainingProgress>? progress, FineTuningHooks? hooks, CancellationToken cancellation)
     {
-        if (model.Prompt is not null) throw new NotSupportedException("Hidden-state distillation does not support prompt-tuned models.");
-        var bert = model.Bert;
-        var x = bert.Embeddings.Forward(bert.Embeddings.WordEmbeddings.forward(inputIds), tokenTypeIds);
-        var additive = (1.0f - attentionMask.to_type(ScalarType.Float32)).mul(float.MinValue).unsqueeze(1).unsqueeze(1);
-        var hidden = new List<Tensor>();
-        foreach (var layer in bert.Layers)
+        if (data.Count == 0) throw new ArgumentException("The training data has no rows.");
+        if (epochs <= 0) return;
+        var options = new TextClassificationTrainer.Options
         {
-            x = layer.Forward(x, additive);
-            hidden.Add(x);
+            NumberOfEpochs = epochs,
+            LearningRate = learningRate,
+            BatchSize = batchSize,
+            Seed = seed,
+            WarmupFraction = 0.1,
+            WeightDecay = 0.01,
+            MaxGradNorm = 1.0,
+            Progress = progress,
+            CancellationToken = cancellation,
+        };
+        var target = new FineTuningTarget(model, source.Tokenizer, source.MaxLength, source.Device, source.Binary ? TextTask.Binary : TextTask.Multiclass);
+        FineTuner.Train(target, data, null, options, fingerprint: "", hooks);
+    }
+
+    /// <summary>Logits of every row (no gradient, eval mode), row-major [rows × labels].</summary>
+    public static float[][] Logits(BertForSequenceClassification model, BertTextTokenizer tokenizer, IReadOnlyList<string> texts,
+        IReadOnlyList<string>? pairs, int maxLength, Device device, int batchSize = 32)
+    {
+        model.eval();
+        using var _ = no_grad();
+        var result = new float[texts.Count][];
+        for (int start = 0; start < texts.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            int n = Math.Min(batchSize, texts.Count - start);
+            var encoded = tokenizer.Encode(texts.Skip(start).Take(n).ToArray(), pairs?.Skip(start).Take(n).ToArray(), maxLength);
+            var (ids, mask, types) = encoded.ToTensors(device);
+            var logits = model.Forward(ids, mask, types).cpu();
+            var flat = logits.data<float>().ToArray();
+            int k = (int)logits.shape[1];
+            for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * k, k).ToArray();
         }
-        var pooler = bert.named_children().Single(c => c.name == "pooler").module as BertPooler
-            ?? throw new InvalidOperationException("BertModel has no pooler module.");
-        var pooled = nn.functional.dropout(pooler.Forward(x), model.Config.ClassifierDropout ?? model.Config.HiddenDropoutProb, model.training);
-        return (model.Compute.Linear(model.Classifier, pooled), hidden);
+        return result;
     }
 }

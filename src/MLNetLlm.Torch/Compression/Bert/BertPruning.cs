@@ -1,5 +1,6 @@
 using MLNetLlm.Torch.Compression.Pruning;
 using MLNetLlm.Torch.Models;
+using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Torch.Compression.Bert;
 
@@ -7,7 +8,7 @@ namespace MLNetLlm.Torch.Compression.Bert;
 internal static class BertPruning
 {
     /// <summary>Structured pruning first, then gradual magnitude pruning during recovery fine-tuning; returns the pruned copy.</summary>
-    public static BertForSequenceClassification Run(CompressionSource source, LabeledTexts data, PruningOptions o, CancellationToken cancellation = default)
+    public static BertForSequenceClassification Run(CompressionSource source, TrainingRows data, PruningOptions o, CancellationToken cancellation = default)
     {
         o.Validate();
         var model = BertCompression.Clone(source.Model);
@@ -24,8 +25,8 @@ internal static class BertPruning
                     int end = Math.Max(1, (int)Math.Round(steps * 2.0 / 3));
                     gradual = new GradualPruner(pruner, new GradualPruningSchedule(o.Sparsity, 0, end, frequency: Math.Min(o.PruningFrequency, end)));
                 }
-                CompressionFineTuner.Train(model, source.Tokenizer, data, source.MaxLength, source.Device, o.RecoveryEpochs, o.LearningRate,
-                    o.BatchSize, o.Seed, onStepEnd: gradual is null ? null : gradual.OnStepEnd, cancellation: cancellation);
+                var hooks = gradual is null ? null : new FineTuningHooks { StepCompleted = s => gradual.OnStepEnd((int)(s.Step - 1)) };
+                BertCompression.FineTune(source, model, data, o.RecoveryEpochs, o.LearningRate, o.BatchSize, o.Seed, o.Progress, hooks, cancellation);
             }
             if (gradual is not null) gradual.Finish();
             else pruner?.Prune(o.Sparsity);

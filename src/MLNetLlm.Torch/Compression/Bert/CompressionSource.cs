@@ -33,12 +33,9 @@ internal sealed record CompressionSource(BertForSequenceClassification Model, Be
     }
 
     /// <summary>Reads the texts and class indices the steps that train need (Boolean label → 0/1, key label → index).</summary>
-    public LabeledTexts ReadTraining(IDataView data, CompressionOptions columns)
-    {
-        var rows = TrainerCore.Read(data, columns.TextColumnName, columns.SecondTextColumnName, columns.LabelColumnName,
+    public Training.TrainingRows ReadTraining(IDataView data, CompressionOptions columns) =>
+        TrainerCore.Read(data, columns.TextColumnName, columns.SecondTextColumnName, columns.LabelColumnName,
             Binary ? Training.TextTask.Binary : Training.TextTask.Multiclass);
-        return new LabeledTexts(rows.Texts, rows.Pairs, rows.Targets.Select(t => (long)t).ToArray());
-    }
 
     /// <summary>The output columns the compressed model adds (same as the trainer's).</summary>
     public SchemaShape OutputShape(SchemaShape input, CompressionOptions columns)

@@ -16,7 +16,7 @@ public sealed class PruneEstimator : CompressionEstimator<PruningOptions>
 
     private protected override (BertForSequenceClassification Model, bool Owned) Compress(CompressionSource source, IDataView data)
     {
-        var rows = Options.RecoveryEpochs > 0 ? source.ReadTraining(data, Options) : new LabeledTexts([], null, []);
+        var rows = Options.RecoveryEpochs > 0 ? source.ReadTraining(data, Options) : new Training.TrainingRows([], null, []);
         return (BertPruning.Run(source, rows, Options), true);
     }
 
