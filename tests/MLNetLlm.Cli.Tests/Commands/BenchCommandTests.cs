@@ -20,6 +20,9 @@ public sealed class BenchCommandTests
     {
         CliResult.Run("bench", "data", "ablation", "--data", "/no/such/folder").AssertOneLineError("/no/such/folder", "does not exist");
         CliResult.Run("bench", "tuners", "--budgets", "ten").AssertOneLineError("--budgets", "'ten'");
+        CliResult.Run("bench", "distill", "--student", "3").AssertOneLineError("--student", "'3'");
+        CliResult.Run("bench", "distill", "--rounds", "5").AssertOneLineError("--rounds", "two numbers");
+        CliResult.Run("bench", "distill", "--train", "/no/such/train.csv").AssertOneLineError("/no/such/train.csv", "not found");
         if (!MLNetLlm.Torch.Devices.TorchDevice.CudaAvailable())
             CliResult.Run("bench", "torch", "gpu", "--steps", "1").AssertOneLineError("CUDA is not available");
     }
