@@ -219,7 +219,9 @@ public sealed class AutoMLExperimentTests
         Assert.Contains("stopped: time budget of 1 s", e.Message);
         var study = await storage.OpenStudyAsync("budget", "binary:Accuracy", true);
         var trials = await storage.GetTrialsAsync(study.Id);
-        Assert.Equal(2, trials.Count);
+        // two workers: both trials have usually started when the budget ends, but on a loaded machine the second one
+        // may not have been claimed yet; whichever started must be back in the queue, none failed or lost
+        Assert.InRange(trials.Count, 1, 2);
         Assert.All(trials, t => Assert.Equal(MLNetLlm.AutoML.Experiments.TrialStatus.Queued, t.Status)); // a later run picks them up
     }
 }

@@ -23,7 +23,7 @@ internal static class PostgresAvailability
         if (string.IsNullOrWhiteSpace(cs)) return "MLNETLLM_PG is not set (scripts/prereqs.sh ensure_need_postgres sets up a local server and exports it)";
         try
         {
-            var b = new NpgsqlConnectionStringBuilder(cs) { Timeout = 3 };
+            var b = new NpgsqlConnectionStringBuilder(cs) { Timeout = 15 }; // generous: a loaded machine can take seconds to accept
             using var c = new NpgsqlConnection(b.ConnectionString);
             c.Open();
             return null;
