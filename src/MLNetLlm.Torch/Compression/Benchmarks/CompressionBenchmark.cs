@@ -35,23 +35,9 @@ public static class CompressionBenchmark
         var testTexts = test.GetColumn<ReadOnlyMemory<char>>("Text").Select(t => t.ToString()).ToArray();
         log.WriteLine($"train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; threads {o.Threads}");
 
-        var sw = Stopwatch.StartNew();
-        var trainer = ml.Llm().TextClassification(new TextClassificationTrainer.Options
-        {
-            PretrainedModelPath = o.PretrainedModelPath,
-            ScratchLayers = o.TeacherLayers,
-            ScratchHiddenSize = o.TeacherHiddenSize,
-            ScratchAttentionHeads = o.TeacherAttentionHeads,
-            ScratchIntermediateSize = o.TeacherIntermediateSize,
-            NumberOfEpochs = o.Epochs,
-            MaxLength = o.MaxLength,
-            Device = "cpu",
-            InferenceBatchSize = 32,
-            Progress = new LogProgress(log),
-        });
-        using var teacher = trainer.Fit(train);
-        var teacherTime = sw.Elapsed;
-        log.WriteLine($"teacher trained in {teacherTime.TotalSeconds:F0} s");
+        var (trained, teacherTime) = TrainTeacher(ml, train, o.PretrainedModelPath,
+            new StudentSize(o.TeacherLayers, o.TeacherHiddenSize, o.TeacherAttentionHeads, o.TeacherIntermediateSize), o.Epochs, o.MaxLength, log);
+        using var teacher = trained;
 
         var rows = new List<CompressionBenchmarkRow>();
         string Save(ITransformer model, string name)
@@ -225,11 +211,40 @@ public static class CompressionBenchmark
     }
 
     /// <summary>Writes a training progress line every 20 steps and at epoch ends (synchronously, unlike Progress&lt;T&gt;).</summary>
-    private sealed class LogProgress(TextWriter log) : IProgress<Training.TrainingProgress>
+    /// <summary>
+    /// Trains a benchmark teacher on CPU — from <paramref name="pretrained"/> when given, else from scratch at
+    /// <paramref name="size"/> — logging progress, and returns it with its training time.
+    /// </summary>
+    internal static (TextClassificationTransformer Teacher, TimeSpan Time) TrainTeacher(MLContext ml, IDataView train, string? pretrained,
+        StudentSize size, int epochs, int maxLength, TextWriter log, double? learningRate = null, int? batchSize = null)
+    {
+        var options = new TextClassificationTrainer.Options
+        {
+            PretrainedModelPath = pretrained,
+            ScratchLayers = size.Layers,
+            ScratchHiddenSize = size.Hidden,
+            ScratchAttentionHeads = size.EffectiveHeads,
+            ScratchIntermediateSize = size.EffectiveIntermediate,
+            NumberOfEpochs = epochs,
+            MaxLength = maxLength,
+            Device = "cpu",
+            InferenceBatchSize = 32,
+            Progress = new LogProgress(log, "teacher"),
+        };
+        if (learningRate is double lr) options.LearningRate = lr;
+        if (batchSize is int b) options.BatchSize = b;
+        var sw = Stopwatch.StartNew();
+        var teacher = ml.Llm().TextClassification(options).Fit(train);
+        log.WriteLine($"teacher trained in {sw.Elapsed.TotalSeconds:F0} s");
+        return (teacher, sw.Elapsed);
+    }
+
+    /// <summary>Logs training progress every epoch and every 50 steps, prefixed with what is being trained.</summary>
+    internal sealed class LogProgress(TextWriter log, string what) : IProgress<Training.TrainingProgress>
     {
         public void Report(Training.TrainingProgress value)
         {
-            if (value.IsEpochEnd || value.Step % 20 == 0) log.WriteLine($"  teacher {value}");
+            if (value.IsEpochEnd || value.Step % 50 == 0) log.WriteLine($"  {what} {value}");
         }
     }
 }

@@ -34,25 +34,9 @@ public static class DistillationBenchmark
         string context = $"load average {CompressionBenchmark.LoadAverage()} at start";
         log.WriteLine($"train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; threads {o.Threads}; {context}");
 
-        var sw = Stopwatch.StartNew();
-        var teacherOptions = new TextClassificationTrainer.Options
-        {
-            PretrainedModelPath = o.PretrainedModelPath,
-            ScratchLayers = o.Teacher.Layers,
-            ScratchHiddenSize = o.Teacher.Hidden,
-            ScratchAttentionHeads = o.Teacher.EffectiveHeads,
-            ScratchIntermediateSize = o.Teacher.EffectiveIntermediate,
-            NumberOfEpochs = o.TeacherEpochs,
-            LearningRate = o.TeacherLearningRate,
-            BatchSize = o.BatchSize,
-            MaxLength = o.MaxLength,
-            Device = "cpu",
-            InferenceBatchSize = 32,
-            Progress = new LogProgress(log, "teacher"),
-        };
-        using var teacher = ml.Llm().TextClassification(teacherOptions).Fit(train);
-        var teacherTime = sw.Elapsed;
-        log.WriteLine($"teacher trained in {teacherTime.TotalSeconds:F0} s");
+        var (trained, teacherTime) = CompressionBenchmark.TrainTeacher(ml, train, o.PretrainedModelPath, o.Teacher, o.TeacherEpochs, o.MaxLength, log,
+            o.TeacherLearningRate, o.BatchSize);
+        using var teacher = trained;
 
         var variants = new List<Variant>();
         var disposables = new List<IDisposable>();
@@ -149,13 +133,5 @@ public static class DistillationBenchmark
             }
         }
         return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
-    }
-
-    private sealed class LogProgress(TextWriter log, string what) : IProgress<Training.TrainingProgress>
-    {
-        public void Report(Training.TrainingProgress value)
-        {
-            if (value.IsEpochEnd || value.Step % 50 == 0) log.WriteLine($"  {what} {value}");
-        }
     }
 }
