@@ -21,14 +21,16 @@ public static class TunerBenchmark
     /// <summary>Runs the benchmark and returns a Markdown report; progress lines go to <paramref name="log"/>.</summary>
     /// <param name="functions">Function names (branin, hartmann6, levy10).</param>
     /// <param name="tuners">Tuner names (see <see cref="TunerNames"/>).</param>
-    /// <param name="seeds">Seeds per function and tuner (seeds 0..n-1).</param>
+    /// <param name="seeds">Seeds per function and tuner (seeds firstSeed..firstSeed+n-1).</param>
     /// <param name="budgets">Evaluation budgets to report (ascending).</param>
     /// <param name="parallelism">Runs in parallel.</param>
     /// <param name="log">Where progress goes (may be null).</param>
+    /// <param name="firstSeed">The first seed (default 0); a disjoint seed set checks that a tuner is not tuned to seeds 0..n-1.</param>
     public static string Run(IReadOnlyList<string> functions, IReadOnlyList<string> tuners, int seeds, IReadOnlyList<int> budgets,
-        int parallelism, TextWriter? log = null)
+        int parallelism, TextWriter? log = null, int firstSeed = 0)
     {
         if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "At least one seed.");
+        if (firstSeed < 0) throw new ArgumentOutOfRangeException(nameof(firstSeed), firstSeed, "Seeds are not negative.");
         if (budgets.Count == 0 || budgets.Any(b => b < 1)) throw new ArgumentException("Budgets must be positive.", nameof(budgets));
         foreach (var t in tuners)
             if (!TunerNames.Contains(t)) throw new ArgumentException($"Unknown tuner '{t}' (known: {string.Join(", ", TunerNames)}).", nameof(tuners));
@@ -46,8 +48,8 @@ public static class TunerBenchmark
                 var perSeed = new double[seeds][];
                 Parallel.For(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, s =>
                     perSeed[s] = t == "grid"
-                        ? sorted.Select(b => RunOnce(f, t, s, b, [b])[0]).ToArray()
-                        : RunOnce(f, t, s, sorted[^1], sorted));
+                        ? sorted.Select(b => RunOnce(f, t, firstSeed + s, b, [b])[0]).ToArray()
+                        : RunOnce(f, t, firstSeed + s, sorted[^1], sorted));
                 for (int b = 0; b < sorted.Length; b++) regrets[(t, sorted[b])] = Median(perSeed.Select(r => r[b]));
                 log?.WriteLine($"{f.Name} {Label(t)}: {string.Join(", ", sorted.Select(b => $"{b} evals {Fmt(regrets[(t, b)])}"))} ({sw.Elapsed.TotalSeconds:F1} s)");
             }

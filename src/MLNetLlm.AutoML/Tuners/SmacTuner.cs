@@ -12,10 +12,20 @@ namespace MLNetLlm.AutoML.Tuners;
 /// global. Handles choices and conditional spaces naturally. Refitting the forest costs tens of milliseconds, so past
 /// 40 observations it is refitted every <c>refitEvery</c> results.
 /// </summary>
+/// <remarks>
+/// The initial design is larger than the Gaussian-process tuner's: two Latin-hypercube points per coordinate (at least 5,
+/// at most 20: <see cref="DefaultDesignSize"/>). A forest predicts a constant away from its data,
+/// so it cannot tell where an unexplored basin lies; what it sees first decides which basin its local search descends
+/// into. SMAC's own default is ten points per hyperparameter capped at a quarter of the budget; this tuner does not
+/// know the budget, so it uses the cap that a quarter of 50–100 evaluations gives in six dimensions.
+/// </remarks>
 public sealed class SmacTuner : ModelBasedTuner
 {
     /// <summary>The local search's largest neighbourhood radius, in unit-hypercube units.</summary>
     const double Radius = 0.1;
+
+    /// <summary>The fewest and the most points of the default initial design.</summary>
+    const int MinimumDesign = 5, MaximumDesign = 20;
 
     readonly RandomForestSurrogate _forest;
     readonly LocalAcquisitionSearch _search;
@@ -26,14 +36,15 @@ public sealed class SmacTuner : ModelBasedTuner
     /// <summary>A SMAC tuner over <paramref name="searchSpace"/>.</summary>
     /// <param name="searchSpace">The space.</param>
     /// <param name="seed">Seed of the design, the forest and the acquisition search.</param>
-    /// <param name="initialPoints">Random (Latin hypercube) points before the forest is used; default max(5, d+1).</param>
+    /// <param name="initialPoints">Random (Latin hypercube) points before the forest is used; default
+    /// <see cref="DefaultDesignSize"/>: 2d for d coordinates, at least 5 and at most 20.</param>
     /// <param name="trees">Trees in the forest (default 24).</param>
     /// <param name="refitEvery">Past 40 observations, refit after this many new results (default 2).</param>
     /// <param name="startingPoints">Parameters proposed first, before the random design (e.g. a cheap known-good configuration).</param>
     /// <param name="randomFraction">Fraction of the model-based proposals replaced by random configurations; default 0.05, range 0–1.</param>
     public SmacTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, int trees = 24, int refitEvery = 2,
         IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05)
-        : base(searchSpace, seed, initialPoints, randomCandidates: 500, startingPoints)
+        : base(searchSpace, seed, initialPoints ?? DefaultDesignSize(searchSpace?.FeatureSpaceDim ?? 0), randomCandidates: 500, startingPoints)
     {
         if (trees < 2) throw new ArgumentOutOfRangeException(nameof(trees), trees, "The forest needs at least 2 trees.");
         if (refitEvery < 1) throw new ArgumentOutOfRangeException(nameof(refitEvery), refitEvery, "Must be at least 1.");
@@ -44,6 +55,13 @@ public sealed class SmacTuner : ModelBasedTuner
         _search = new LocalAcquisitionSearch(Random, Levels, randomCandidates: 200, incumbents: 3, neighbours: 100, starts: 5, maxSteps: 40);
         _refitEvery = refitEvery;
         _randomFraction = randomFraction;
+    }
+
+    /// <summary>The default initial design for <paramref name="dimension"/> coordinates: 2 × dimension, at least 5 and at most 20.</summary>
+    public static int DefaultDesignSize(int dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(dimension);
+        return Math.Clamp(2 * dimension, MinimumDesign, MaximumDesign);
     }
 
     private protected override double[] Next()

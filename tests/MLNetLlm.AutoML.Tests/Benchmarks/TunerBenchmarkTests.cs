@@ -33,6 +33,18 @@ public sealed class TunerBenchmarkTests
     }
 
     [Fact]
+    public void FirstSeedShiftsTheSeedSet()
+    {
+        // one seed from seed 3: the table's median is that seed's own regret, and it differs from seed 0's
+        string table = TunerBenchmark.Run(["branin"], ["random"], 1, [10], 1, firstSeed: 3);
+        double seed3 = TunerBenchmark.RunOnce(BenchmarkFunction.Branin, "random", 3, 10, [10])[0];
+        double seed0 = TunerBenchmark.RunOnce(BenchmarkFunction.Branin, "random", 0, 10, [10])[0];
+        Assert.NotEqual(seed0, seed3);
+        Assert.Contains($"| Branin | 10 | {seed3.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)} |", table);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TunerBenchmark.Run(["branin"], ["random"], 1, [10], 1, firstSeed: -1));
+    }
+
+    [Fact]
     public void UnknownNamesAreRejected()
     {
         Assert.Contains("known: branin", Assert.Throws<ArgumentException>(() => BenchmarkFunction.FromName("sphere")).Message);

@@ -140,9 +140,26 @@ public sealed class TunerContractTests
         var proposed = Drive(tuner, 12);
         Assert.Equal(cheap, proposed[0]);
         Assert.Equal(proposed.Count, proposed.Distinct().Count());
-        Assert.Equal(1 + Math.Max(5, space.FeatureSpaceDim + 1), ((ModelBasedTuner)tuner).InitialPoints);
+        int design = name == "gp" ? Math.Max(5, space.FeatureSpaceDim + 1) : SmacTuner.DefaultDesignSize(space.FeatureSpaceDim);
+        Assert.Equal(1 + design, ((ModelBasedTuner)tuner).InitialPoints);
         var other = new SearchSpace { ["y"] = new UniformDoubleOption(0, 1) };
         Assert.ThrowsAny<ArgumentException>(() => new SmacTuner(space, 1, startingPoints: [other.Default]));
+    }
+
+    [Fact]
+    public void SmacsDesignHasTwoPointsPerCoordinateBetweenFiveAndTwenty()
+    {
+        Assert.Equal([5, 5, 6, 12, 20, 20], new[] { 1, 2, 3, 6, 10, 40 }.Select(SmacTuner.DefaultDesignSize));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SmacTuner.DefaultDesignSize(-1));
+        // six coordinates: the first twelve proposals are the Latin hypercube, one point in each twelfth of every axis
+        var space = new SearchSpace();
+        for (int i = 0; i < 6; i++) space[$"x{i}"] = new UniformDoubleOption(0, 1);
+        var tuner = new SmacTuner(space, 3);
+        Assert.Equal(12, tuner.InitialPoints);
+        var design = Enumerable.Range(1, 12).Select(i => tuner.Propose(new TrialSettings { TrialId = i })).ToArray();
+        for (int i = 0; i < 6; i++)
+            Assert.Equal(Enumerable.Range(0, 12), design.Select(p => (int)(p[$"x{i}"].AsDouble() * 12)).Order());
+        Assert.Equal(4, new SmacTuner(space, 3, initialPoints: 4).InitialPoints);
     }
 
     [Fact]
