@@ -14,10 +14,11 @@ namespace MLNetLlm.AutoML.Tuners;
 /// </summary>
 /// <remarks>
 /// The initial design is larger than the Gaussian-process tuner's: two Latin-hypercube points per coordinate (at least 5,
-/// at most 20: <see cref="DefaultDesignSize"/>). A forest predicts a constant away from its data,
+/// at most 12: <see cref="DefaultDesignSize"/>). A forest predicts a constant away from its data,
 /// so it cannot tell where an unexplored basin lies; what it sees first decides which basin its local search descends
 /// into. SMAC's own default is ten points per hyperparameter capped at a quarter of the budget; this tuner does not
-/// know the budget, so it uses the cap that a quarter of 50–100 evaluations gives in six dimensions.
+/// know the budget, so it caps the design at a quarter of 50 evaluations (a larger design, 20 points in ten
+/// dimensions, left too few model-based steps on Levy-10).
 /// </remarks>
 public sealed class SmacTuner : ModelBasedTuner
 {
@@ -25,7 +26,7 @@ public sealed class SmacTuner : ModelBasedTuner
     const double Radius = 0.1;
 
     /// <summary>The fewest and the most points of the default initial design.</summary>
-    const int MinimumDesign = 5, MaximumDesign = 20;
+    const int MinimumDesign = 5, MaximumDesign = 12;
 
     readonly RandomForestSurrogate _forest;
     readonly LocalAcquisitionSearch _search;
@@ -37,7 +38,7 @@ public sealed class SmacTuner : ModelBasedTuner
     /// <param name="searchSpace">The space.</param>
     /// <param name="seed">Seed of the design, the forest and the acquisition search.</param>
     /// <param name="initialPoints">Random (Latin hypercube) points before the forest is used; default
-    /// <see cref="DefaultDesignSize"/>: 2d for d coordinates, at least 5 and at most 20.</param>
+    /// <see cref="DefaultDesignSize"/>: 2d for d coordinates, at least 5 and at most 12.</param>
     /// <param name="trees">Trees in the forest (default 24).</param>
     /// <param name="refitEvery">Past 40 observations, refit after this many new results (default 2).</param>
     /// <param name="startingPoints">Parameters proposed first, before the random design (e.g. a cheap known-good configuration).</param>
@@ -57,7 +58,7 @@ public sealed class SmacTuner : ModelBasedTuner
         _randomFraction = randomFraction;
     }
 
-    /// <summary>The default initial design for <paramref name="dimension"/> coordinates: 2 × dimension, at least 5 and at most 20.</summary>
+    /// <summary>The default initial design for <paramref name="dimension"/> coordinates: 2 × dimension, at least 5 and at most 12.</summary>
     public static int DefaultDesignSize(int dimension)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(dimension);

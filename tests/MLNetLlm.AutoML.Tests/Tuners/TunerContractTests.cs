@@ -147,9 +147,9 @@ public sealed class TunerContractTests
     }
 
     [Fact]
-    public void SmacsDesignHasTwoPointsPerCoordinateBetweenFiveAndTwenty()
+    public void SmacsDesignHasTwoPointsPerCoordinateBetweenFiveAndTwelve()
     {
-        Assert.Equal([5, 5, 6, 12, 20, 20], new[] { 1, 2, 3, 6, 10, 40 }.Select(SmacTuner.DefaultDesignSize));
+        Assert.Equal([5, 5, 6, 12, 12, 12], new[] { 1, 2, 3, 6, 10, 40 }.Select(SmacTuner.DefaultDesignSize));
         Assert.Throws<ArgumentOutOfRangeException>(() => SmacTuner.DefaultDesignSize(-1));
         // six coordinates: the first twelve proposals are the Latin hypercube, one point in each twelfth of every axis
         var space = new SearchSpace();
