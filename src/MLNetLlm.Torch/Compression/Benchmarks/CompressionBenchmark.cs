@@ -193,6 +193,25 @@ public static class CompressionBenchmark
                 sessions.Add((file, variant, session));
                 variants.Add((variant, "ONNX Runtime", bytes, time,
                     batch => session.Logits(Ids(batch), Enumerable.Repeat(1L, batch * sequence).ToArray(), null, batch)));
+                if (variant == "dynamic int8" && o.Threads > 1 && o.BertBaseVariants.Any(v => v.Contains("rows split", StringComparison.OrdinalIgnoreCase)))
+                {
+                    // Experiment (only when asked for by name): a batch split into one chunk per thread, the chunks run
+                    // concurrently — on the same session (intra-op pool shared) and on a 1-thread session.
+                    var single = OnnxSequenceClassifier.Open(path, 1);
+                    sessions.Add((file + "-t1", variant + " 1-thread session", single));
+                    void Split(OnnxSequenceClassifier s, int batch)
+                    {
+                        int chunks = Math.Min(o.Threads, batch);
+                        var ids = Enumerable.Range(0, chunks).Select(c => Ids(batch / chunks + (c < batch % chunks ? 1 : 0))).ToArray();
+                        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+                        {
+                            int rows = ids[c].Length / sequence;
+                            s.Logits(ids[c], Enumerable.Repeat(1L, rows * sequence).ToArray(), null, rows);
+                        });
+                    }
+                    variants.Add(("dynamic int8 rows split (shared pool)", "ONNX Runtime", bytes, time, batch => Split(session, batch)));
+                    variants.Add(("dynamic int8 rows split (1-thread session)", "ONNX Runtime", bytes, time, batch => Split(single, batch)));
+                }
             }
             if (variants.Count == 0)
                 throw new ArgumentException($"No BERT-base variant matches {string.Join(", ", o.BertBaseVariants)}; variants: fp32 TorchSharp, {string.Join(", ", BertBaseVariants().Select(v => v.Variant))}.");
