@@ -78,7 +78,7 @@ public static class SpamBenchmark
 
     /// <summary>
     /// The hand-written baseline as a point of <see cref="Pipeline"/>'s space: no row steps, raw text, ML.NET's default
-    /// FeaturizeText (word unigrams + char trigrams, TF, L2 norm, no cap, stop words kept), SDCA with ML.NET's
+    /// FeaturizeText (word 1–2-grams + char trigrams, TF, L2 norm, no cap, stop words kept), SDCA with ML.NET's
     /// data-derived L2, L1 and passes.
     /// </summary>
     public static Parameter BaselineParameter(SweepablePipeline pipeline) => Point(pipeline, normalize: false, oversample: false);
@@ -122,7 +122,7 @@ public static class SpamBenchmark
         var normalizer = (OneOfOption)space[Key("normalize")];
         stages[Key("normalize")] = normalize ? Pick("normalize", normalizer["normalize"].Default) : Pick("raw_text", empty);
         stages["featurize_text"] = With(stages["featurize_text"],
-            ("WordNgramLength", Parameter.FromInt(1)), ("CharNgramLength", Parameter.FromInt(3)), ("Weighting", Parameter.FromString("Tf")),
+            ("WordNgramLength", Parameter.FromInt(2)), ("CharNgramLength", Parameter.FromInt(3)), ("Weighting", Parameter.FromString("Tf")),
             ("Norm", Parameter.FromString("L2")), ("MaximumNgramsCount", Parameter.FromInt(DefaultSpaces.TextFeaturizerSearchOptions.MaximumNgramsCap)),
             ("RemoveStopWords", Parameter.FromBool(false)));
         string trainerKey = Key("sdca");
@@ -130,9 +130,8 @@ public static class SpamBenchmark
         var sdca = trainerKey.Contains('|') ? trainer["sdca"] : trainer;
         sdca = With(sdca, ("UseTrainerDefaults", Parameter.FromBool(true)));
         stages[trainerKey] = trainerKey.Contains('|') ? Pick("sdca", sdca) : sdca;
-        var point = Parameter.FromObject(stages);
-        space.MappingToFeatureSpace(point); // throws if the point is outside the space
-        return point;
+        // through the hypercube and back (throws if the point is outside the space): the parameter a tuner proposes for it
+        return space.SampleFromFeatureSpace(space.MappingToFeatureSpace(Parameter.FromObject(stages)));
     }
 
     /// <summary>Holdout leaders re-evaluated by cross-validation for the final pick.</summary>

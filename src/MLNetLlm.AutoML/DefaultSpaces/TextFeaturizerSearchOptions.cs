@@ -5,11 +5,11 @@ namespace MLNetLlm.AutoML.DefaultSpaces;
 /// <summary>The searched options of ML.NET's FeaturizeText (word and character n-gram bags).</summary>
 public sealed class TextFeaturizerSearchOptions
 {
-    /// <summary>Longest word n-gram (all shorter ones included); 1–3. Default 1 (ML.NET's default).</summary>
+    /// <summary>Longest word n-gram (all shorter ones included); 1–3. Default 1 (ML.NET's FeaturizeText uses 2).</summary>
     [Range(1, 3)]
     public int WordNgramLength { get; set; } = 1;
 
-    /// <summary>Character n-gram length (all shorter ones included), or 0 for no character n-grams; 0–5. Default 3.</summary>
+    /// <summary>Character n-gram length (that length only), or 0 for no character n-grams; 0–5. Default 3 (ML.NET's default).</summary>
     [Choice(0, 2, 3, 4, 5)]
     public int CharNgramLength { get; set; } = 3;
 

@@ -351,6 +351,21 @@ public sealed class AutoMLExperiment
             }
         }
 
+        /// <summary>
+        /// Whether two parameters are the same point of the space: equal, or equal in the hypercube (a configuration
+        /// given by hand and the trial a tuner ran for it differ in the last bits of their floating-point values).
+        /// </summary>
+        static bool SamePoint(SearchSpace space, Parameter a, Parameter b)
+        {
+            if (a.Equals(b)) return true;
+            try
+            {
+                var (x, y) = (space.MappingToFeatureSpace(a), space.MappingToFeatureSpace(b));
+                return x.Length == y.Length && x.Zip(y).All(p => Math.Abs(p.First - p.Second) < 1e-9);
+            }
+            catch (ArgumentException) { return false; }
+        }
+
         /// <summary>Every training row: training + validation of a holdout experiment, or the whole data set.</summary>
         IDataView AllRows => owner._train is not null
             ? ((InMemoryDataView)splits[0].Train).Concat((InMemoryDataView)splits[0].Validation)
@@ -366,8 +381,9 @@ public sealed class AutoMLExperiment
         {
             var ranked = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).ToArray();
             var candidates = new List<TrialResult>();
+            var space = pipeline.SearchSpace;
             foreach (var p in owner._selectionAlways)
-                if (ranked.FirstOrDefault(t => t.TrialSettings.Parameter.Equals(p)) is { } t && !candidates.Contains(t)) candidates.Add(t);
+                if (ranked.FirstOrDefault(t => SamePoint(space, t.TrialSettings.Parameter, p)) is { } t && !candidates.Contains(t)) candidates.Add(t);
             foreach (var t in ranked.Take(owner._selectionTop))
                 if (!candidates.Contains(t)) candidates.Add(t);
             if (candidates.Count == 0) return [];
