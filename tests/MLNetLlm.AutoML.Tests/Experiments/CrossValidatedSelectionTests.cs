@@ -17,52 +17,11 @@ public sealed class CrossValidatedSelectionTests
 
     sealed class Empty;
 
-    sealed class Input
-    {
-        public bool Label { get; set; }
-    }
-
-    sealed class Output
-    {
-        public float Quality { get; set; }
-    }
-
-    /// <summary>Fits a constant "Quality" column whose value is a function of the number of training rows.</summary>
-    internal sealed class RowCountEstimator(MLContext ml, Func<long, float> quality, Action<ITransformer>? onFitted = null) : IEstimator<ITransformer>
-    {
-        public ITransformer Fit(IDataView input)
-        {
-            long n = 0;
-            using (var cursor = input.GetRowCursor([]))
-                while (cursor.MoveNext()) n++;
-            var model = new Marker(Mapping(quality(n)).Fit(input));
-            onFitted?.Invoke(model);
-            return model;
-        }
-
-        public SchemaShape GetOutputSchema(SchemaShape inputSchema) => Mapping(0).GetOutputSchema(inputSchema);
-
-        IEstimator<ITransformer> Mapping(float q) => ml.Transforms.CustomMapping<Input, Output>((i, o) => o.Quality = q, contractName: null);
-    }
-
-    /// <summary>A model that records whether it was disposed.</summary>
-    internal sealed class Marker(ITransformer inner) : ITransformer, IDisposable
-    {
-        int _disposed;
-        public bool IsDisposed => Volatile.Read(ref _disposed) > 0;
-        public bool IsRowToRowMapper => inner.IsRowToRowMapper;
-        public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => inner.GetOutputSchema(inputSchema);
-        public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => inner.GetRowToRowMapper(inputSchema);
-        public IDataView Transform(IDataView input) => inner.Transform(input);
-        public void Save(ModelSaveContext ctx) => throw new NotSupportedException();
-        public void Dispose() => Interlocked.Increment(ref _disposed);
-    }
-
     static readonly ExperimentMetric Quality = ExperimentMetric.Custom("quality", maximize: true,
         (ctx, scored) => scored.GetColumn<float>("Quality").Average());
 
     static SweepableEstimator Stage(string name, Func<long, float> quality) =>
-        SweepableEstimator.Create<Empty>(name, (ctx, o) => new RowCountEstimator(ctx, quality));
+        SweepableEstimator.Create<Empty>(name, (ctx, o) => new TestStages.RowCountEstimator(ctx, quality));
 
     /// <summary>The pipeline parameter that picks <paramref name="alternative"/> of the one stage <paramref name="stage"/>.</summary>
     static Parameter Choose(string stage, string alternative) => Parameter.FromObject([KeyValuePair.Create(stage, Parameter.FromObject(
@@ -111,7 +70,7 @@ public sealed class CrossValidatedSelectionTests
         var ml = new MLContext(1);
         var auto = ml.Llm().Auto();
         // "slow" waits for its cancellation whenever it trains on other data than the holdout's
-        var slow = SweepableEstimator.Create<Empty>("slow", (ctx, o, trial) => new RowCountEstimator(ctx, n =>
+        var slow = SweepableEstimator.Create<Empty>("slow", (ctx, o, trial) => new TestStages.RowCountEstimator(ctx, n =>
         {
             if (n == HoldoutTrainRows || trial is null) return 0.9f;
             trial.CancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(60));
@@ -156,8 +115,8 @@ public sealed class CrossValidatedSelectionTests
     {
         var ml = new MLContext(1);
         var auto = ml.Llm().Auto();
-        var fitted = new List<Marker>();
-        var stage = SweepableEstimator.Create<Empty>("a", (ctx, o) => new RowCountEstimator(ctx, n => n, m => { lock (fitted) fitted.Add((Marker)m); }));
+        var fitted = new List<TestStages.Marker>();
+        var stage = SweepableEstimator.Create<Empty>("a", (ctx, o) => new TestStages.RowCountEstimator(ctx, n => n, m => { lock (fitted) fitted.Add((TestStages.Marker)m); }));
         var result = await auto.CreateExperiment().SetPipeline(new SweepablePipeline().Append(stage, Stage("b", _ => 1)))
             .SetDataset(TextData.Make(60, 1), TextData.Make(30, 2)).SetMetric(Quality)
             .SetGridSearchTuner().SetMaxTrials(2).SetCrossValidatedSelection(topTrials: 2, folds: 3).RunAsync();
