@@ -161,8 +161,12 @@ public static class SpamBenchmark
     /// <param name="trialTimeout">Per-trial limit (default: a quarter of the budget).</param>
     /// <param name="log">Progress output.</param>
     /// <param name="cancellationToken">Cancels the experiment.</param>
+    /// <param name="selectionTop">Holdout leaders re-evaluated by cross-validation (default <see cref="SelectionTop"/>).</param>
+    /// <param name="selectionFolds">Folds of that cross-validation (default <see cref="SelectionFolds"/>).</param>
+    /// <param name="selectionBudgetFraction">Share of the budget kept for it (default <see cref="SelectionBudgetFraction"/>).</param>
     public static async Task<SpamBenchmarkResult> RunAsync(string trainPath, string testPath, double seconds, int? maxTrials, int parallelism,
-        bool linearOnly = false, TimeSpan? trialTimeout = null, TextWriter? log = null, CancellationToken cancellationToken = default)
+        bool linearOnly = false, TimeSpan? trialTimeout = null, TextWriter? log = null, CancellationToken cancellationToken = default,
+        int selectionTop = SelectionTop, int selectionFolds = SelectionFolds, double selectionBudgetFraction = SelectionBudgetFraction)
     {
         var ml = new MLContext(0);
         var train = Load(trainPath);
@@ -185,8 +189,8 @@ public static class SpamBenchmark
             .SetParallelism(parallelism)
             // the baseline, the cheap default point and two informed variants first, then the tuner's random design and model
             .SetTuner(space => new SmacTuner(space, seed: 0, startingPoints: starts))
-            // the final pick: the 3 holdout leaders and the baseline, by 5-fold cross-validation on the whole training file
-            .SetCrossValidatedSelection(topTrials: SelectionTop, folds: SelectionFolds, budgetFraction: SelectionBudgetFraction, alwaysInclude: [starts[0]]);
+            // the final pick: the holdout leaders and the baseline, by k-fold cross-validation on the whole training file
+            .SetCrossValidatedSelection(topTrials: selectionTop, folds: selectionFolds, budgetFraction: selectionBudgetFraction, alwaysInclude: [starts[0]]);
         if (maxTrials is int n) experiment.SetMaxTrials(n);
         experiment.TrialCompleted += (_, r) => log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trial {r.TrialSettings.TrialId}: {r.Status} F1 {r.Metric:F4} in {r.Duration.TotalSeconds:F1} s — {r.Pipeline}{(r.Error is null ? "" : " — " + r.Error)}"));
@@ -200,6 +204,8 @@ public static class SpamBenchmark
         sb.AppendLine("|---|---:|---:|");
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| Baseline: FeaturizeText + SDCA logistic regression | {baseF1:F4} | {baseAcc:F4} |"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| AutoML best (trial {result.BestTrial.TrialSettings.TrialId}: {result.BestTrial.Pipeline}) | {bestF1:F4} | {bestAcc:F4} |"));
+        sb.AppendLine();
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Final pick by {selectionFolds}-fold cross-validation on the training file among the top {selectionTop} of the holdout and the baseline configuration (trial 1), with {selectionBudgetFraction:P0} of the budget."));
         sb.AppendLine();
         sb.AppendLine("Leaderboard (validation F1, 20% of train):");
         sb.AppendLine();
