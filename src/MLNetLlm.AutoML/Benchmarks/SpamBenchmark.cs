@@ -137,11 +137,14 @@ public static class SpamBenchmark
     /// <summary>Holdout leaders re-evaluated by cross-validation for the final pick.</summary>
     public const int SelectionTop = 3;
 
-    /// <summary>Folds of that cross-validation.</summary>
-    public const int SelectionFolds = 5;
+    /// <summary>
+    /// Folds of that cross-validation: 3, since every training mail is scored once whatever the fold count (4,824
+    /// validation mails instead of the holdout's 965), and 3 folds cost 12 fits for 4 candidates where 5 cost 20.
+    /// </summary>
+    public const int SelectionFolds = 3;
 
     /// <summary>Share of the time budget kept for it.</summary>
-    public const double SelectionBudgetFraction = 0.3;
+    public const double SelectionBudgetFraction = 0.35;
 
     /// <summary>F1 (and accuracy) of a binary model on scored test data.</summary>
     static (double F1, double Accuracy) Score(MLContext ml, ITransformer model, IDataView test)

@@ -14,7 +14,9 @@ namespace MLNetLlm.AutoML.Experiments;
 /// evaluate them (holdout or k-fold cross-validation), in parallel if asked, until the time budget or trial limit is
 /// reached; failed trials are recorded and the search goes on; a pruner can stop bad trials from their intermediate
 /// reports; every trial goes to an <see cref="ITrialStorage"/> (resumable with SQLite, shared by several machines
-/// with PostgreSQL); the best parameter is refitted on all training data.
+/// with PostgreSQL); the best parameter (optionally chosen among the holdout leaders by k-fold cross-validation,
+/// <see cref="SetCrossValidatedSelection"/>) is refitted on all training data. Trials train on threads of their own,
+/// are abandoned at their time limit even if the trainer does not stop, and their models are disposed once scored.
 /// </summary>
 /// <example>
 /// <code>
@@ -284,7 +286,7 @@ public sealed class AutoMLExperiment
                 .Select(t => t.Status == TrialStatus.Completed && run.Results.TryGetValue(t.Number, out var r) ? r : t.ToResult()).ToArray();
             var best = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).FirstOrDefault();
             string reason = cancellationToken.IsCancellationRequested ? "cancelled"
-                : stop.IsCancellationRequested ? $"time budget of {_timeBudgetSeconds} s"
+                : stop.IsCancellationRequested ? (select ? $"time budget of {_timeBudgetSeconds} s ({(1 - _selectionBudgetFraction) * 100:0}% for the search)" : $"time budget of {_timeBudgetSeconds} s")
                 : run.Exhausted ? "the tuner has nothing left to propose" : $"trial limit of {_maxTrials}";
             if (best is null)
             {
