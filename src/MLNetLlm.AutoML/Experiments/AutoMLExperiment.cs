@@ -324,12 +324,15 @@ public sealed class AutoMLExperiment
         if (_train is not null)
             return [(InMemoryDataView.Materialize(_train), InMemoryDataView.Materialize(_validation!))];
         var all = InMemoryDataView.Materialize(_all!);
-        if (_folds >= 2)
-            return _context.Data.CrossValidationSplit(all, _folds, _samplingKey, _seed)
-                .Select(f => ((IDataView)InMemoryDataView.Materialize(f.TrainSet), (IDataView)InMemoryDataView.Materialize(f.TestSet))).ToArray();
+        if (_folds >= 2) return Folds(all, _folds);
         var split = _context.Data.TrainTestSplit(all, _validationFraction, _samplingKey, _seed);
         return [(InMemoryDataView.Materialize(split.TrainSet), InMemoryDataView.Materialize(split.TestSet))];
     }
+
+    /// <summary><paramref name="k"/> cross-validation folds of <paramref name="data"/> (sampling key and seed of the experiment), materialized.</summary>
+    (IDataView Train, IDataView Validation)[] Folds(IDataView data, int k) =>
+        _context.Data.CrossValidationSplit(data, k, _samplingKey, _seed)
+            .Select(f => ((IDataView)InMemoryDataView.Materialize(f.TrainSet), (IDataView)InMemoryDataView.Materialize(f.TestSet))).ToArray();
 
     /// <summary>One run's shared state: the tuner (behind a lock), the storage, the data splits.</summary>
     sealed class Run(AutoMLExperiment owner, SweepablePipeline pipeline, ExperimentMetric metric, ITuner tuner, ITrialStorage storage,
@@ -343,14 +346,7 @@ public sealed class AutoMLExperiment
 
         public IDataView RefitData
         {
-            get
-            {
-                if (owner._train is not null)
-                    return owner._refitOnValidation
-                        ? ((InMemoryDataView)splits[0].Train).Concat((InMemoryDataView)splits[0].Validation)
-                        : splits[0].Train;
-                return InMemoryDataView.Materialize(owner._all!);
-            }
+            get => owner._train is not null && !owner._refitOnValidation ? splits[0].Train : AllRows;
         }
 
         /// <summary>
@@ -391,8 +387,7 @@ public sealed class AutoMLExperiment
             if (candidates.Count == 0) return [];
 
             int k = owner._selectionFolds;
-            var folds = owner._context.Data.CrossValidationSplit(AllRows, k, owner._samplingKey, owner._seed)
-                .Select(f => ((IDataView)InMemoryDataView.Materialize(f.TrainSet), (IDataView)InMemoryDataView.Materialize(f.TestSet))).ToArray();
+            var folds = owner.Folds(AllRows, k);
             var values = new double?[candidates.Count, k];
             var errors = new string?[candidates.Count];
             var seconds = new double[candidates.Count];
