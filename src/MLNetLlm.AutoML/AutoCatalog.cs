@@ -5,6 +5,7 @@ using Microsoft.ML.Trainers.LightGbm;
 using Microsoft.ML.Transforms.Text;
 using MLNetLlm.AutoML.DefaultSpaces;
 using MLNetLlm.Data;
+using MLNetLlm.Data.Balancing;
 using MLNetLlm.Data.Cleaning;
 using MLNetLlm.Data.Deduplication;
 using MLNetLlm.Data.RowOperations;
@@ -83,6 +84,20 @@ public sealed class AutoCatalog
             o.TextColumn = textColumnName;
             return ctx.Llm().Deduplicate(o);
         }, searchSpace);
+
+    /// <summary>
+    /// Random oversampling of the smaller classes as a training-only row step (MLNetLlm.Data's
+    /// <see cref="BalanceMethod.RandomOversample"/>: rows of the smaller classes repeated at random), searched over the
+    /// target ratio of each class to the largest one in [0.3, 1] (default 1: classes equal). Validation data and the
+    /// final model never see it.
+    /// </summary>
+    public SweepableEstimator Oversample(string labelColumnName = "Label", SearchSpaces.SearchSpace? searchSpace = null) =>
+        TrainingRowOperation<BalanceOptions>("oversample", (ctx, o) =>
+        {
+            o.LabelColumn = labelColumnName;
+            o.Method = BalanceMethod.RandomOversample;
+            return ctx.Llm().Balance(o);
+        }, searchSpace ?? new SearchSpaces.SearchSpace { ["TargetRatio"] = new SearchSpaces.UniformDoubleOption(0.3, 1.0, defaultValue: 1.0) });
 
     /// <summary>
     /// Any MLNetLlm.Data row operation (deduplication, balancing, augmentation, …) as a training-only, searched
@@ -192,8 +207,8 @@ public sealed class AutoCatalog
         SweepableEstimator.Create<SdcaSearchOptions>("sdca", (ctx, o) => ctx.BinaryClassification.Trainers.SdcaLogisticRegression(
             new SdcaLogisticRegressionBinaryTrainer.Options
             {
-                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2Regularization,
-                L1Regularization = o.L1Regularization, MaximumNumberOfIterations = o.MaximumNumberOfIterations, NumberOfThreads = numberOfThreads,
+                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2,
+                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
             }), searchSpace);
 
     /// <summary>SDCA maximum entropy (multiclass; key label).</summary>
@@ -201,8 +216,8 @@ public sealed class AutoCatalog
         SweepableEstimator.Create<SdcaSearchOptions>("sdca_maxent", (ctx, o) => ctx.MulticlassClassification.Trainers.SdcaMaximumEntropy(
             new SdcaMaximumEntropyMulticlassTrainer.Options
             {
-                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2Regularization,
-                L1Regularization = o.L1Regularization, MaximumNumberOfIterations = o.MaximumNumberOfIterations, NumberOfThreads = numberOfThreads,
+                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2,
+                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
             }), searchSpace);
 
     /// <summary>SDCA regression.</summary>
@@ -210,8 +225,8 @@ public sealed class AutoCatalog
         SweepableEstimator.Create<SdcaSearchOptions>("sdca_regression", (ctx, o) => ctx.Regression.Trainers.Sdca(
             new SdcaRegressionTrainer.Options
             {
-                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2Regularization,
-                L1Regularization = o.L1Regularization, MaximumNumberOfIterations = o.MaximumNumberOfIterations, NumberOfThreads = numberOfThreads,
+                LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2,
+                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
             }), searchSpace);
 
     /// <summary>LightGBM binary classification.</summary>

@@ -1,3 +1,4 @@
-// libtorch's random generator is process-wide: trainings running in parallel would draw each other's dropout masks,
-// and the seeded-reproducibility tests could not hold. Two cores gain nothing from parallel test classes anyway.
+// Test classes run one at a time: on two cores parallel test classes gain nothing, and libtorch's intra-op threads of
+// concurrent trainings would only oversubscribe them. (Seeded runs no longer need this: dropout masks come from each
+// model's own generator — SeededTrainingTests trains concurrently on purpose.)
 [assembly: CollectionBehavior(DisableTestParallelization = true)]

@@ -14,7 +14,9 @@ namespace MLNetLlm.AutoML.Experiments;
 /// evaluate them (holdout or k-fold cross-validation), in parallel if asked, until the time budget or trial limit is
 /// reached; failed trials are recorded and the search goes on; a pruner can stop bad trials from their intermediate
 /// reports; every trial goes to an <see cref="ITrialStorage"/> (resumable with SQLite, shared by several machines
-/// with PostgreSQL); the best parameter is refitted on all training data.
+/// with PostgreSQL); the best parameter (optionally chosen among the holdout leaders by k-fold cross-validation,
+/// <see cref="SetCrossValidatedSelection"/>) is refitted on all training data. Trials train on threads of their own,
+/// are abandoned at their time limit even if the trainer does not stop, and their models are disposed once scored.
 /// </summary>
 /// <example>
 /// <code>
@@ -52,6 +54,9 @@ public sealed class AutoMLExperiment
     TimeSpan _lease = TimeSpan.FromMinutes(2);
     int _seed;
     bool _refitOnValidation = true;
+    int _selectionTop, _selectionFolds;
+    double _selectionBudgetFraction;
+    Parameter[] _selectionAlways = [];
 
     /// <summary>An experiment on <paramref name="context"/> (usually via <c>mlContext.Llm().Auto().CreateExperiment()</c>).</summary>
     public AutoMLExperiment(MLContext context)
@@ -219,6 +224,34 @@ public sealed class AutoMLExperiment
         return this;
     }
 
+    /// <summary>
+    /// Picks the final model by k-fold cross-validation instead of the single holdout: when the search ends, the
+    /// <paramref name="topTrials"/> best trials of the holdout leaderboard, plus the trials of
+    /// <paramref name="alwaysInclude"/> (e.g. a baseline configuration given to the tuner as a starting point), are
+    /// re-evaluated with <paramref name="folds"/>-fold cross-validation on all training rows (training + validation),
+    /// and the best mean wins. One holdout of a few hundred rows ranks near-equal trials by noise; the cross-validated
+    /// mean of every row is steadier, and with the baseline included the pick is never worse than the baseline on it.
+    /// With a time budget, the search stops after (1 − <paramref name="budgetFraction"/>) of it and the re-evaluation
+    /// gets the rest (the always-included trials first, then by holdout rank); a candidate whose folds did not all
+    /// finish, or failed, is recorded in <see cref="ExperimentResult.CrossValidatedTrials"/> with the reason and not
+    /// picked. If none finishes, the holdout winner is kept. Holdout experiments only
+    /// (<see cref="SetDataset(IDataView, IDataView)"/> or <see cref="SetDataset(IDataView, double, string?)"/>).
+    /// </summary>
+    /// <param name="topTrials">Holdout leaders re-evaluated; 1–100, default 3.</param>
+    /// <param name="folds">Cross-validation folds; 2–20, default 5.</param>
+    /// <param name="budgetFraction">Share of the time budget kept for the re-evaluation; (0, 0.9], default 0.25.</param>
+    /// <param name="alwaysInclude">Parameters whose completed trials are always re-evaluated.</param>
+    public AutoMLExperiment SetCrossValidatedSelection(int topTrials = 3, int folds = 5, double budgetFraction = 0.25, IEnumerable<Parameter>? alwaysInclude = null)
+    {
+        if (topTrials is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(topTrials), topTrials, "Between 1 and 100 trials.");
+        if (folds is < 2 or > 20) throw new ArgumentOutOfRangeException(nameof(folds), folds, "Between 2 and 20 folds.");
+        if (!(budgetFraction > 0 && budgetFraction <= 0.9)) throw new ArgumentOutOfRangeException(nameof(budgetFraction), budgetFraction, "Must be in (0, 0.9].");
+        var always = (alwaysInclude ?? []).ToArray();
+        if (always.Any(p => p is null)) throw new ArgumentException("A parameter to include is null.", nameof(alwaysInclude));
+        (_selectionTop, _selectionFolds, _selectionBudgetFraction, _selectionAlways) = (topTrials, folds, budgetFraction, always);
+        return this;
+    }
+
     /// <summary>Runs the search, then refits the best parameter on all training data.</summary>
     /// <exception cref="InvalidOperationException">When no trial completed successfully (the message gives the first errors).</exception>
     /// <exception cref="OperationCanceledException">When cancelled before any trial completed.</exception>
@@ -230,6 +263,8 @@ public sealed class AutoMLExperiment
         if (_timeBudgetSeconds is null && _maxTrials is null)
             throw new InvalidOperationException("No stopping rule: call SetTrainingTimeInSeconds and/or SetMaxTrials.");
         if (pipeline.StageCount == 0) throw new InvalidOperationException("The pipeline has no stages.");
+        if (_selectionTop > 0 && _train is null && _folds >= 2)
+            throw new InvalidOperationException("SetCrossValidatedSelection re-evaluates holdout trials; this experiment already cross-validates every trial (SetDataset with folds).");
         var space = pipeline.SearchSpace;
         var tuner = _tunerFactory(space);
 
@@ -240,7 +275,8 @@ public sealed class AutoMLExperiment
             var study = await storage.OpenStudyAsync(_studyName, metric.Name, metric.Maximize, cancellationToken).ConfigureAwait(false);
             var run = new Run(this, pipeline, metric, tuner, storage, study, PrepareData());
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (_timeBudgetSeconds is double budget) stop.CancelAfter(TimeSpan.FromSeconds(budget));
+            bool select = _selectionTop > 0;
+            if (_timeBudgetSeconds is double budget) stop.CancelAfter(TimeSpan.FromSeconds(budget * (select ? 1 - _selectionBudgetFraction : 1)));
             await run.SyncTunerAsync(CancellationToken.None).ConfigureAwait(false);
             var workers = Enumerable.Range(0, _parallelism).Select(i => Task.Run(() => run.WorkerAsync(i, stop.Token))).ToArray();
             await Task.WhenAll(workers).ConfigureAwait(false);
@@ -250,7 +286,7 @@ public sealed class AutoMLExperiment
                 .Select(t => t.Status == TrialStatus.Completed && run.Results.TryGetValue(t.Number, out var r) ? r : t.ToResult()).ToArray();
             var best = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).FirstOrDefault();
             string reason = cancellationToken.IsCancellationRequested ? "cancelled"
-                : stop.IsCancellationRequested ? $"time budget of {_timeBudgetSeconds} s"
+                : stop.IsCancellationRequested ? (select ? $"time budget of {_timeBudgetSeconds} s ({(1 - _selectionBudgetFraction) * 100:0}% for the search)" : $"time budget of {_timeBudgetSeconds} s")
                 : run.Exhausted ? "the tuner has nothing left to propose" : $"trial limit of {_maxTrials}";
             if (best is null)
             {
@@ -260,6 +296,14 @@ public sealed class AutoMLExperiment
                     ? $"No trial ran before the search stopped ({reason})."
                     : $"No trial completed successfully ({trials.Length} ran; stopped: {reason}). {string.Join(" | ", errors)}");
             }
+            IReadOnlyList<TrialResult> crossValidated = [];
+            if (select)
+            {
+                using var selectionStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                if (_timeBudgetSeconds is double total) selectionStop.CancelAfter(TimeSpan.FromSeconds(Math.Max(0.001, total - clock.Elapsed.TotalSeconds)));
+                crossValidated = await run.CrossValidateAsync(trials, selectionStop.Token).ConfigureAwait(false);
+                best = crossValidated.Where(t => t.IsSuccess).OrderBy(t => t.Loss).FirstOrDefault() ?? best;
+            }
             var refitContext = new MLContext(_seed);
             var model = await Task.Run(() => pipeline.Fit(refitContext, best.TrialSettings.Parameter, run.RefitData), cancellationToken).ConfigureAwait(false);
             var bestWithModel = new TrialResult
@@ -267,7 +311,7 @@ public sealed class AutoMLExperiment
                 TrialSettings = best.TrialSettings, Status = best.Status, Metric = best.Metric, Loss = best.Loss, Model = model,
                 Duration = best.Duration, PeakMemoryBytes = best.PeakMemoryBytes, Pipeline = best.Pipeline, FoldMetrics = best.FoldMetrics,
             };
-            return new ExperimentResult(bestWithModel, trials, metric, study.Name, clock.Elapsed, reason);
+            return new ExperimentResult(bestWithModel, trials, metric, study.Name, clock.Elapsed, reason, crossValidated);
         }
         finally
         {
@@ -280,12 +324,15 @@ public sealed class AutoMLExperiment
         if (_train is not null)
             return [(InMemoryDataView.Materialize(_train), InMemoryDataView.Materialize(_validation!))];
         var all = InMemoryDataView.Materialize(_all!);
-        if (_folds >= 2)
-            return _context.Data.CrossValidationSplit(all, _folds, _samplingKey, _seed)
-                .Select(f => ((IDataView)InMemoryDataView.Materialize(f.TrainSet), (IDataView)InMemoryDataView.Materialize(f.TestSet))).ToArray();
+        if (_folds >= 2) return Folds(all, _folds);
         var split = _context.Data.TrainTestSplit(all, _validationFraction, _samplingKey, _seed);
         return [(InMemoryDataView.Materialize(split.TrainSet), InMemoryDataView.Materialize(split.TestSet))];
     }
+
+    /// <summary><paramref name="k"/> cross-validation folds of <paramref name="data"/> (sampling key and seed of the experiment), materialized.</summary>
+    (IDataView Train, IDataView Validation)[] Folds(IDataView data, int k) =>
+        _context.Data.CrossValidationSplit(data, k, _samplingKey, _seed)
+            .Select(f => ((IDataView)InMemoryDataView.Materialize(f.TrainSet), (IDataView)InMemoryDataView.Materialize(f.TestSet))).ToArray();
 
     /// <summary>One run's shared state: the tuner (behind a lock), the storage, the data splits.</summary>
     sealed class Run(AutoMLExperiment owner, SweepablePipeline pipeline, ExperimentMetric metric, ITuner tuner, ITrialStorage storage,
@@ -299,14 +346,109 @@ public sealed class AutoMLExperiment
 
         public IDataView RefitData
         {
-            get
+            get => owner._train is not null && !owner._refitOnValidation ? splits[0].Train : AllRows;
+        }
+
+        /// <summary>
+        /// Whether two parameters are the same point of the space: equal, or equal in the hypercube (a configuration
+        /// given by hand and the trial a tuner ran for it differ in the last bits of their floating-point values).
+        /// </summary>
+        static bool SamePoint(SearchSpace space, Parameter a, Parameter b)
+        {
+            if (a.Equals(b)) return true;
+            try
             {
-                if (owner._train is not null)
-                    return owner._refitOnValidation
-                        ? ((InMemoryDataView)splits[0].Train).Concat((InMemoryDataView)splits[0].Validation)
-                        : splits[0].Train;
-                return InMemoryDataView.Materialize(owner._all!);
+                var (x, y) = (space.MappingToFeatureSpace(a), space.MappingToFeatureSpace(b));
+                return x.Length == y.Length && x.Zip(y).All(p => Math.Abs(p.First - p.Second) < 1e-9);
             }
+            catch (ArgumentException) { return false; }
+        }
+
+        /// <summary>Every training row: training + validation of a holdout experiment, or the whole data set.</summary>
+        IDataView AllRows => owner._train is not null
+            ? ((InMemoryDataView)splits[0].Train).Concat((InMemoryDataView)splits[0].Validation)
+            : InMemoryDataView.Materialize(owner._all!);
+
+        /// <summary>
+        /// Re-evaluates the selection candidates (the always-included trials, then the holdout leaders) with k-fold
+        /// cross-validation on every training row, <c>parallelism</c> folds at once, each fold under the trial timeout,
+        /// all of it until <paramref name="stop"/>. Returns one result per candidate, in candidate order: completed
+        /// with the mean and the fold values, or failed with the reason (a fold's error, or not finished in time).
+        /// </summary>
+        public async Task<IReadOnlyList<TrialResult>> CrossValidateAsync(IReadOnlyList<TrialResult> trials, CancellationToken stop)
+        {
+            var ranked = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).ToArray();
+            var candidates = new List<TrialResult>();
+            var space = pipeline.SearchSpace;
+            foreach (var p in owner._selectionAlways)
+                if (ranked.FirstOrDefault(t => SamePoint(space, t.TrialSettings.Parameter, p)) is { } t && !candidates.Contains(t)) candidates.Add(t);
+            foreach (var t in ranked.Take(owner._selectionTop))
+                if (!candidates.Contains(t)) candidates.Add(t);
+            if (candidates.Count == 0) return [];
+
+            int k = owner._selectionFolds;
+            var folds = owner.Folds(AllRows, k);
+            var values = new double?[candidates.Count, k];
+            var errors = new string?[candidates.Count];
+            var seconds = new double[candidates.Count];
+            var jobs = new System.Collections.Concurrent.ConcurrentQueue<(int Candidate, int Fold)>(
+                Enumerable.Range(0, candidates.Count).SelectMany(c => Enumerable.Range(0, k).Select(f => (c, f))));
+
+            async Task WorkAsync()
+            {
+                while (!stop.IsCancellationRequested && jobs.TryDequeue(out var job))
+                {
+                    var (c, f) = job;
+                    if (Volatile.Read(ref errors[c]) is not null) continue; // one failed fold fails the candidate
+                    var trial = candidates[c];
+                    var context = new MLContext(owner._seed + trial.TrialSettings.TrialId);
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                    if (owner._trialTimeout is TimeSpan timeout) cts.CancelAfter(timeout);
+                    var trialContext = new TrialContext(trial.TrialSettings, (_, _) => { }, (_, _) => { }, cts.Token);
+                    var clock = Stopwatch.StartNew();
+                    try
+                    {
+                        var (value, _, model) = await OwnThreadWork.RunAsync(() => Evaluate(context, trial.TrialSettings.Parameter, [folds[f]], trialContext, report: false),
+                            context, r => r.Model as IDisposable, cts.Token).ConfigureAwait(false);
+                        OwnThreadWork.Dispose(model);
+                        if (!double.IsFinite(value)) throw new InvalidOperationException($"The metric is {value}.");
+                        values[c, f] = value;
+                    }
+                    catch (Exception) when (stop.IsCancellationRequested)
+                    {
+                        // the budget ended: the candidate stays unfinished
+                    }
+                    catch (Exception e)
+                    {
+                        string why = cts.IsCancellationRequested ? $"timed out after {owner._trialTimeout?.TotalSeconds} s" : $"{e.GetType().Name}: {e.Message}";
+                        Interlocked.CompareExchange(ref errors[c], $"Cross-validation fold {f + 1} of {k}: {why}", null);
+                    }
+                    lock (seconds) seconds[c] += clock.Elapsed.TotalSeconds;
+                }
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, owner._parallelism).Select(_ => Task.Run(WorkAsync, CancellationToken.None))).ConfigureAwait(false);
+
+            var results = new List<TrialResult>();
+            for (int c = 0; c < candidates.Count; c++)
+            {
+                var done = Enumerable.Range(0, k).Where(f => values[c, f] is not null).Select(f => values[c, f]!.Value).ToArray();
+                bool ok = errors[c] is null && done.Length == k;
+                double mean = ok ? done.Average() : double.NaN;
+                results.Add(new TrialResult
+                {
+                    TrialSettings = candidates[c].TrialSettings,
+                    Status = ok ? TrialStatus.Completed : TrialStatus.Failed,
+                    Metric = mean,
+                    Loss = ok ? metric.ToLoss(mean) : double.NaN,
+                    FoldMetrics = done,
+                    Duration = TimeSpan.FromSeconds(seconds[c]),
+                    PeakMemoryBytes = candidates[c].PeakMemoryBytes,
+                    Error = ok ? null : errors[c] ?? $"Cross-validation did not finish before the time budget ended ({done.Length} of {k} folds).",
+                    Pipeline = candidates[c].Pipeline,
+                });
+            }
+            return results;
         }
 
         string Worker(int slot) => $"{_process}/{slot}";
@@ -402,11 +544,10 @@ public sealed class AutoMLExperiment
             ITransformer? model = null;
             try
             {
-                using var reg = trialCts.Token.Register(() => MLContextCancellation.CancelExecution(context));
                 var trialContext = new TrialContext(settings, (step, value) => Report(trial, step, metric.ToLoss(value), value, trialCts.Token),
                     (step, loss) => Report(trial, step, loss, loss, trialCts.Token), trialCts.Token);
-                var (value, folds, m) = await Task.Run(() => Evaluate(context, trial.Parameter, trialContext), trialCts.Token)
-                    .WaitAsync(trialCts.Token).ConfigureAwait(false);
+                var (value, folds, m) = await OwnThreadWork.RunAsync(() => Evaluate(context, trial.Parameter, splits, trialContext), context,
+                    r => r.Model as IDisposable, trialCts.Token).ConfigureAwait(false);
                 model = m;
                 bool ok = double.IsFinite(value);
                 result = Result(settings, trial, ok ? TrialStatus.Completed : TrialStatus.Failed, clock.Elapsed, memory.Peak,
@@ -428,18 +569,21 @@ public sealed class AutoMLExperiment
             catch (Exception e)
             {
                 string error = leaseLost ? "This worker lost its lease on the trial (another worker took it over)."
-                    : trialCts.IsCancellationRequested ? $"Timed out after {owner._trialTimeout?.TotalSeconds} s."
+                    : trialCts.IsCancellationRequested ? $"Timed out after {owner._trialTimeout?.TotalSeconds} s (training cancelled; a trainer that does not stop at once is left to finish on its own thread, its model discarded)."
                     : $"{e.GetType().Name}: {e.Message}";
                 result = Result(settings, trial, TrialStatus.Failed, clock.Elapsed, memory.Peak, double.NaN, [], error, null);
             }
             await heartbeat.CancelAsync().ConfigureAwait(false);
             await beating.ConfigureAwait(false);
-            if (leaseLost) return;
-            if (await storage.FinishTrialAsync(trial.Id, worker, result, CancellationToken.None).ConfigureAwait(false))
+            if (leaseLost) { OwnThreadWork.Dispose(model); return; }
+            if (!await storage.FinishTrialAsync(trial.Id, worker, result, CancellationToken.None).ConfigureAwait(false))
+                OwnThreadWork.Dispose(model);
+            else
             {
                 lock (_tunerGate)
                     if (_told.Add(trial.Number)) TellTuner(result);
-                owner.TrialCompleted?.Invoke(owner, result);
+                try { owner.TrialCompleted?.Invoke(owner, result); }
+                finally { OwnThreadWork.Dispose(model); } // only the refitted best model is kept
                 Results[trial.Number] = new TrialResult
                 {
                     TrialSettings = result.TrialSettings, Status = result.Status, Metric = result.Metric, Loss = result.Loss,
@@ -469,18 +613,33 @@ public sealed class AutoMLExperiment
             try { return pipeline.Describe(p); } catch (ArgumentException) { return null; }
         }
 
-        (double Metric, IReadOnlyList<double> Folds, ITransformer Model) Evaluate(MLContext context, Parameter parameter, TrialContext trial)
+        /// <summary>
+        /// Fits and scores <paramref name="parameter"/> on each split; returns the mean, the per-fold values (none for
+        /// one split) and the last fold's model (the others are disposed).
+        /// </summary>
+        public (double Metric, IReadOnlyList<double> Folds, ITransformer Model) Evaluate(MLContext context, Parameter parameter,
+            (IDataView Train, IDataView Validation)[] folds, TrialContext trial, bool report = true)
         {
             var values = new List<double>();
             ITransformer? model = null;
-            for (int f = 0; f < splits.Length; f++)
+            for (int f = 0; f < folds.Length; f++)
             {
                 trial.CancellationToken.ThrowIfCancellationRequested();
-                model = pipeline.Fit(context, parameter, splits[f].Train, trial);
-                values.Add(metric.Evaluate(context, model.Transform(splits[f].Validation)));
-                if (splits.Length > 1) trial.Report(f + 1, values.Average());
+                OwnThreadWork.Dispose(model);
+                model = null;
+                model = pipeline.Fit(context, parameter, folds[f].Train, trial);
+                try
+                {
+                    values.Add(metric.Evaluate(context, model.Transform(folds[f].Validation)));
+                    if (report && folds.Length > 1) trial.Report(f + 1, values.Average());
+                }
+                catch
+                {
+                    OwnThreadWork.Dispose(model);
+                    throw;
+                }
             }
-            return (values.Average(), splits.Length > 1 ? values : [], model!);
+            return (values.Average(), folds.Length > 1 ? values : [], model!);
         }
 
         void Report(StoredTrial trial, int step, double loss, double value, CancellationToken ct)

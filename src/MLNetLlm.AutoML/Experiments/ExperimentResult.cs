@@ -6,8 +6,10 @@ namespace MLNetLlm.AutoML.Experiments;
 /// <summary>What an experiment found: the best trial (its model refitted on all training data), the leaderboard, every trial.</summary>
 public sealed class ExperimentResult
 {
-    internal ExperimentResult(TrialResult bestTrial, IReadOnlyList<TrialResult> trials, ExperimentMetric metric, string studyName, TimeSpan duration, string stopReason)
+    internal ExperimentResult(TrialResult bestTrial, IReadOnlyList<TrialResult> trials, ExperimentMetric metric, string studyName, TimeSpan duration, string stopReason,
+        IReadOnlyList<TrialResult>? crossValidatedTrials = null)
     {
+        CrossValidatedTrials = crossValidatedTrials ?? [];
         BestTrial = bestTrial;
         Trials = trials;
         Metric = metric;
@@ -17,11 +19,21 @@ public sealed class ExperimentResult
         Leaderboard = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).ToArray();
     }
 
-    /// <summary>The best completed trial; its <see cref="TrialResult.Model"/> is refitted on all training data.</summary>
+    /// <summary>
+    /// The best completed trial; its <see cref="TrialResult.Model"/> is refitted on all training data. With
+    /// <see cref="AutoMLExperiment.SetCrossValidatedSelection"/> it is the best cross-validated candidate, and its
+    /// <see cref="TrialResult.Metric"/> and <see cref="TrialResult.FoldMetrics"/> are the cross-validated ones.
+    /// </summary>
     public TrialResult BestTrial { get; }
 
     /// <summary>Completed trials, best first.</summary>
     public IReadOnlyList<TrialResult> Leaderboard { get; }
+
+    /// <summary>
+    /// The candidates re-evaluated by <see cref="AutoMLExperiment.SetCrossValidatedSelection"/>, in the order they were
+    /// evaluated: metric = mean over the folds, or failed with the reason; empty without that option.
+    /// </summary>
+    public IReadOnlyList<TrialResult> CrossValidatedTrials { get; }
 
     /// <summary>Every trial of the study (this run's and earlier runs'), by number.</summary>
     public IReadOnlyList<TrialResult> Trials { get; }
@@ -50,6 +62,21 @@ public sealed class ExperimentResult
                 $"| {rank++} | {t.TrialSettings.TrialId} | {t.Metric:F4} | {t.Duration.TotalSeconds:F1} | {t.Pipeline} | `{t.TrialSettings.Parameter.ToJson()}` |"));
         int failed = Trials.Count(t => t.Status == TrialStatus.Failed), pruned = Trials.Count(t => t.Status == TrialStatus.Pruned);
         sb.AppendLine($"{Leaderboard.Count} completed, {pruned} pruned, {failed} failed; stopped: {StopReason}.");
+        if (CrossValidatedTrials.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"Cross-validated selection (the pick: trial {BestTrial.TrialSettings.TrialId}):");
+            sb.AppendLine();
+            sb.AppendLine($"| Trial | Holdout {Metric.Name} | CV mean | CV folds | Seconds | Pipeline |");
+            sb.AppendLine("|---:|---:|---:|---|---:|---|");
+            foreach (var t in CrossValidatedTrials)
+            {
+                var holdout = Trials.FirstOrDefault(x => x.TrialSettings.TrialId == t.TrialSettings.TrialId)?.Metric ?? double.NaN;
+                string cv = t.IsSuccess ? t.Metric.ToString("F4", CultureInfo.InvariantCulture) : t.Error ?? "failed";
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {t.TrialSettings.TrialId} | {holdout:F4} | {cv} | {string.Join(" ", t.FoldMetrics.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))} | {t.Duration.TotalSeconds:F1} | {t.Pipeline} |"));
+            }
+        }
         return sb.ToString();
     }
 }

@@ -51,7 +51,7 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         var y = _compute.Linear(_base, x);
         if (Merged) return y;
-        var h = nn.functional.dropout(x, _dropout, training);
+        var h = _compute.Dropout(x, _dropout, training);
         return y + _compute.Linear(lora_B, _compute.Linear(lora_A, h)) * Scaling;
     }
 

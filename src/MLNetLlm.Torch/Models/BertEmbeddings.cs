@@ -12,14 +12,16 @@ internal sealed class BertEmbeddings : nn.Module
     readonly Embedding token_type_embeddings;
     readonly LayerNorm LayerNorm;
     readonly double _dropout;
+    readonly ComputeSettings _compute;
 
-    public BertEmbeddings(BertConfig c) : base("BertEmbeddings")
+    public BertEmbeddings(BertConfig c, ComputeSettings compute) : base("BertEmbeddings")
     {
         word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
         position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
         token_type_embeddings = nn.Embedding(c.TypeVocabSize, c.HiddenSize);
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
         _dropout = c.HiddenDropoutProb;
+        _compute = compute;
         register_module("word_embeddings", word_embeddings);
         register_module("position_embeddings", position_embeddings);
         register_module("token_type_embeddings", token_type_embeddings);
@@ -35,6 +37,6 @@ internal sealed class BertEmbeddings : nn.Module
         var positions = arange(t, dtype: ScalarType.Int64, device: inputEmbeds.device).unsqueeze(0);
         var x = inputEmbeds + position_embeddings.forward(positions) + token_type_embeddings.forward(tokenTypeIds);
         x = LayerNorm.forward(x);
-        return nn.functional.dropout(x, _dropout, training);
+        return _compute.Dropout(x, _dropout, training);
     }
 }

@@ -73,8 +73,14 @@ internal sealed class BertForSequenceClassification : nn.Module
     (Tensor Logits, Tensor Hidden) Run(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var (hidden, pooled) = bert.Forward(inputIds, attentionMask, tokenTypeIds, _prompt, hiddenStates);
-        var logits = Compute.Linear(classifier, nn.functional.dropout(pooled, _dropout, training));
+        var logits = Compute.Linear(classifier, Compute.Dropout(pooled, _dropout, training));
         return (logits, hidden);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Compute.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>HF's initialisation: normal(0, initializer_range) weights, zero biases and padding row, unit LayerNorm.</summary>

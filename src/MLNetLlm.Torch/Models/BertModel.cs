@@ -14,7 +14,7 @@ internal sealed class BertModel : nn.Module
 
     public BertModel(BertConfig c, ComputeSettings compute) : base("BertModel")
     {
-        embeddings = new BertEmbeddings(c);
+        embeddings = new BertEmbeddings(c, compute);
         encoder = new BertEncoder(c, compute);
         pooler = new BertPooler(c, compute);
         register_module("embeddings", embeddings);

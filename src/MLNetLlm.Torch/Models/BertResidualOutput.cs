@@ -9,6 +9,7 @@ internal sealed class BertResidualOutput : nn.Module
 {
     readonly LayerNorm LayerNorm;
     readonly double _dropout;
+    readonly ComputeSettings _compute;
 
     public BertResidualOutput(int inFeatures, BertConfig c, ComputeSettings compute) : base("BertResidualOutput")
     {
@@ -16,10 +17,11 @@ internal sealed class BertResidualOutput : nn.Module
         LayerNorm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
         register_module("LayerNorm", LayerNorm);
         _dropout = c.HiddenDropoutProb;
+        _compute = compute;
     }
 
     public LinearSlot Dense { get; }
 
     public Tensor Forward(Tensor x, Tensor residual) =>
-        LayerNorm.forward(nn.functional.dropout(Dense.Forward(x), _dropout, training) + residual);
+        LayerNorm.forward(_compute.Dropout(Dense.Forward(x), _dropout, training) + residual);
 }

@@ -45,7 +45,7 @@ internal sealed class BertSelfAttention : nn.Module
         else
         {
             var scores = matmul(q, k.transpose(-1, -2)) / Math.Sqrt(_headSize) + additiveMask;
-            var probs = nn.functional.dropout(softmax(scores, -1), p, training);
+            var probs = _compute.Dropout(softmax(scores, -1), p, training);
             context = matmul(probs, v);
         }
         return context.transpose(1, 2).reshape(b, t, -1);

@@ -6,10 +6,14 @@ namespace MLNetLlm.Torch.Models;
 /// <summary>
 /// How a model computes, shared by all its layers: the low-precision dtype for matrix products (explicit mixed
 /// precision, since TorchSharp has no autocast: weights stay float32, inputs and weights are cast per product and the
-/// result is cast back, so LayerNorm, softmax and the loss stay float32) and whether attention uses fused SDPA.
+/// result is cast back, so LayerNorm, softmax and the loss stay float32), whether attention uses fused SDPA, and the
+/// model's own dropout generator: dropout masks are drawn from it rather than from libtorch's process-wide generator,
+/// so a seeded training run gives the same weights while other code in the process trains or seeds concurrently.
 /// </summary>
-internal sealed class ComputeSettings
+internal sealed class ComputeSettings : IDisposable
 {
+    Generator? _dropoutGenerator;
+
     /// <summary>BFloat16 (or Float16) for matrix products, or null for float32 everywhere.</summary>
     public ScalarType? LowPrecision { get; set; }
 
@@ -22,6 +26,41 @@ internal sealed class ComputeSettings
         LowPrecision = device.type == DeviceType.CUDA && mixedPrecision ? ScalarType.BFloat16 : null,
         UseSdpa = device.type == DeviceType.CUDA,
     };
+
+    /// <summary>The same precision and attention choice for another model, with a dropout generator of its own.</summary>
+    public ComputeSettings Copy() => new() { LowPrecision = LowPrecision, UseSdpa = UseSdpa };
+
+    /// <summary>Seeds the model's dropout generator (on <paramref name="device"/>, where the masks are drawn).</summary>
+    public void SeedDropout(long seed, Device device)
+    {
+        if (_dropoutGenerator is null || _dropoutGenerator.device.type != device.type || _dropoutGenerator.device.index != device.index)
+        {
+            _dropoutGenerator?.Dispose();
+            _dropoutGenerator = new Generator((ulong)seed, device);
+        }
+        else _dropoutGenerator.manual_seed(seed);
+    }
+
+    /// <summary>
+    /// Inverted dropout: zeroes each element with probability <paramref name="p"/> and scales the rest by 1/(1−p) when
+    /// <paramref name="training"/>. Masks come from the generator set by <see cref="SeedDropout"/>; before the first
+    /// seeding (a model trained outside the fine-tuning loop) they come from libtorch's global generator.
+    /// </summary>
+    public Tensor Dropout(Tensor x, double p, bool training)
+    {
+        if (!training || p <= 0) return x;
+        if (_dropoutGenerator is null) return nn.functional.dropout(x, p, training);
+        if (p >= 1) return x * 0;
+        // ge_ in place keeps float32: the mask holds 0 or 1/(1-p).
+        using var mask = rand(x.shape, ScalarType.Float32, x.device, generator: _dropoutGenerator).ge_(p).mul_(1.0 / (1.0 - p));
+        return x * (x.dtype == ScalarType.Float32 ? mask : mask.to_type(x.dtype));
+    }
+
+    public void Dispose()
+    {
+        _dropoutGenerator?.Dispose();
+        _dropoutGenerator = null;
+    }
 
     public Tensor Linear(TorchSharp.Modules.Linear layer, Tensor x)
     {

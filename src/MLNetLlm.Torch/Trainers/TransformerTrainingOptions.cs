@@ -63,7 +63,11 @@ public abstract class TransformerTrainingOptions
     /// <summary>When <see cref="ValidationData"/> is null, hold out this fraction of the training rows for validation. Default 0; range 0–0.5.</summary>
     public double ValidationFraction { get; set; }
 
-    /// <summary>Seed for initialisation, shuffling and dropout; the same seed and data give the same model. Default 42.</summary>
+    /// <summary>
+    /// Seed for initialisation, shuffling and dropout; the same seed and data give the same model on CPU, also while other
+    /// models train in the same process (dropout masks come from the model's own generator, not libtorch's global one).
+    /// On CUDA, fused attention's dropout uses the global generator and some kernels are nondeterministic. Default 42.
+    /// </summary>
     public int Seed { get; set; } = 42;
 
     /// <summary><c>auto</c> (CUDA when available, default), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>

@@ -80,7 +80,11 @@ internal static class FineTuner
                     int groupStart = b - b % accum, groupSize = Math.Min(accum, batches - groupStart);
                     using (var scope = NewDisposeScope())
                     {
-                        manual_seed(((long)o.Seed * 1_000_003L) ^ ((long)epoch * 100_003L + b));
+                        // Dropout masks come from the model's own generator, seeded per batch (resumable, and unaffected by
+                        // other trainings in the process); fused SDPA's attention dropout can only use the global one.
+                        long batchSeed = ((long)o.Seed * 1_000_003L) ^ ((long)epoch * 100_003L + b);
+                        model.Compute.SeedDropout(batchSeed, tm.Device);
+                        if (model.Compute.UseSdpa) manual_seed(batchSeed);
                         int start = b * bs, count = Math.Min(bs, n - start);
                         var batchRows = new EncodedRow[count];
                         var targets = new float[count];

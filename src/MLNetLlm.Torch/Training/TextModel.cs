@@ -53,9 +53,9 @@ internal sealed class TextModel : ITextPredictor, IDisposable
     {
         var device = TorchDevice.Resolve(options.Device);
         var compute = ComputeSettings.For(device, options.MixedPrecision);
-        // Seed the global generator too: layer constructors and some initialisers draw from it.
-        manual_seed(options.Seed);
-        var generator = new Generator((ulong)options.Seed);
+        // Every initial weight is drawn from this generator or loaded (layer constructors' own draws from libtorch's
+        // global generator are all overwritten), so creating a model neither reads nor resets the global generator.
+        using var generator = new Generator((ulong)options.Seed);
         BertForSequenceClassification model;
         BertTextTokenizer tokenizer;
         CheckpointLoadReport? report = null;

@@ -1,4 +1,6 @@
 using MLNetLlm.AutoML.Benchmarks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNetLlm.AutoML.Experiments;
 
 namespace MLNetLlm.AutoML.Tests.Benchmarks;
@@ -45,11 +47,48 @@ public sealed class SpamEndToEndTests
         Assert.InRange(r.BaselineF1, 0.5, 1.0);
         Assert.True(r.BestF1 > 0.8, r.Report);
         Assert.Contains("| Baseline: FeaturizeText + SDCA logistic regression |", r.Report);
-        Assert.Contains("⇒ normalize ⇒ featurize_text ⇒", r.Experiment.BestTrial.Pipeline);
-        // the first trial is the cheap one: every stage's default, with a small n-gram cap
+        Assert.Contains("featurize_text ⇒ cache ⇒ sdca", r.Experiment.BestTrial.Pipeline);
+        // the first trial is the baseline itself, the second the space's cheap default point
+        var pipeline = SpamBenchmark.Pipeline(new Microsoft.ML.MLContext(0).Llm().Auto(), 1, linearOnly: true);
         var first = r.Experiment.Trials.Single(t => t.TrialSettings.TrialId == 1);
-        Assert.Equal("none ⇒ normalize ⇒ featurize_text ⇒ cache ⇒ sdca", first.Pipeline);
-        Assert.Equal(2000, first.TrialSettings.Parameter["featurize_text"]["MaximumNgramsCount"].AsInt64());
+        Assert.Equal(SpamBenchmark.BaselineParameter(pipeline).ToJson(), first.TrialSettings.Parameter.ToJson());
+        Assert.Equal("no_dedup ⇒ no_oversample ⇒ raw_text ⇒ featurize_text ⇒ cache ⇒ sdca", first.Pipeline);
+        var second = r.Experiment.Trials.Single(t => t.TrialSettings.TrialId == 2);
+        Assert.Equal("no_dedup ⇒ no_oversample ⇒ normalize ⇒ featurize_text ⇒ cache ⇒ sdca", second.Pipeline);
+        Assert.Equal(2000, second.TrialSettings.Parameter["featurize_text"]["MaximumNgramsCount"].AsInt64());
+        // the final pick is made by 5-fold cross-validation among the holdout leaders and the baseline, so it is
+        // never worse than the baseline on that measure
+        var cv = r.Experiment.CrossValidatedTrials;
+        Assert.Equal(1, cv[0].TrialSettings.TrialId);
+        Assert.All(cv.Where(t => t.IsSuccess), t => Assert.Equal(SpamBenchmark.SelectionFolds, t.FoldMetrics.Count));
+        Assert.True(cv[0].IsSuccess, r.Report);
+        Assert.True(r.Experiment.BestTrial.Metric >= cv[0].Metric, r.Report);
+        Assert.Equal(cv.Where(t => t.IsSuccess).Max(t => t.Metric), r.Experiment.BestTrial.Metric);
+        Assert.Contains("Cross-validated selection", r.Report);
+    }
+
+    [Fact]
+    public void TheBaselinePointOfTheSpaceIsTheHandWrittenBaseline()
+    {
+        var data = SpamBenchmark.Load(SampleFile("sample-test.csv"));
+        var auto = new Microsoft.ML.MLContext(0).Llm().Auto();
+        var pipeline = SpamBenchmark.Pipeline(auto, threadsPerTrial: 1);
+        var searched = pipeline.Fit(new Microsoft.ML.MLContext(7), SpamBenchmark.BaselineParameter(pipeline), data);
+        var ml = new Microsoft.ML.MLContext(7);
+        var baseline = ml.Transforms.Text.FeaturizeText("Features", "Text").AppendCacheCheckpoint(ml)
+            .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(new Microsoft.ML.Trainers.SdcaLogisticRegressionBinaryTrainer.Options { NumberOfThreads = 1 }))
+            .Fit(data);
+        var a = searched.Transform(data);
+        var b = baseline.Transform(data);
+        var fa = a.GetColumn<Microsoft.ML.Data.VBuffer<float>>("Features").ToArray();
+        var fb = b.GetColumn<Microsoft.ML.Data.VBuffer<float>>("Features").ToArray();
+        Assert.Equal(fb.Length, fa.Length);
+        Assert.Equal(fb[0].Length, fa[0].Length); // same vocabulary: word unigrams + char trigrams, uncapped
+        for (int i = 0; i < fa.Length; i++) Assert.Equal(fb[i].DenseValues().ToArray(), fa[i].DenseValues().ToArray());
+        // same trainer settings: the same scores
+        var sa = a.GetColumn<float>("Score").ToArray();
+        var sb = b.GetColumn<float>("Score").ToArray();
+        for (int i = 0; i < sa.Length; i++) Assert.Equal(sb[i], sa[i], 4);
     }
 
     [Fact]

@@ -201,6 +201,36 @@ public sealed class AutoMLExperimentTests
     }
 
     [Fact]
+    public async Task ATrainerThatIgnoresCancellationIsAbandonedAtItsTimeoutAndItsLateModelDisposed()
+    {
+        var ml = new MLContext(1);
+        var auto = ml.Llm().Auto();
+        using var release = new ManualResetEventSlim();
+        var disposed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // blocks until the test releases it, whatever its cancellation says (like a trainer that never checks it)
+        var stubborn = SweepableEstimator.Create<Empty>("stubborn", (ctx, o) => new TestStages.RowCountEstimator(ctx, n =>
+        {
+            release.Wait();
+            return 1f;
+        }, onDispose: () => disposed.TrySetResult()));
+        var quick = SweepableEstimator.Create<Empty>("quick", (ctx, o) => new TestStages.RowCountEstimator(ctx, _ => 0.5f));
+        var result = await auto.CreateExperiment().SetPipeline(new SweepablePipeline().Append(stubborn, quick))
+            .SetDataset(TextData.Make(40, 1), TextData.Make(20, 2))
+            .SetMetric(ExperimentMetric.Custom("quality", true, (ctx, scored) => scored.GetColumn<float>("Quality").Average()))
+            .SetGridSearchTuner().SetMaxTrials(2).SetParallelism(2).SetTrialTimeout(TimeSpan.FromSeconds(8)).RunAsync();
+
+        // the experiment ended while the stubborn training was still blocked
+        Assert.False(release.IsSet);
+        var abandoned = result.Trials.Single(t => t.Pipeline == "stubborn");
+        Assert.Equal(TrialStatus.Failed, abandoned.Status);
+        Assert.StartsWith("Timed out after 8 s", abandoned.Error);
+        Assert.Equal("quick", result.BestTrial.Pipeline);
+        // when it finally finishes, the model nobody will use is disposed
+        release.Set();
+        await disposed.Task.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task TheTimeBudgetEndsTheSearchAndInterruptedTrialsAreRequeued()
     {
         var ml = new MLContext(1);

@@ -20,13 +20,14 @@ public sealed class ApplyOnnxModelTests : IDisposable
     }
 
     [Theory]
-    [InlineData(QuantizationMode.None, 1e-5)]
-    [InlineData(QuantizationMode.DynamicInt8, 2e-3)]
-    public void ExportedModelRunsInAPlainMLNetPipelineWithApplyOnnxModel(QuantizationMode mode, double tolerance)
+    [InlineData(QuantizationMode.None, 1e-5, true)]
+    [InlineData(QuantizationMode.DynamicInt8, 2e-3, true)]
+    [InlineData(QuantizationMode.DynamicInt8, 2e-3, false)]
+    public void ExportedModelRunsInAPlainMLNetPipelineWithApplyOnnxModel(QuantizationMode mode, double tolerance, bool contrib)
     {
-        string path = Path.Combine(_dir, $"{mode}.onnx");
+        string path = Path.Combine(_dir, $"{mode}{contrib}.onnx");
         var weights = SafeTensors.Read(Path.Combine(HfFixture.Dir, "model.safetensors"));
-        try { BertOnnxExporter.Export(weights, 16, new QuantizationOptions { Mode = mode }, path); }
+        try { BertOnnxExporter.Export(weights, 16, new QuantizationOptions { Mode = mode, UseContribOperators = contrib }, path); }
         finally { foreach (var t in weights.Values) t.Dispose(); }
 
         var ml = new MLContext(seed: 1);

@@ -13,10 +13,10 @@ public sealed class OnnxExportTests : IDisposable
     /// <summary>The fixture's 4 heads of 16 over a 64-wide encoder.</summary>
     private const int HeadSize = 16;
 
-    private (float[] Logits, long Bytes) Run(QuantizationMode mode, string inputs = "", bool reduceRange = true)
+    private (float[] Logits, long Bytes) Run(QuantizationMode mode, string inputs = "", bool contrib = true)
     {
-        string path = Path.Combine(_dir, $"{mode}{inputs}{reduceRange}.onnx");
-        var options = new QuantizationOptions { Mode = mode, ReduceRange = reduceRange };
+        string path = Path.Combine(_dir, $"{mode}{inputs}{contrib}.onnx");
+        var options = new QuantizationOptions { Mode = mode, UseContribOperators = contrib };
         var weights = SafeTensors.Read(Path.Combine(HfFixture.Dir, "model.safetensors"));
         long bytes;
         try { bytes = BertOnnxExporter.Export(weights, HeadSize, options, path); }
@@ -29,12 +29,14 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("pair_")]
-    public void Float32ExportMatchesHuggingFaceLogits(string inputs)
+    [InlineData("", true)]
+    [InlineData("pair_", true)]
+    [InlineData("", false)]
+    [InlineData("pair_", false)]
+    public void Float32ExportMatchesHuggingFaceLogits(string inputs, bool contrib)
     {
         var expected = HfFixture.Floats(HfFixture.Reference[inputs + "logits"]!).SelectMany(r => r).ToArray();
-        var (actual, _) = Run(QuantizationMode.None, inputs);
+        var (actual, _) = Run(QuantizationMode.None, inputs, contrib: contrib);
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"logit {i}: {actual[i]} vs {expected[i]}");
     }
@@ -42,10 +44,12 @@ public sealed class OnnxExportTests : IDisposable
     [Theory]
     [InlineData(QuantizationMode.DynamicInt8, true)]
     [InlineData(QuantizationMode.WeightOnlyInt8, true)]
-    public void Int8ExportStaysCloseToFloat32AndIsSmaller(QuantizationMode mode, bool reduceRange)
+    [InlineData(QuantizationMode.DynamicInt8, false)]
+    [InlineData(QuantizationMode.WeightOnlyInt8, false)]
+    public void Int8ExportStaysCloseToFloat32AndIsSmaller(QuantizationMode mode, bool contrib)
     {
-        var (fp32, fp32Bytes) = Run(QuantizationMode.None);
-        var (int8, int8Bytes) = Run(mode, reduceRange: reduceRange);
+        var (fp32, fp32Bytes) = Run(QuantizationMode.None, contrib: contrib);
+        var (int8, int8Bytes) = Run(mode, contrib: contrib);
         // The tiny model's logits sit in ±0.05 with per-sentence differences of ~1e-3, so compare on that scale.
         double maxError = fp32.Zip(int8, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(maxError < 2e-3, $"max |int8 - fp32| = {maxError}");
@@ -54,6 +58,35 @@ public sealed class OnnxExportTests : IDisposable
         for (int row = 0; row < fp32.Length / 3; row++)
             Assert.Equal(ArgMax(fp32.AsSpan(row * 3, 3)), ArgMax(int8.AsSpan(row * 3, 3)));
         Assert.True(int8Bytes * 3 < fp32Bytes, $"int8 file {int8Bytes} B vs fp32 {fp32Bytes} B");
+    }
+
+    [Theory]
+    [InlineData(QuantizationMode.DynamicInt8, "")]
+    [InlineData(QuantizationMode.DynamicInt8, "pair_")]
+    [InlineData(QuantizationMode.WeightOnlyInt8, "")]
+    public void FusedInt8GraphComputesWhatTheStandardGraphComputes(QuantizationMode mode, string inputs)
+    {
+        // Same int8 weights and the same per-call activation quantization, so only float rounding order differs
+        // (packed Q/K/V GEMM, fused bias/GELU/LayerNorm): far below the int8-vs-fp32 error.
+        var (standard, _) = Run(mode, inputs, contrib: false);
+        var (fused, _) = Run(mode, inputs, contrib: true);
+        double maxError = standard.Zip(fused, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(maxError < 1e-4, $"max |fused - standard| = {maxError}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OnlyTheFusedFormUsesOnnxRuntimeContribOperators(bool contrib)
+    {
+        string path = Path.Combine(_dir, $"domain{contrib}.onnx");
+        var weights = SafeTensors.Read(Path.Combine(HfFixture.Dir, "model.safetensors"));
+        try { BertOnnxExporter.Export(weights, HeadSize, new QuantizationOptions { Mode = QuantizationMode.DynamicInt8, UseContribOperators = contrib }, path); }
+        finally { foreach (var t in weights.Values) t.Dispose(); }
+        string text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(path));
+        Assert.Equal(contrib, text.Contains("com.microsoft", StringComparison.Ordinal));
+        Assert.Equal(contrib, text.Contains("QAttention", StringComparison.Ordinal));
+        Assert.Equal(!contrib, text.Contains("MatMulInteger", StringComparison.Ordinal));
     }
 
     private static int ArgMax(ReadOnlySpan<float> v)

@@ -41,7 +41,10 @@ internal static class AutoMLBench
         var parallel = new Option<int>("--parallel") { Description = "Trials at once (default 2).", DefaultValueFactory = _ => 2 };
         var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials." };
         var linearOnly = new Option<bool>("--linear-only") { Description = "Search SDCA only (no tree trainers)." };
-        var command = new Command("automl", "A timed AutoML search over cleaning, featurizer and trainers on SpamAssassin.") { data, minutes, parallel, maxTrials, linearOnly };
+        var cvTop = new Option<int>("--cv-top") { Description = $"Holdout leaders re-evaluated by cross-validation for the final pick (default {SpamBenchmark.SelectionTop}; the baseline configuration always is).", DefaultValueFactory = _ => SpamBenchmark.SelectionTop };
+        var cvFolds = new Option<int>("--cv-folds") { Description = $"Folds of that cross-validation (default {SpamBenchmark.SelectionFolds}).", DefaultValueFactory = _ => SpamBenchmark.SelectionFolds };
+        var cvShare = new Option<double>("--cv-share") { Description = $"Share of the budget kept for it (default {SpamBenchmark.SelectionBudgetFraction.ToString(CultureInfo.InvariantCulture)}).", DefaultValueFactory = _ => SpamBenchmark.SelectionBudgetFraction };
+        var command = new Command("automl", "A timed AutoML search over cleaning, featurizer and trainers on SpamAssassin.") { data, minutes, parallel, maxTrials, linearOnly, cvTop, cvFolds, cvShare };
         command.SetAction(p => context.Guard(() =>
         {
             string dir = p.GetValue(data)!;
@@ -49,7 +52,8 @@ internal static class AutoMLBench
             string train = Pick("train.csv", "sample-train.csv"), test = Pick("test.csv", "sample-test.csv");
             string load = TorchBench.Load();
             var r = SpamBenchmark.RunAsync(train, test, p.GetValue(minutes) * 60, p.GetValue(maxTrials), p.GetValue(parallel),
-                linearOnly: p.GetValue(linearOnly), log: context.Out).GetAwaiter().GetResult();
+                linearOnly: p.GetValue(linearOnly), log: context.Out, selectionTop: p.GetValue(cvTop), selectionFolds: p.GetValue(cvFolds),
+                selectionBudgetFraction: p.GetValue(cvShare)).GetAwaiter().GetResult();
             context.Out.WriteLine();
             context.Out.WriteLine($"{train} / {test}; started {load}");
             context.Out.WriteLine(r.Report);

@@ -28,9 +28,11 @@ internal static class CompressionBench
         var noBertBase = new Option<bool>("--no-bert-base") { Description = "Skip the BERT-base-shaped size/latency table." };
         var bertBaseOnly = new Option<bool>("--bert-base-only") { Description = "Only that table (no data, no training)." };
         var bertBaseRepeats = new Option<int[]>("--bert-base-repeats") { Description = $"Timed BERT-base calls at batch 1 and batch 32 (default {d.BertBaseBatch1Repeats} {d.BertBaseBatch32Repeats}).", AllowMultipleArgumentsPerToken = true };
+        var variants = new Option<string[]>("--bert-base-variants") { Description = "Time only the BERT-base variants whose name contains one of these (e.g. int8; the TorchSharp row is 'fp32 TorchSharp'). Default all.", AllowMultipleArgumentsPerToken = true };
+        var profile = new Option<string?>("--profile") { Description = "Write ONNX Runtime's per-node profile, optimized graphs and per-operator time tables of the BERT-base variants to this folder." };
         var output = new Option<string?>("--out") { Description = "Also write the markdown tables to this file." };
         var command = new Command("compression", "Size, CPU latency (batch 1/32) and accuracy/F1 of fp32, int8, pruned and distilled models, side by side.")
-            { train, test, maxTrain, epochs, maxLength, layers, hidden, heads, ffn, pretrained, threads, repeats, noBertBase, bertBaseOnly, bertBaseRepeats, output };
+            { train, test, maxTrain, epochs, maxLength, layers, hidden, heads, ffn, pretrained, threads, repeats, noBertBase, bertBaseOnly, bertBaseRepeats, variants, profile, output };
         command.SetAction(p => context.Guard(() =>
         {
             var o = new CompressionBenchmarkOptions
@@ -38,7 +40,7 @@ internal static class CompressionBench
                 TrainPath = p.GetValue(train)!, TestPath = p.GetValue(test)!, MaxTrainRows = p.GetValue(maxTrain), Epochs = p.GetValue(epochs),
                 MaxLength = p.GetValue(maxLength), TeacherLayers = p.GetValue(layers), TeacherHiddenSize = p.GetValue(hidden),
                 TeacherAttentionHeads = p.GetValue(heads), TeacherIntermediateSize = p.GetValue(ffn), PretrainedModelPath = p.GetValue(pretrained),
-                Threads = p.GetValue(threads), BertBaseShape = !p.GetValue(noBertBase), Log = context.Out,
+                Threads = p.GetValue(threads), BertBaseShape = !p.GetValue(noBertBase), ProfileDirectory = p.GetValue(profile), Log = context.Out,
             };
             if (p.GetValue(repeats) is { } r)
             {
@@ -50,6 +52,7 @@ internal static class CompressionBench
                 if (bb.Length != 2) throw new CliException($"--bert-base-repeats takes two numbers (batch 1, batch 32), not {bb.Length}.");
                 (o.BertBaseBatch1Repeats, o.BertBaseBatch32Repeats) = (bb[0], bb[1]);
             }
+            if (p.GetValue(variants) is { Length: > 0 } names) o.BertBaseVariants = names;
             context.Out.WriteLine(TorchBench.Load());
             var result = p.GetValue(bertBaseOnly) ? CompressionBenchmark.RunBertBaseShape(o) : CompressionBenchmark.Run(o);
             string markdown = result.ToMarkdown();

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -162,13 +164,6 @@ public static class CompressionBenchmark
         var rng = new Random(5);
         long[] Ids(int batch) => Enumerable.Range(0, batch * sequence).Select(_ => (long)rng.Next(1000, config.VocabSize)).ToArray();
         int r1 = o.BertBaseBatch1Repeats, r32 = o.BertBaseBatch32Repeats;
-        double Median(Action<int> run, int batch, int repeats)
-        {
-            run(batch);
-            var t = Enumerable.Range(0, repeats).Select(_ => { var sw = Stopwatch.StartNew(); run(batch); return sw.Elapsed.TotalMilliseconds; }).Order().ToList();
-            return t[t.Count / 2];
-        }
-        var rows = new List<CompressionBenchmarkRow>();
         string weights = Path.Combine(work, "bert-base.safetensors");
         Checkpoints.SafeTensors.Write(weights, model.HuggingFaceWeights());
         void Torch(int batch)
@@ -178,21 +173,114 @@ public static class CompressionBenchmark
             var ids = tensor(Ids(batch)).reshape(batch, sequence);
             model.Forward(ids, ones_like(ids), zeros_like(ids));
         }
-        rows.Add(new("fp32", "TorchSharp", new FileInfo(weights).Length, Median(Torch, 1, r1), Median(Torch, 32, r32), null, null, TimeSpan.Zero));
-        log.WriteLine($"BERT-base fp32 TorchSharp: {rows[^1]}");
-        foreach (var mode in new[] { QuantizationMode.None, QuantizationMode.DynamicInt8, QuantizationMode.WeightOnlyInt8 })
+        bool Wanted(string name) => o.BertBaseVariants.Count == 0 || o.BertBaseVariants.Any(v => name.Contains(v, StringComparison.OrdinalIgnoreCase));
+        var variants = new List<(string Variant, string Runtime, long Bytes, TimeSpan Time, Action<int> Run)>();
+        if (Wanted("fp32 TorchSharp")) variants.Add(("fp32", "TorchSharp", new FileInfo(weights).Length, TimeSpan.Zero, Torch));
+        var sessions = new List<(string File, string Variant, OnnxSequenceClassifier Session)>();
+        string? profile = o.ProfileDirectory;
+        if (profile is not null) Directory.CreateDirectory(profile);
+        try
         {
-            string path = Path.Combine(work, $"bert-base-{mode}.onnx");
-            var sw = Stopwatch.StartNew();
-            long bytes = Bert.BertCompression.ExportOnnx(model, new QuantizationOptions { Mode = mode }, path);
-            var time = sw.Elapsed;
-            using var session = OnnxSequenceClassifier.Open(path, o.Threads);
-            void Ort(int batch) => session.Logits(Ids(batch), Enumerable.Repeat(1L, batch * sequence).ToArray(), null, batch);
-            rows.Add(new(mode == QuantizationMode.None ? "fp32" : mode == QuantizationMode.DynamicInt8 ? "dynamic int8" : "weight-only int8",
-                "ONNX Runtime", bytes, Median(Ort, 1, r1), Median(Ort, 32, r32), null, null, time));
-            log.WriteLine($"BERT-base {mode} ORT: {rows[^1]}");
+            foreach (var (variant, options) in BertBaseVariants().Where(v => Wanted(v.Variant)))
+            {
+                string file = variant.Replace(' ', '-').Replace("(", "").Replace(")", "");
+                string path = Path.Combine(work, $"bert-base-{file}.onnx");
+                var sw = Stopwatch.StartNew();
+                long bytes = Bert.BertCompression.ExportOnnx(model, options, path);
+                var time = sw.Elapsed;
+                var session = OnnxSequenceClassifier.Open(path, o.Threads, profile is null ? null : Path.Combine(profile, $"bert-base-{file}-t{o.Threads}"),
+                    profile is null ? null : Path.Combine(profile, $"bert-base-{file}.optimized.onnx"));
+                sessions.Add((file, variant, session));
+                variants.Add((variant, "ONNX Runtime", bytes, time,
+                    batch => session.Logits(Ids(batch), Enumerable.Repeat(1L, batch * sequence).ToArray(), null, batch)));
+                if (variant == "dynamic int8" && o.Threads > 1 && o.BertBaseVariants.Any(v => v.Contains("rows split", StringComparison.OrdinalIgnoreCase)))
+                {
+                    // Experiment (only when asked for by name): a batch split into one chunk per thread, the chunks run
+                    // concurrently — on the same session (intra-op pool shared) and on a 1-thread session.
+                    var single = OnnxSequenceClassifier.Open(path, 1);
+                    sessions.Add((file + "-t1", variant + " 1-thread session", single));
+                    void Split(OnnxSequenceClassifier s, int batch)
+                    {
+                        int chunks = Math.Min(o.Threads, batch);
+                        var ids = Enumerable.Range(0, chunks).Select(c => Ids(batch / chunks + (c < batch % chunks ? 1 : 0))).ToArray();
+                        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+                        {
+                            int rows = ids[c].Length / sequence;
+                            s.Logits(ids[c], Enumerable.Repeat(1L, rows * sequence).ToArray(), null, rows);
+                        });
+                    }
+                    variants.Add(("dynamic int8 rows split (shared pool)", "ONNX Runtime", bytes, time, batch => Split(session, batch)));
+                    variants.Add(("dynamic int8 rows split (1-thread session)", "ONNX Runtime", bytes, time, batch => Split(single, batch)));
+                }
+            }
+            if (variants.Count == 0)
+                throw new ArgumentException($"No BERT-base variant matches {string.Join(", ", o.BertBaseVariants)}; variants: fp32 TorchSharp, {string.Join(", ", BertBaseVariants().Select(v => v.Variant))}.");
+            // Interleaved: every round times each variant once, so load changes hit all variants alike. The process CPU
+            // time per call is logged too: with 1 thread it is the call's own work, robust against a loaded machine.
+            using var process = Process.GetCurrentProcess();
+            double[] Medians(int batch, int repeats)
+            {
+                foreach (var v in variants) v.Run(batch);
+                var times = variants.Select(_ => new List<double>()).ToArray();
+                var cpu = variants.Select(_ => new List<double>()).ToArray();
+                for (int r = 0; r < repeats; r++)
+                {
+                    for (int v = 0; v < variants.Count; v++)
+                    {
+                        process.Refresh();
+                        var cpu0 = process.TotalProcessorTime;
+                        var sw = Stopwatch.StartNew();
+                        variants[v].Run(batch);
+                        times[v].Add(sw.Elapsed.TotalMilliseconds);
+                        process.Refresh();
+                        cpu[v].Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
+                    }
+                    log.WriteLine($"BERT-base batch {batch} round {r + 1}/{repeats}: {string.Join(", ", variants.Select((v, i) => $"{v.Variant} {v.Runtime} {times[i][^1]:F0} ms (CPU {cpu[i][^1]:F0} ms)"))}");
+                }
+                static double Median(List<double> t) => t.Order().ElementAt(t.Count / 2);
+                log.WriteLine($"BERT-base batch {batch} median CPU time per call (all threads): {string.Join(", ", variants.Select((v, i) => $"{v.Variant} {v.Runtime} {Median(cpu[i]):F0} ms"))}");
+                return times.Select(Median).ToArray();
+            }
+            double[] b1 = Medians(1, r1), b32 = Medians(32, r32);
+            var rows = variants.Select((v, i) => new CompressionBenchmarkRow(v.Variant, v.Runtime, v.Bytes, b1[i], b32[i], null, null, v.Time)).ToList();
+            foreach (var row in rows) log.WriteLine($"BERT-base {row}");
+            if (profile is not null)
+            {
+                // Each session ran: warm-up + r1 calls at batch 1, then warm-up + r32 calls at batch 32.
+                foreach (var (file, variant, session) in sessions)
+                {
+                    string trace = session.EndProfiling();
+                    var md = new StringBuilder();
+                    md.AppendLine(CultureInfo.InvariantCulture, $"BERT-base {variant}, {o.Threads} threads, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
+                    md.AppendLine();
+                    foreach (var (batch, first, last) in new[] { (1, 1, r1), (32, r1 + 2, r1 + 1 + r32) })
+                    {
+                        var (ops, runMs) = OnnxProfileSummary.Summarize(trace, first, last);
+                        md.AppendLine(OnnxProfileSummary.ToMarkdown($"batch {batch}", ops, runMs));
+                    }
+                    File.WriteAllText(Path.Combine(profile, $"profile-{file}-t{o.Threads}.md"), md.ToString());
+                    log.WriteLine(md.ToString());
+                }
+            }
+            return rows;
         }
-        return rows;
+        finally
+        {
+            foreach (var s in sessions) s.Session.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The ONNX variants timed on the BERT-base shape: each mode as exported by default (fused ONNX Runtime contrib
+    /// operators) and fp32 / dynamic int8 also in standard ONNX operators, to show what the fused graph gains.
+    /// </summary>
+    private static IEnumerable<(string Variant, QuantizationOptions Options)> BertBaseVariants()
+    {
+        yield return ("fp32 (standard ops)", new QuantizationOptions { Mode = QuantizationMode.None, UseContribOperators = false });
+        yield return ("fp32", new QuantizationOptions { Mode = QuantizationMode.None });
+        yield return ("dynamic int8 (standard ops)", new QuantizationOptions { Mode = QuantizationMode.DynamicInt8, UseContribOperators = false });
+        yield return ("dynamic int8", new QuantizationOptions { Mode = QuantizationMode.DynamicInt8 });
+        yield return ("weight-only int8", new QuantizationOptions { Mode = QuantizationMode.WeightOnlyInt8 });
     }
 
     internal static string Machine() =>

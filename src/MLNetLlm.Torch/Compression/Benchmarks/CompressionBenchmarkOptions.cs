@@ -39,6 +39,18 @@ public sealed class CompressionBenchmarkOptions
     public int BertBaseBatch1Repeats { get; set; } = 5;
     public int BertBaseBatch32Repeats { get; set; } = 2;
 
+    /// <summary>
+    /// When set, the BERT-base ONNX sessions write ONNX Runtime's per-node profile and optimized graph to this folder, plus
+    /// a per-operator-type time table per variant (<c>profile-*.md</c>). Default null (no profiling: it adds overhead).
+    /// </summary>
+    public string? ProfileDirectory { get; set; }
+
+    /// <summary>
+    /// Time only the BERT-base variants whose name contains one of these strings (e.g. <c>int8</c>); the TorchSharp row is
+    /// named <c>fp32 TorchSharp</c>. Default empty: all variants.
+    /// </summary>
+    public IReadOnlyList<string> BertBaseVariants { get; set; } = [];
+
     /// <summary>Folder for the model files whose sizes are reported. Default a temporary folder.</summary>
     public string? WorkDirectory { get; set; }
 

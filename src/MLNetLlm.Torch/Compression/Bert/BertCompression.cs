@@ -87,7 +87,7 @@ internal static class BertCompression
         BertForSequenceClassification teacher, DistillationOptions options)
     {
         var config = StudentConfig(teacher.Config, options);
-        var student = new BertForSequenceClassification(config, teacher.Compute);
+        var student = new BertForSequenceClassification(config, teacher.Compute.Copy());
         student.InitializeWeights(new Generator((ulong)options.Seed));
         var copied = StudentInitializer.Initialize(teacher.HuggingFaceWeights(), student.HuggingFaceWeights());
         return (student, copied);
@@ -96,7 +96,7 @@ internal static class BertCompression
     /// <summary>A deep copy with the same (possibly pruned) shapes, so compression never changes the model it starts from.</summary>
     public static BertForSequenceClassification Clone(BertForSequenceClassification source)
     {
-        var copy = new BertForSequenceClassification(source.Config, source.Compute);
+        var copy = new BertForSequenceClassification(source.Config, source.Compute.Copy());
         using var _ = no_grad();
         var widths = Widths(source);
         for (int i = 0; i < source.Bert.Layers.Count; i++)

@@ -18,10 +18,11 @@ internal static class BertDistillation
         var loss = new DistillationLoss(o.Temperature, o.Alpha, o.HiddenStateWeight);
         int sLayers = student.Config.NumHiddenLayers, tLayers = teacher.Bert.Layers.Count;
         var projections = new List<HiddenStateProjection>();
+        using var projectionInit = new Generator((ulong)o.Seed ^ 0x9E3779B97F4A7C15UL);
         if (o.HiddenStateWeight > 0)
             for (int i = 0; i < sLayers; i++)
             {
-                var p = new HiddenStateProjection(student.Config.HiddenSize, teacher.Config.HiddenSize);
+                var p = new HiddenStateProjection(student.Config.HiddenSize, teacher.Config.HiddenSize, projectionInit);
                 p.to(source.Device);
                 projections.Add(p);
             }

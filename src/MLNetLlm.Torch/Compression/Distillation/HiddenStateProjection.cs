@@ -13,10 +13,24 @@ public sealed class HiddenStateProjection : nn.Module<Tensor, Tensor>
     private readonly Linear? proj;
 
     /// <summary>Creates the projection student width → teacher width.</summary>
-    public HiddenStateProjection(int studentHidden, int teacherHidden) : base(nameof(HiddenStateProjection))
+    /// <param name="studentHidden">The student's hidden size.</param>
+    /// <param name="teacherHidden">The teacher's hidden size.</param>
+    /// <param name="generator">When given, the Linear's initial weights and bias (uniform ±1/√fan-in, PyTorch's default
+    /// bounds) are drawn from it instead of libtorch's global generator, so seeded runs repeat.</param>
+    public HiddenStateProjection(int studentHidden, int teacherHidden, Generator? generator = null) : base(nameof(HiddenStateProjection))
     {
         if (studentHidden <= 0 || teacherHidden <= 0) throw new ArgumentOutOfRangeException(nameof(studentHidden), "Widths must be > 0.");
-        if (studentHidden != teacherHidden) proj = nn.Linear(studentHidden, teacherHidden);
+        if (studentHidden != teacherHidden)
+        {
+            proj = nn.Linear(studentHidden, teacherHidden);
+            if (generator != null)
+                using (no_grad())
+                {
+                    double bound = 1.0 / Math.Sqrt(studentHidden);
+                    proj.weight!.uniform_(-bound, bound, generator);
+                    proj.bias!.uniform_(-bound, bound, generator);
+                }
+        }
         RegisterComponents();
     }
 

@@ -33,6 +33,12 @@ internal sealed class OnnxGraphBuilder
     private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
     private int _nodeCount;
 
+    /// <summary>Domain of ONNX Runtime's contrib operators (Attention, SkipLayerNormalization, ...).</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>Whether a node of <see cref="MicrosoftDomain"/> was added (the model then imports that operator set).</summary>
+    public bool UsesMicrosoftDomain { get; private set; }
+
     /// <summary>Bytes of tensor data stored in the graph (what dominates the file size).</summary>
     public long InitializerBytes { get; private set; }
 
@@ -93,8 +99,17 @@ internal sealed class OnnxGraphBuilder
     public string Node(string op, string[] inputs, string? output = null, params OnnxAttribute[] attributes) =>
         NodeMulti(op, inputs, [output ?? Unique(op.ToLowerInvariant())], attributes)[0];
 
-    public string[] NodeMulti(string op, string[] inputs, string[] outputs, params OnnxAttribute[] attributes)
+    public string[] NodeMulti(string op, string[] inputs, string[] outputs, params OnnxAttribute[] attributes) =>
+        NodeIn("", op, inputs, outputs, attributes);
+
+    /// <summary>Adds an ONNX Runtime contrib operator (domain <see cref="MicrosoftDomain"/>) with one output; returns its name.</summary>
+    public string MicrosoftNode(string op, string[] inputs, string? output = null, params OnnxAttribute[] attributes) =>
+        NodeIn(MicrosoftDomain, op, inputs, [output ?? Unique(op.ToLowerInvariant())], attributes)[0];
+
+    /// <summary>Adds a node of operator set <paramref name="domain"/> ("" = the default ONNX domain); an empty input name skips an optional input.</summary>
+    private string[] NodeIn(string domain, string op, string[] inputs, string[] outputs, OnnxAttribute[] attributes)
     {
+        if (domain == MicrosoftDomain) UsesMicrosoftDomain = true;
         string nodeName = $"{op}_{_nodeCount++}";
         _nodes.WriteMessage(1, n =>
         {
@@ -102,6 +117,7 @@ internal sealed class OnnxGraphBuilder
             foreach (string o in outputs) n.WriteString(2, o);
             n.WriteString(3, nodeName);
             n.WriteString(4, op);
+            if (domain.Length > 0) n.WriteString(7, domain);
             foreach (var a in attributes)
             {
                 n.WriteMessage(5, w =>
@@ -117,7 +133,7 @@ internal sealed class OnnxGraphBuilder
         return outputs;
     }
 
-    /// <summary>Writes the model: IR version 8, default-domain opset <paramref name="opset"/>, plus metadata.</summary>
+    /// <summary>Writes the model: IR version 8, default-domain opset <paramref name="opset"/> (plus com.microsoft 1 when used), plus metadata.</summary>
     public void Save(Stream stream, string graphName, int opset, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var graph = new ProtoWriter();
@@ -132,6 +148,7 @@ internal sealed class OnnxGraphBuilder
         model.WriteString(2, "MLNetLlm");
         model.WriteString(3, typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0");
         model.WriteMessage(8, o => { o.WriteString(1, ""); o.WriteVarint(2, opset); });
+        if (UsesMicrosoftDomain) model.WriteMessage(8, o => { o.WriteString(1, MicrosoftDomain); o.WriteVarint(2, 1); });
         foreach (var (k, v) in metadata ?? new Dictionary<string, string>())
             model.WriteMessage(14, p => { p.WriteString(1, k); p.WriteString(2, v); });
         model.CopyTo(stream);

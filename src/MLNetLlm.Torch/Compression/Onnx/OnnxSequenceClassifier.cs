@@ -24,7 +24,14 @@ public sealed class OnnxSequenceClassifier : IDisposable
     public int LabelCount { get; }
 
     /// <summary>Opens <paramref name="path"/>; <paramref name="threads"/> intra-op threads (0 = ONNX Runtime's default, all cores).</summary>
-    public static OnnxSequenceClassifier Open(string path, int threads = 0)
+    public static OnnxSequenceClassifier Open(string path, int threads = 0) => Open(path, threads, null, null);
+
+    /// <summary>
+    /// <see cref="Open(string, int)"/>, optionally writing ONNX Runtime's per-node profile (JSON trace, file name starting
+    /// with <paramref name="profilePrefix"/>; finish it with <see cref="EndProfiling"/>) and its optimized graph to
+    /// <paramref name="optimizedModelPath"/>.
+    /// </summary>
+    internal static OnnxSequenceClassifier Open(string path, int threads, string? profilePrefix, string? optimizedModelPath)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model '{path}' does not exist.", path);
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be ≥ 0.");
@@ -35,6 +42,13 @@ public sealed class OnnxSequenceClassifier : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        if (profilePrefix is not null)
+        {
+            // The prefix first: enabling profiling starts it with the prefix set at that moment.
+            options.ProfileOutputPathPrefix = profilePrefix;
+            options.EnableProfiling = true;
+        }
+        if (optimizedModelPath is not null) options.OptimizedModelFilePath = optimizedModelPath;
         try
         {
             return new OnnxSequenceClassifier(new InferenceSession(path, options), path);
@@ -72,6 +86,9 @@ public sealed class OnnxSequenceClassifier : IDisposable
         using var results = _session.Run(inputs, ["logits"]);
         return results[0].AsEnumerable<float>().ToArray();
     }
+
+    /// <summary>Stops profiling and returns the trace file (only for a session opened with a profile prefix).</summary>
+    internal string EndProfiling() => _session.EndProfiling();
 
     public void Dispose() => _session.Dispose();
 }

@@ -22,6 +22,16 @@ public sealed class QuantizationOptions : CompressionOptions
     /// </summary>
     public bool ReduceRange { get; set; } = true;
 
+    /// <summary>
+    /// Write attention and int8 Linear layers with ONNX Runtime's contrib operators (domain <c>com.microsoft</c>): one
+    /// <c>QAttention</c> (int8) / <c>Attention</c> (float) node per layer with Q, K and V packed into one weight (one
+    /// activation quantization, one GEMM batch, no Reshape/Transpose copies), and <c>DynamicQuantizeMatMul</c> with bias
+    /// for the other int8 Linear layers. Same arithmetic as the standard form; ONNX Runtime (and so ML.NET's
+    /// <c>ApplyOnnxModel</c>) runs these operators on the CPU. Default true; false writes standard ONNX operators only
+    /// (opset 17) for other ONNX runtimes.
+    /// </summary>
+    public bool UseContribOperators { get; set; } = true;
+
 
     internal void Validate()
     {
