@@ -78,6 +78,13 @@ public sealed class SearchSpace<T> : SearchSpace where T : class, new()
         if (memberType != typeof(double) && memberType != typeof(float))
             throw new ArgumentException($"[Range] of real numbers needs a float or double member, not {memberType.Name} (use int bounds for whole numbers).");
         double? d = current is null ? null : Convert.ToDouble(current, System.Globalization.CultureInfo.InvariantCulture);
+        // A float member's default that equals a bound in float precision is that bound (1e-6f widens to 9.99999997e-7,
+        // just below a [1e-6, …] range, and would otherwise be dropped for the range's middle).
+        if (current is float f)
+        {
+            if (f == (float)range.Min) d = range.Min;
+            else if (f == (float)range.Max) d = range.Max;
+        }
         if (d is double v && (v < range.Min || v > range.Max || (range.LogBase && v <= 0))) d = null;
         return new UniformDoubleOption(range.Min, range.Max, range.LogBase, d);
     }

@@ -26,6 +26,17 @@ public sealed class ShippedOptionsSpaceTests
         space.EnsureSearchable();
         Assert.Equal(declared, space.Keys);
         Assert.All(mustInclude, k => Assert.Contains(k, declared));
+        // The space's default point is the class's own defaults (where they lie in the declared range, in the member's precision).
+        var defaults = new T();
+        var fromSpace = space.Default.AsType<T>();
+        foreach (var prop in typeof(T).GetProperties())
+        {
+            var range = prop.GetCustomAttribute<RangeAttribute>();
+            if (range == null || prop.GetValue(defaults) is not { } own) continue;
+            double v = Convert.ToDouble(own);
+            bool inRange = own is float f ? f >= (float)range.Min && f <= (float)range.Max : v >= range.Min && v <= range.Max;
+            if (inRange) Assert.True(Equals(own, prop.GetValue(fromSpace)), $"{typeof(T).Name}.{prop.Name}: default {own}, space default {prop.GetValue(fromSpace)}");
+        }
         var rng = new Random(3);
         for (int i = 0; i < 50; i++)
         {
@@ -52,4 +63,9 @@ public sealed class ShippedOptionsSpaceTests
     [Fact] public void TextClassification() => SamplesStayInsideTheDeclaredRanges<TextClassificationTrainer.Options>("LearningRate", "NumberOfEpochs", "Mode", "LoraRank");
     [Fact] public void SentencePairRegression() => SamplesStayInsideTheDeclaredRanges<SentencePairRegressionTrainer.Options>("LearningRate", "BatchSize");
     [Fact] public void Quantization() => SamplesStayInsideTheDeclaredRanges<QuantizationOptions>("Mode");
+    [Fact] public void Sdca() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.SdcaSearchOptions>("L1Regularization", "L2Regularization");
+    [Fact] public void LightGbm() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.LightGbmSearchOptions>();
+    [Fact] public void FastTree() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.FastTreeSearchOptions>();
+    [Fact] public void TextFeaturizer() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.TextFeaturizerSearchOptions>("MaximumNgramsCount");
+    [Fact] public void TextNormalizer() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.TextNormalizerSearchOptions>();
 }
