@@ -1,3 +1,4 @@
+using MLNetLlm.Numerics;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -50,7 +51,7 @@ public static class TunerBenchmark
                     perSeed[s] = t == "grid"
                         ? sorted.Select(b => RunOnce(f, t, firstSeed + s, b, [b])[0]).ToArray()
                         : RunOnce(f, t, firstSeed + s, sorted[^1], sorted));
-                for (int b = 0; b < sorted.Length; b++) regrets[(t, sorted[b])] = Median(perSeed.Select(r => r[b]));
+                for (int b = 0; b < sorted.Length; b++) regrets[(t, sorted[b])] = Statistics.Median(perSeed.Select(r => r[b]));
                 log?.WriteLine($"{f.Name} {Label(t)}: {string.Join(", ", sorted.Select(b => $"{b} evals {Fmt(regrets[(t, b)])}"))} ({sw.Elapsed.TotalSeconds:F1} s)");
             }
             foreach (var b in sorted)
@@ -62,12 +63,6 @@ public static class TunerBenchmark
     static string Label(string t) => t switch { "gp" => "GP-EI", "smac" => "SMAC", "cfo" => "CFO", _ => char.ToUpperInvariant(t[0]) + t[1..] };
 
     static string Fmt(double v) => v.ToString(v != 0 && Math.Abs(v) < 1e-3 ? "0.00e+0" : "0.0000", CultureInfo.InvariantCulture);
-
-    static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
 
     /// <summary>Simple regret of one seeded run after each of <paramref name="checkpoints"/> evaluations.</summary>
     internal static double[] RunOnce(BenchmarkFunction f, string tuner, int seed, int budget, IReadOnlyList<int> checkpoints)

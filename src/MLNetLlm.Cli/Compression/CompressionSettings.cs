@@ -46,7 +46,7 @@ internal sealed class CompressionSettings
     /// <summary>distill: student hidden width (default the teacher's).</summary>
     public int? StudentHiddenSize { get; set; }
 
-    /// <summary>distill: softening temperature (1–10).</summary>
+    /// <summary>distill: softening temperature (1–20).</summary>
     public double? Temperature { get; set; }
 
     /// <summary>distill: weight of the soft-target loss (0–1).</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetLlm.DataViews;
+using MLNetLlm.Numerics;
 
 namespace MLNetLlm.Cli.Compression;
 
@@ -23,8 +24,7 @@ internal sealed class LatencyMeter(IReadOnlyList<string> textColumns, IReadOnlyL
             Consume(model.Transform(view));
             if (i >= 0) times.Add(watch.Elapsed.TotalMilliseconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return Statistics.Median(times);
     }
 
     InMemoryDataView Batch(int index, int batch)

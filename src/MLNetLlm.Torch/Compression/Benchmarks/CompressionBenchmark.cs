@@ -1,3 +1,4 @@
+using MLNetLlm.Numerics;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -137,8 +138,7 @@ public static class CompressionBenchmark
                 score(rows);
                 if (i >= 0) times.Add(sw.Elapsed.TotalMilliseconds);
             }
-            times.Sort();
-            return times[times.Count / 2];
+            return Statistics.Median(times);
         }
         return (Median(repeats1, 1), Median(repeats32, 32));
     }
@@ -222,13 +222,8 @@ public static class CompressionBenchmark
                     }
                     log.WriteLine($"BERT-base batch {batch} round {r + 1}/{repeats}: {string.Join(", ", variants.Select((v, i) => $"{v.Variant} {v.Runtime} {times[i][^1]:F0} ms (CPU {cpu[i][^1]:F0} ms)"))}");
                 }
-                static double Median(List<double> t)
-                {
-                    var sorted = t.Order().ToArray();
-                    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-                }
-                log.WriteLine($"BERT-base batch {batch} median CPU time per call (all threads): {string.Join(", ", variants.Select((v, i) => $"{v.Variant} {v.Runtime} {Median(cpu[i]):F0} ms"))}");
-                return times.Select(Median).ToArray();
+                log.WriteLine($"BERT-base batch {batch} median CPU time per call (all threads): {string.Join(", ", variants.Select((v, i) => $"{v.Variant} {v.Runtime} {Statistics.Median(cpu[i]):F0} ms"))}");
+                return times.Select(Statistics.Median).ToArray();
             }
             double[] b1 = Medians(1, r1), b32 = Medians(32, r32);
             var rows = variants.Select((v, i) => new CompressionBenchmarkRow(v.Variant, v.Runtime, v.Bytes, b1[i], b32[i], null, null, v.Time)).ToList();

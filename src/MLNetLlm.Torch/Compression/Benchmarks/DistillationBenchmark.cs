@@ -1,3 +1,4 @@
+using MLNetLlm.Numerics;
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -116,22 +117,24 @@ public static class DistillationBenchmark
         Func<IReadOnlyList<string>, float[][]> Score, string Group);
 
     /// <summary>
-    /// Median milliseconds per call of every scorer at <paramref name="batch"/> rows: one warm-up call each, then
-    /// <paramref name="rounds"/> rounds that call each scorer once on the same rows, in turn.
+    /// Median milliseconds per call of every scorer at <paramref name="batch"/> rows: <paramref name="rounds"/> rounds
+    /// that time each scorer once on the same rows, in turn; each timed call directly follows an untimed call of the
+    /// same scorer (warm caches, the protocol of the BERT-base benchmark in <see cref="CompressionBenchmark"/>).
     /// </summary>
     internal static double[] InterleavedMedians(IReadOnlyList<Func<IReadOnlyList<string>, float[][]>> scorers, IReadOnlyList<string> texts, int batch, int rounds)
     {
         var times = scorers.Select(_ => new List<double>()).ToArray();
-        for (int r = -1; r < rounds; r++)
+        for (int r = 0; r < rounds; r++)
         {
-            var rows = Enumerable.Range(0, batch).Select(k => texts[((r + 1) * batch + k) % texts.Count]).ToArray();
+            var rows = Enumerable.Range(0, batch).Select(k => texts[(r * batch + k) % texts.Count]).ToArray();
             for (int i = 0; i < scorers.Count; i++)
             {
+                scorers[i](rows);
                 var sw = Stopwatch.StartNew();
                 scorers[i](rows);
-                if (r >= 0) times[i].Add(sw.Elapsed.TotalMilliseconds);
+                times[i].Add(sw.Elapsed.TotalMilliseconds);
             }
         }
-        return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+        return times.Select(Statistics.Median).ToArray();
     }
 }
