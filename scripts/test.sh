@@ -9,6 +9,18 @@ root=$(pwd)
 source scripts/prereqs.sh
 ensure_prereqs
 
+# --- the HF tiny BERT fixture ------------------------------------------------------------------------------------
+# Every test suite reads it from MLNETLLM_HF_FIXTURE. Unless set, use shared/fixtures/hf-tiny-bert from a folder above
+# the clone (the team's copy), else the copy in tests/fixtures, so a clone anywhere runs the whole suite.
+if [ -z "${MLNETLLM_HF_FIXTURE:-}" ]; then
+  dir="$root"
+  while [ "$dir" != "/" ] && [ ! -f "$dir/shared/fixtures/hf-tiny-bert/config.json" ]; do dir=$(dirname "$dir"); done
+  if [ -f "$dir/shared/fixtures/hf-tiny-bert/config.json" ]; then MLNETLLM_HF_FIXTURE="$dir/shared/fixtures/hf-tiny-bert"
+  else MLNETLLM_HF_FIXTURE="$root/tests/fixtures/hf-tiny-bert"; fi
+  export MLNETLLM_HF_FIXTURE
+fi
+echo "HF fixture: $MLNETLLM_HF_FIXTURE"
+
 # --- build once, then test each project ---------------------------------------------------------------------------
 config=${CONFIGURATION:-Release}
 if ! dotnet build MLNetLlm.sln -c "$config" -nologo -v minimal; then
