@@ -27,8 +27,10 @@ public static class TunerBenchmark
     /// <param name="parallelism">Runs in parallel.</param>
     /// <param name="log">Where progress goes (may be null).</param>
     /// <param name="firstSeed">The first seed (default 0); a disjoint seed set checks that a tuner is not tuned to seeds 0..n-1.</param>
+    /// <param name="perSeed">Also list every seed's regret (in seed order) under the table: shows how the seeds spread
+    /// around the median (a median between two clusters of seeds moves a lot with a small change).</param>
     public static string Run(IReadOnlyList<string> functions, IReadOnlyList<string> tuners, int seeds, IReadOnlyList<int> budgets,
-        int parallelism, TextWriter? log = null, int firstSeed = 0)
+        int parallelism, TextWriter? log = null, int firstSeed = 0, bool perSeed = false)
     {
         if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "At least one seed.");
         if (firstSeed < 0) throw new ArgumentOutOfRangeException(nameof(firstSeed), firstSeed, "Seeds are not negative.");
@@ -38,6 +40,7 @@ public static class TunerBenchmark
         var fns = functions.Select(BenchmarkFunction.FromName).ToArray();
         var sorted = budgets.Order().ToArray();
         var sb = new StringBuilder();
+        var seedRows = new StringBuilder();
         sb.AppendLine($"| Function | Evals | {string.Join(" | ", tuners.Select(Label))} |");
         sb.AppendLine($"|---|---:|{string.Concat(tuners.Select(_ => "---:|"))}");
         foreach (var f in fns)
@@ -46,16 +49,27 @@ public static class TunerBenchmark
             foreach (var t in tuners)
             {
                 var sw = Stopwatch.StartNew();
-                var perSeed = new double[seeds][];
+                var bySeed = new double[seeds][];
                 Parallel.For(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) }, s =>
-                    perSeed[s] = t == "grid"
+                    bySeed[s] = t == "grid"
                         ? sorted.Select(b => RunOnce(f, t, firstSeed + s, b, [b])[0]).ToArray()
                         : RunOnce(f, t, firstSeed + s, sorted[^1], sorted));
-                for (int b = 0; b < sorted.Length; b++) regrets[(t, sorted[b])] = Statistics.Median(perSeed.Select(r => r[b]));
+                for (int b = 0; b < sorted.Length; b++)
+                {
+                    regrets[(t, sorted[b])] = Statistics.Median(bySeed.Select(r => r[b]));
+                    seedRows.AppendLine($"| {f.Name} | {Label(t)} | {sorted[b]} | {string.Join(" ", bySeed.Select(r => Fmt(r[b])))} |");
+                }
                 log?.WriteLine($"{f.Name} {Label(t)}: {string.Join(", ", sorted.Select(b => $"{b} evals {Fmt(regrets[(t, b)])}"))} ({sw.Elapsed.TotalSeconds:F1} s)");
             }
             foreach (var b in sorted)
                 sb.AppendLine($"| {f.Name} | {b} | {string.Join(" | ", tuners.Select(t => Fmt(regrets[(t, b)])))} |");
+        }
+        if (perSeed)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"| Function | Tuner | Evals | Regret per seed ({firstSeed}..{firstSeed + seeds - 1}) |");
+            sb.AppendLine("|---|---|---:|---|");
+            sb.Append(seedRows);
         }
         return sb.ToString();
     }

@@ -45,6 +45,18 @@ public sealed class TunerBenchmarkTests
     }
 
     [Fact]
+    public void PerSeedRowsListEverySeedsRegretInSeedOrder()
+    {
+        string table = TunerBenchmark.Run(["branin"], ["random"], 3, [5, 10], 1, firstSeed: 4, perSeed: true);
+        string Row(int budget) => string.Join(" ", Enumerable.Range(4, 3).Select(s =>
+            TunerBenchmark.RunOnce(BenchmarkFunction.Branin, "random", s, budget, [budget])[0].ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains("Regret per seed (4..6)", table);
+        Assert.Contains($"| Branin | Random | 5 | {Row(5)} |", table);
+        Assert.Contains($"| Branin | Random | 10 | {Row(10)} |", table);
+        Assert.DoesNotContain("Regret per seed", TunerBenchmark.Run(["branin"], ["random"], 1, [5], 1));
+    }
+
+    [Fact]
     public void UnknownNamesAreRejected()
     {
         Assert.Contains("known: branin", Assert.Throws<ArgumentException>(() => BenchmarkFunction.FromName("sphere")).Message);

@@ -18,14 +18,15 @@ internal static class AutoMLBench
         var firstSeed = new Option<int>("--first-seed") { Description = "The first seed (default 0: seeds 0..n-1); e.g. 100 for a disjoint check set.", DefaultValueFactory = _ => 0 };
         var budgets = new Option<string>("--budgets") { Description = "Evaluation budgets (default 50,100).", DefaultValueFactory = _ => "50,100" };
         var parallel = new Option<int>("--parallel") { Description = "Runs at once (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new Command("tuners", "Median simple regret of the AutoML tuners on Branin, Hartmann-6 and Levy-10.") { functions, tuners, seeds, firstSeed, budgets, parallel };
+        var perSeed = new Option<bool>("--per-seed") { Description = "Also list every seed's regret under the table." };
+        var command = new Command("tuners", "Median simple regret of the AutoML tuners on Branin, Hartmann-6 and Levy-10.") { functions, tuners, seeds, firstSeed, budgets, parallel, perSeed };
         command.SetAction(p => context.Guard(() =>
         {
             var b = p.GetValue(budgets)!.Split(',').Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int v) && v > 0
                 ? v : throw new CliException($"--budgets takes positive numbers separated by commas, not '{p.GetValue(budgets)}'.")).ToArray();
             var started = DateTime.UtcNow;
             string load = TorchBench.Load();
-            string table = TunerBenchmark.Run(p.GetValue(functions)!.Split(','), p.GetValue(tuners)!.Split(','), p.GetValue(seeds), b, p.GetValue(parallel), context.Out, p.GetValue(firstSeed));
+            string table = TunerBenchmark.Run(p.GetValue(functions)!.Split(','), p.GetValue(tuners)!.Split(','), p.GetValue(seeds), b, p.GetValue(parallel), context.Out, p.GetValue(firstSeed), p.GetValue(perSeed));
             context.Out.WriteLine();
             context.Out.WriteLine($"Median simple regret over {p.GetValue(seeds)} seeds (from seed {p.GetValue(firstSeed)}); started {load}; {(DateTime.UtcNow - started).TotalMinutes:F1} min");
             context.Out.WriteLine(table);
