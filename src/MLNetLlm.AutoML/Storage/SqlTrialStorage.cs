@@ -7,11 +7,13 @@ using MLNetLlm.AutoML.SearchSpaces;
 namespace MLNetLlm.AutoML.Storage;
 
 /// <summary>
-/// Trials in a SQL database (tables automl_studies, automl_trials, automl_reports, created when missing). Each
-/// operation opens a pooled connection and runs in one transaction; times are the database's clock in Unix
-/// milliseconds, so workers on machines with skewed clocks agree on lease expiry.
+/// Trials in a SQL database (tables automl_studies, automl_trials, automl_reports, and for the cross-validated
+/// selection automl_selections, automl_cv_candidates, automl_cv_folds; created when missing, and a database written
+/// by an earlier version gets the newer tables and columns when opened). Each operation opens a pooled connection and
+/// runs in one transaction; times are the database's clock in Unix milliseconds, so workers on machines with skewed
+/// clocks agree on lease expiry.
 /// </summary>
-public abstract class SqlTrialStorage : ITrialStorage
+public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
 {
     bool _initialised;
     readonly SemaphoreSlim _init = new(1, 1);
@@ -36,6 +38,15 @@ public abstract class SqlTrialStorage : ITrialStorage
     /// <summary>A statement that locks the study row for numbering a new trial (null when the transaction locks the database).</summary>
     private protected abstract string? LockStudy { get; }
 
+    /// <summary>Appended to a query to lock the rows it reads until the transaction ends ("" when the transaction locks the database).</summary>
+    private protected abstract string RowLock { get; }
+
+    /// <summary>Adds <paramref name="column"/> to <paramref name="table"/> unless it is there (a database of an earlier version).</summary>
+    private protected abstract Task AddColumnIfMissingAsync(DbConnection c, DbTransaction tx, string table, string column, string type, CancellationToken ct);
+
+    /// <summary>Columns added since the first version of the schema (the CREATE statements have them too).</summary>
+    static readonly (string Table, string Column, string Type)[] AddedColumns = [("automl_trials", "fold_metrics", "TEXT")];
+
     async Task<DbConnection> ConnectAsync(CancellationToken ct)
     {
         var c = await OpenAsync(ct).ConfigureAwait(false);
@@ -47,6 +58,7 @@ public abstract class SqlTrialStorage : ITrialStorage
             {
                 await using var tx = await BeginAsync(c, ct).ConfigureAwait(false);
                 foreach (var sql in SchemaStatements) await Exec(c, tx, sql, ct).ConfigureAwait(false);
+                foreach (var (table, column, type) in AddedColumns) await AddColumnIfMissingAsync(c, tx, table, column, type, ct).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 _initialised = true;
             }
@@ -70,20 +82,20 @@ public abstract class SqlTrialStorage : ITrialStorage
         return cmd;
     }
 
-    static async Task<int> Exec(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    private protected static async Task<int> Exec(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
     {
         await using var cmd = Command(c, tx, sql, ps);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    static async Task<object?> Scalar(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    private protected static async Task<object?> Scalar(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
     {
         await using var cmd = Command(c, tx, sql, ps);
         var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
         return v is DBNull ? null : v;
     }
 
-    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts";
+    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts, fold_metrics";
 
     static async Task<List<StoredTrial>> ReadTrials(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
     {
@@ -106,12 +118,20 @@ public abstract class SqlTrialStorage : ITrialStorage
                 Error = r.IsDBNull(9) ? null : r.GetString(9),
                 Worker = r.IsDBNull(10) ? null : r.GetString(10),
                 Attempts = Convert.ToInt32(r.GetValue(11), CultureInfo.InvariantCulture),
+                FoldMetrics = r.IsDBNull(12) ? [] : ParseDoubles(r.GetString(12)),
             });
         }
         return list;
     }
 
     static object? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>Fold metrics as text ("R" format, space-separated; NaN kept), null when there are none.</summary>
+    static string? FormatDoubles(IReadOnlyList<double> values) =>
+        values.Count == 0 ? null : string.Join(' ', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+    static double[] ParseDoubles(string text) =>
+        text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
 
     /// <inheritdoc/>
     public async Task<StudyInfo> OpenStudyAsync(string name, string metric, bool maximize, CancellationToken cancellationToken = default)
@@ -219,9 +239,9 @@ public abstract class SqlTrialStorage : ITrialStorage
         ArgumentNullException.ThrowIfNull(result);
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         return await Exec(c, null,
-            "UPDATE automl_trials SET status = @st, metric = @m, loss = @lo, duration_ms = @d, peak_memory = @pm, error = @e, " +
+            "UPDATE automl_trials SET status = @st, metric = @m, loss = @lo, duration_ms = @d, peak_memory = @pm, error = @e, fold_metrics = @fm, " +
             $"pipeline = COALESCE(@pl, pipeline), finished_ms = {NowMs} WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@st", result.Status.ToString()), ("@m", Finite(result.Metric)), ("@lo", Finite(result.Loss)),
+            cancellationToken, ("@st", result.Status.ToString()), ("@m", Finite(result.Metric)), ("@lo", Finite(result.Loss)), ("@fm", FormatDoubles(result.FoldMetrics)),
             ("@d", result.Duration.TotalMilliseconds), ("@pm", result.PeakMemoryBytes), ("@e", result.Error), ("@pl", result.Pipeline),
             ("@i", trialId), ("@w", worker)).ConfigureAwait(false) == 1;
     }
@@ -254,6 +274,177 @@ public abstract class SqlTrialStorage : ITrialStorage
     {
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         return await ReadTrials(c, null, $"SELECT {TrialColumns} FROM automl_trials WHERE study_id = @s ORDER BY number", cancellationToken, ("@s", studyId)).ConfigureAwait(false);
+    }
+
+    const string FoldColumns = "id, position, trial_number, fold, status, metric, duration_ms, peak_memory, error, worker, attempts";
+
+    static async Task<List<StoredFold>> ReadFolds(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    {
+        await using var cmd = Command(c, tx, sql, ps);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<StoredFold>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new StoredFold
+            {
+                Id = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
+                Position = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
+                TrialNumber = Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture),
+                Fold = Convert.ToInt32(r.GetValue(3), CultureInfo.InvariantCulture),
+                Status = Enum.Parse<TrialStatus>(r.GetString(4)),
+                Metric = r.IsDBNull(5) ? double.NaN : Convert.ToDouble(r.GetValue(5), CultureInfo.InvariantCulture),
+                Duration = r.IsDBNull(6) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Convert.ToDouble(r.GetValue(6), CultureInfo.InvariantCulture)),
+                PeakMemoryBytes = r.IsDBNull(7) ? 0 : Convert.ToInt64(r.GetValue(7), CultureInfo.InvariantCulture),
+                Error = r.IsDBNull(8) ? null : r.GetString(8),
+                Worker = r.IsDBNull(9) ? null : r.GetString(9),
+                Attempts = Convert.ToInt32(r.GetValue(10), CultureInfo.InvariantCulture),
+            });
+        }
+        return list;
+    }
+
+    static async Task<int> SelectionFolds(DbConnection c, DbTransaction tx, int studyId, CancellationToken ct) =>
+        Convert.ToInt32(await Scalar(c, tx, "SELECT folds FROM automl_selections WHERE study_id = @s", ct, ("@s", studyId)).ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
+
+    static async Task<StoredSelection?> ReadSelection(DbConnection c, DbTransaction? tx, int studyId, CancellationToken ct)
+    {
+        int folds, top, seed;
+        await using (var cmd = Command(c, tx, "SELECT folds, top_trials, seed FROM automl_selections WHERE study_id = @s", ("@s", studyId)))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
+            folds = Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture);
+            top = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture);
+            seed = Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture);
+        }
+        var candidates = new List<(int Position, int Trial)>();
+        await using (var cmd = Command(c, tx, "SELECT position, trial_number FROM automl_cv_candidates WHERE study_id = @s ORDER BY position", ("@s", studyId)))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                candidates.Add((Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture)));
+        var jobs = await ReadFolds(c, tx, $"SELECT {FoldColumns} FROM automl_cv_folds WHERE study_id = @s ORDER BY position, fold", ct, ("@s", studyId)).ConfigureAwait(false);
+        return new StoredSelection(folds, top, seed, candidates.Select(x => StoredCandidate.From(x.Position, x.Trial, folds, jobs)).ToArray());
+    }
+
+    /// <summary>
+    /// Writes how <paramref name="fold"/> ended (a failure also skips its candidate's queued folds) and the
+    /// candidate's summary row, under a lock on the candidate so concurrent folds of it summarise in turn.
+    /// </summary>
+    async Task RecordFoldAsync(DbConnection c, DbTransaction tx, int studyId, StoredFold fold, FoldOutcome outcome, CancellationToken ct)
+    {
+        await Exec(c, tx, $"SELECT position FROM automl_cv_candidates WHERE study_id = @s AND position = @p{RowLock}", ct,
+            ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+        bool ok = outcome.Status == TrialStatus.Completed;
+        await Exec(c, tx, $"UPDATE automl_cv_folds SET status = @st, metric = @m, duration_ms = @d, peak_memory = @pm, error = @e, finished_ms = {NowMs} WHERE id = @i", ct,
+            ("@st", (ok ? TrialStatus.Completed : TrialStatus.Failed).ToString()), ("@m", ok ? Finite(outcome.Metric) : null),
+            ("@d", outcome.Duration.TotalMilliseconds), ("@pm", outcome.PeakMemoryBytes), ("@e", ok ? null : outcome.Error ?? "failed"), ("@i", fold.Id)).ConfigureAwait(false);
+        if (!ok)
+            await Exec(c, tx, $"UPDATE automl_cv_folds SET status = 'Pruned', error = @e, finished_ms = {NowMs} WHERE study_id = @s AND position = @p AND status = 'Queued'", ct,
+                ("@e", StudyCheck.SkippedFoldMessage(fold.Fold)), ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+        int k = await SelectionFolds(c, tx, studyId, ct).ConfigureAwait(false);
+        var jobs = await ReadFolds(c, tx, $"SELECT {FoldColumns} FROM automl_cv_folds WHERE study_id = @s AND position = @p", ct,
+            ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+        var sum = StoredCandidate.From(fold.Position, fold.TrialNumber, k, jobs);
+        await Exec(c, tx, "UPDATE automl_cv_candidates SET status = @st, mean = @m, std = @sd, duration_ms = @d, peak_memory = @pm, error = @e WHERE study_id = @s AND position = @p", ct,
+            ("@st", sum.Status.ToString()), ("@m", Finite(sum.Mean)), ("@sd", Finite(sum.StandardDeviation)), ("@d", sum.Duration.TotalMilliseconds),
+            ("@pm", sum.PeakMemoryBytes), ("@e", sum.Error), ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    async Task<StoredSelection?> ISelectionStorage.GetSelectionAsync(int studyId, CancellationToken cancellationToken)
+    {
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadSelection(c, null, studyId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    async Task<StoredSelection> ISelectionStorage.StartSelectionAsync(int studyId, SelectionPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        if (LockStudy is not null) await Exec(c, tx, LockStudy, cancellationToken, ("@s", studyId)).ConfigureAwait(false);
+        if (Convert.ToInt64(await Scalar(c, tx, "SELECT COUNT(*) FROM automl_selections WHERE study_id = @s", cancellationToken, ("@s", studyId)).ConfigureAwait(false),
+                CultureInfo.InvariantCulture) == 0)
+        {
+            await Exec(c, tx, $"INSERT INTO automl_selections (study_id, folds, top_trials, seed, created_ms) VALUES (@s, @k, @t, @seed, {NowMs})", cancellationToken,
+                ("@s", studyId), ("@k", plan.Folds), ("@t", plan.TopTrials), ("@seed", plan.Seed)).ConfigureAwait(false);
+            for (int p = 0; p < plan.Candidates.Count; p++)
+            {
+                await Exec(c, tx, "INSERT INTO automl_cv_candidates (study_id, position, trial_number, status) VALUES (@s, @p, @n, 'Queued')", cancellationToken,
+                    ("@s", studyId), ("@p", p), ("@n", plan.Candidates[p])).ConfigureAwait(false);
+                for (int f = 0; f < plan.Folds; f++)
+                    await Exec(c, tx, "INSERT INTO automl_cv_folds (study_id, position, trial_number, fold, status, attempts, created_ms) " +
+                        $"VALUES (@s, @p, @n, @f, 'Queued', 0, {NowMs})", cancellationToken,
+                        ("@s", studyId), ("@p", p), ("@n", plan.Candidates[p]), ("@f", f)).ConfigureAwait(false);
+            }
+        }
+        var stored = await ReadSelection(c, tx, studyId, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return stored!;
+    }
+
+    /// <inheritdoc/>
+    async Task<StoredFold?> ISelectionStorage.ClaimFoldAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken)
+    {
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
+            var found = await ReadFolds(c, tx,
+                $"SELECT {FoldColumns} FROM automl_cv_folds WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status = 'Queued') " +
+                $"ORDER BY CASE WHEN status = 'Running' THEN 0 ELSE 1 END, position, fold LIMIT 1{ClaimLock}",
+                cancellationToken, ("@s", studyId)).ConfigureAwait(false);
+            if (found.Count == 0) { await tx.CommitAsync(cancellationToken).ConfigureAwait(false); return null; }
+            var f = found[0];
+            if (f.Status == TrialStatus.Running && f.Attempts >= maxAttempts)
+            {
+                int k = await SelectionFolds(c, tx, studyId, cancellationToken).ConfigureAwait(false);
+                await RecordFoldAsync(c, tx, studyId, f, new FoldOutcome(TrialStatus.Failed, double.NaN, f.Duration, f.PeakMemoryBytes,
+                    StudyCheck.FoldLostMessage(f.Fold, k, f.Attempts)), cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            await Exec(c, tx, $"UPDATE automl_cv_folds SET status = 'Running', worker = @w, attempts = attempts + 1, lease_expires_ms = {NowMs} + @l WHERE id = @i",
+                cancellationToken, ("@w", worker), ("@l", (long)lease.TotalMilliseconds), ("@i", f.Id)).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return f with { Status = TrialStatus.Running, Worker = worker, Attempts = f.Attempts + 1 };
+        }
+    }
+
+    /// <inheritdoc/>
+    async Task<bool> ISelectionStorage.RenewFoldLeaseAsync(long foldId, string worker, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await Exec(c, null, $"UPDATE automl_cv_folds SET lease_expires_ms = {NowMs} + @l WHERE id = @i AND worker = @w AND status = 'Running'",
+            cancellationToken, ("@l", (long)lease.TotalMilliseconds), ("@i", foldId), ("@w", worker)).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc/>
+    async Task<bool> ISelectionStorage.FinishFoldAsync(long foldId, string worker, FoldOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        var found = await ReadFolds(c, tx, $"SELECT {FoldColumns} FROM automl_cv_folds WHERE id = @i AND worker = @w AND status = 'Running'{RowLock}",
+            cancellationToken, ("@i", foldId), ("@w", worker)).ConfigureAwait(false);
+        if (found.Count == 1)
+        {
+            var study = Convert.ToInt32(await Scalar(c, tx, "SELECT study_id FROM automl_cv_folds WHERE id = @i", cancellationToken, ("@i", foldId)).ConfigureAwait(false),
+                CultureInfo.InvariantCulture);
+            await RecordFoldAsync(c, tx, study, found[0], outcome, cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return found.Count == 1;
+    }
+
+    /// <inheritdoc/>
+    async Task ISelectionStorage.RequeueFoldAsync(long foldId, string worker, CancellationToken cancellationToken)
+    {
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await Exec(c, null, "UPDATE automl_cv_folds SET status = 'Queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = @i AND worker = @w AND status = 'Running'",
+            cancellationToken, ("@i", foldId), ("@w", worker)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
