@@ -55,8 +55,8 @@ public sealed class PostgresTrialStorage : SqlTrialStorage
 
     private protected override string RowLock => " FOR UPDATE";
 
-    private protected override Task AddColumnIfMissingAsync(DbConnection c, DbTransaction tx, string table, string column, string type, CancellationToken ct) =>
-        Exec(c, tx, $"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {type}", ct);
+    private protected override string ColumnCountSql =>
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = @t AND column_name = @c";
 
     /// <inheritdoc/>
     public override void Dispose()

@@ -41,8 +41,8 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     /// <summary>Appended to a query to lock the rows it reads until the transaction ends ("" when the transaction locks the database).</summary>
     private protected abstract string RowLock { get; }
 
-    /// <summary>Adds <paramref name="column"/> to <paramref name="table"/> unless it is there (a database of an earlier version).</summary>
-    private protected abstract Task AddColumnIfMissingAsync(DbConnection c, DbTransaction tx, string table, string column, string type, CancellationToken ct);
+    /// <summary>A query counting the columns named @c of table @t (1 when it exists); it must take no lock on the table.</summary>
+    private protected abstract string ColumnCountSql { get; }
 
     /// <summary>Columns added since the first version of the schema (the CREATE statements have them too).</summary>
     static readonly (string Table, string Column, string Type)[] AddedColumns = [("automl_trials", "fold_metrics", "TEXT")];
@@ -58,7 +58,11 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
             {
                 await using var tx = await BeginAsync(c, ct).ConfigureAwait(false);
                 foreach (var sql in SchemaStatements) await Exec(c, tx, sql, ct).ConfigureAwait(false);
-                foreach (var (table, column, type) in AddedColumns) await AddColumnIfMissingAsync(c, tx, table, column, type, ct).ConfigureAwait(false);
+                // a database of an earlier version gets the newer columns; the check comes first because ALTER TABLE
+                // locks the table exclusively, which would queue every worker's queries behind this one
+                foreach (var (table, column, type) in AddedColumns)
+                    if (Convert.ToInt64(await Scalar(c, tx, ColumnCountSql, ct, ("@t", table), ("@c", column)).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+                        await Exec(c, tx, $"ALTER TABLE {table} ADD COLUMN {column} {type}", ct).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 _initialised = true;
             }
@@ -82,13 +86,13 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         return cmd;
     }
 
-    private protected static async Task<int> Exec(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    static async Task<int> Exec(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
     {
         await using var cmd = Command(c, tx, sql, ps);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private protected static async Task<object?> Scalar(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    static async Task<object?> Scalar(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
     {
         await using var cmd = Command(c, tx, sql, ps);
         var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);

@@ -65,10 +65,5 @@ public sealed class SqliteTrialStorage : SqlTrialStorage
 
     private protected override string RowLock => "";
 
-    private protected override async Task AddColumnIfMissingAsync(DbConnection c, DbTransaction tx, string table, string column, string type, CancellationToken ct)
-    {
-        var found = await Scalar(c, tx, "SELECT COUNT(*) FROM pragma_table_info(@t) WHERE name = @c", ct, ("@t", table), ("@c", column)).ConfigureAwait(false);
-        if (Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture) == 0)
-            await Exec(c, tx, $"ALTER TABLE {table} ADD COLUMN {column} {type}", ct).ConfigureAwait(false);
-    }
+    private protected override string ColumnCountSql => "SELECT COUNT(*) FROM pragma_table_info(@t) WHERE name = @c";
 }
