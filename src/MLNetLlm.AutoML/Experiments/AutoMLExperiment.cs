@@ -187,7 +187,8 @@ public sealed class AutoMLExperiment
     public AutoMLExperiment SetCostFrugalTuner() => SetTuner(s => new CostFrugalTuner(s, _seed));
 
     /// <summary>
-    /// Where trials are stored, and the study name. Re-running with the same storage and name resumes the study.
+    /// Where trials are stored, and the study name. Re-running with the same storage and name resumes the study,
+    /// its cross-validated selection included (<see cref="SetCrossValidatedSelection"/>).
     /// </summary>
     public AutoMLExperiment SetStorage(ITrialStorage storage, string studyName = "default")
     {
