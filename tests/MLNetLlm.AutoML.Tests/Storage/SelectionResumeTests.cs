@@ -61,8 +61,9 @@ public sealed class SelectionResumeTests : IDisposable
                 int before = CvFits.AddOrUpdate(name, 1, (_, v) => v + 1) - 1;
                 if (Interrupt(name, before))
                 {
-                    Run.Cancel(); // "Ctrl+C" while this fold trains
+                    Run.Cancel(); // "Ctrl+C" while this fold trains; the trainer stops as a cancelled one does
                     trial.CancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(30));
+                    trial.CancellationToken.ThrowIfCancellationRequested();
                 }
                 return cv(n);
             }));
@@ -167,6 +168,7 @@ public sealed class SelectionResumeTests : IDisposable
             {
                 searchStop.Cancel();
                 trial.CancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(30));
+                trial.CancellationToken.ThrowIfCancellationRequested();
             }
             return q;
         }
