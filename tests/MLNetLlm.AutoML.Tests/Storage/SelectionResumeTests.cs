@@ -46,6 +46,7 @@ public sealed class SelectionResumeTests : IDisposable
         public readonly ConcurrentDictionary<string, int> CvFits = new();
         public int HoldoutFits;
         public Func<string, int, bool> Interrupt = (_, _) => false;
+        public Action<int> OnHoldoutFit = _ => { };
         public CancellationTokenSource Run = new();
 
         public SweepablePipeline Pipeline() => new SweepablePipeline().Append(
@@ -56,7 +57,7 @@ public sealed class SelectionResumeTests : IDisposable
         SweepableEstimator Stage(string name, float holdout, Func<long, float> cv) =>
             SweepableEstimator.Create<Empty>(name, (ctx, o, trial) => new TestStages.RowCountEstimator(ctx, n =>
             {
-                if (n == HoldoutTrainRows) { Interlocked.Increment(ref HoldoutFits); return holdout; }
+                if (n == HoldoutTrainRows) { OnHoldoutFit(Interlocked.Increment(ref HoldoutFits)); return holdout; }
                 if (n == AllRows || trial is null) return cv(n); // the refit
                 int before = CvFits.AddOrUpdate(name, 1, (_, v) => v + 1) - 1;
                 if (Interrupt(name, before))
@@ -199,6 +200,28 @@ public sealed class SelectionResumeTests : IDisposable
         // resuming with other selection settings is a clear error naming them
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Experiment(new Stages(), storage, "phases", folds: 3).RunAsync());
         Assert.Contains("Study 'phases' started its cross-validated selection with 4 folds of the top 3 trial(s), not 3 folds of the top 3", e.Message);
+    }
+
+    [Fact]
+    public async Task AWorkerStopsSearchingWhenAnotherStartsTheSelection()
+    {
+        using var storage = new InMemoryTrialStorage();
+        var study = StudyOf(storage, "shared");
+        // while this worker trains its second trial, another worker (sharing the study) ends the search with its plan
+        var stages = new Stages
+        {
+            OnHoldoutFit = n =>
+            {
+                if (n == 2) ((ISelectionStorage)storage).StartSelectionAsync(study.Id, new SelectionPlan(Folds, 3, 5, [1])).GetAwaiter().GetResult();
+            },
+        };
+        var result = await Experiment(stages, storage, "shared").RunAsync();
+        Assert.Equal(2, stages.HoldoutFits); // the trial in progress finished, no third one started
+        Assert.Equal([TrialStatus.Completed, TrialStatus.Completed], result.Trials.Select(t => t.Status));
+        Assert.StartsWith("the cross-validated selection had started", result.StopReason);
+        var only = Assert.Single(result.CrossValidatedTrials); // the stored plan, not this worker's own
+        Assert.Equal((1, TrialStatus.Completed, Folds), (only.TrialSettings.TrialId, only.Status, only.FoldMetrics.Count));
+        Assert.Equal(1, result.BestTrial.TrialSettings.TrialId);
     }
 
     // the tables as the first version created them: no fold_metrics column, no selection tables
