@@ -99,34 +99,45 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         return v is DBNull ? null : v;
     }
 
+    // column readers shared by the row mappers (SQLite and PostgreSQL hand back different integer and real types)
+    static int Int(DbDataReader r, int i) => Convert.ToInt32(r.GetValue(i), CultureInfo.InvariantCulture);
+    static long Long(DbDataReader r, int i) => r.IsDBNull(i) ? 0 : Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
+    static double Real(DbDataReader r, int i) => r.IsDBNull(i) ? double.NaN : Convert.ToDouble(r.GetValue(i), CultureInfo.InvariantCulture);
+    static TimeSpan Millis(DbDataReader r, int i) => r.IsDBNull(i) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Real(r, i));
+    static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
     const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts, fold_metrics";
 
-    static async Task<List<StoredTrial>> ReadTrials(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    /// <summary>Runs <paramref name="sql"/> and maps each row.</summary>
+    static async Task<List<T>> ReadRows<T>(DbConnection c, DbTransaction? tx, string sql, Func<DbDataReader, T> map, CancellationToken ct, params (string, object?)[] ps)
     {
         await using var cmd = Command(c, tx, sql, ps);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var list = new List<StoredTrial>();
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-        {
-            list.Add(new StoredTrial
-            {
-                Id = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
-                Number = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
-                Status = Enum.Parse<TrialStatus>(r.GetString(2)),
-                Parameter = Parameter.FromJson(r.GetString(3)),
-                Pipeline = r.IsDBNull(4) ? null : r.GetString(4),
-                Metric = r.IsDBNull(5) ? double.NaN : Convert.ToDouble(r.GetValue(5), CultureInfo.InvariantCulture),
-                Loss = r.IsDBNull(6) ? double.NaN : Convert.ToDouble(r.GetValue(6), CultureInfo.InvariantCulture),
-                Duration = r.IsDBNull(7) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Convert.ToDouble(r.GetValue(7), CultureInfo.InvariantCulture)),
-                PeakMemoryBytes = r.IsDBNull(8) ? 0 : Convert.ToInt64(r.GetValue(8), CultureInfo.InvariantCulture),
-                Error = r.IsDBNull(9) ? null : r.GetString(9),
-                Worker = r.IsDBNull(10) ? null : r.GetString(10),
-                Attempts = Convert.ToInt32(r.GetValue(11), CultureInfo.InvariantCulture),
-                FoldMetrics = r.IsDBNull(12) ? [] : ParseDoubles(r.GetString(12)),
-            });
-        }
+        var list = new List<T>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(map(r));
         return list;
     }
+
+    /// <summary>A row of <see cref="TrialColumns"/>.</summary>
+    static StoredTrial TrialRow(DbDataReader r) => new()
+    {
+        Id = Long(r, 0),
+        Number = Int(r, 1),
+        Status = Enum.Parse<TrialStatus>(r.GetString(2)),
+        Parameter = Parameter.FromJson(r.GetString(3)),
+        Pipeline = Text(r, 4),
+        Metric = Real(r, 5),
+        Loss = Real(r, 6),
+        Duration = Millis(r, 7),
+        PeakMemoryBytes = Long(r, 8),
+        Error = Text(r, 9),
+        Worker = Text(r, 10),
+        Attempts = Int(r, 11),
+        FoldMetrics = Text(r, 12) is { } folds ? ParseDoubles(folds) : [],
+    };
+
+    static Task<List<StoredTrial>> ReadTrials(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps) =>
+        ReadRows(c, tx, sql, TrialRow, ct, ps);
 
     static object? Finite(double v) => double.IsFinite(v) ? v : null;
 
@@ -150,8 +161,7 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         await using (var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await r.ReadAsync(cancellationToken).ConfigureAwait(false);
-            study = new StudyInfo(Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), name, r.GetString(1),
-                Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture) != 0);
+            study = new StudyInfo(Int(r, 0), name, r.GetString(1), Int(r, 2) != 0);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         StudyCheck.EnsureSame(study, metric, maximize);
@@ -228,13 +238,8 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     public async Task<IReadOnlyList<IntermediateReport>> GetReportsAsync(int studyId, CancellationToken cancellationToken = default)
     {
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = Command(c, null, "SELECT t.number, r.step, r.loss FROM automl_reports r JOIN automl_trials t ON t.id = r.trial_id WHERE t.study_id = @s ORDER BY t.number, r.step", ("@s", studyId));
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var list = new List<IntermediateReport>();
-        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            list.Add(new IntermediateReport(Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
-                Convert.ToDouble(r.GetValue(2), CultureInfo.InvariantCulture)));
-        return list;
+        return await ReadRows(c, null, "SELECT t.number, r.step, r.loss FROM automl_reports r JOIN automl_trials t ON t.id = r.trial_id WHERE t.study_id = @s ORDER BY t.number, r.step",
+            r => new IntermediateReport(Int(r, 0), Int(r, 1), Real(r, 2)), cancellationToken, ("@s", studyId)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -282,30 +287,24 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
 
     const string FoldColumns = "id, position, trial_number, fold, status, metric, duration_ms, peak_memory, error, worker, attempts";
 
-    static async Task<List<StoredFold>> ReadFolds(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    /// <summary>A row of <see cref="FoldColumns"/>.</summary>
+    static StoredFold FoldRow(DbDataReader r) => new()
     {
-        await using var cmd = Command(c, tx, sql, ps);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var list = new List<StoredFold>();
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-        {
-            list.Add(new StoredFold
-            {
-                Id = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
-                Position = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
-                TrialNumber = Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture),
-                Fold = Convert.ToInt32(r.GetValue(3), CultureInfo.InvariantCulture),
-                Status = Enum.Parse<TrialStatus>(r.GetString(4)),
-                Metric = r.IsDBNull(5) ? double.NaN : Convert.ToDouble(r.GetValue(5), CultureInfo.InvariantCulture),
-                Duration = r.IsDBNull(6) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Convert.ToDouble(r.GetValue(6), CultureInfo.InvariantCulture)),
-                PeakMemoryBytes = r.IsDBNull(7) ? 0 : Convert.ToInt64(r.GetValue(7), CultureInfo.InvariantCulture),
-                Error = r.IsDBNull(8) ? null : r.GetString(8),
-                Worker = r.IsDBNull(9) ? null : r.GetString(9),
-                Attempts = Convert.ToInt32(r.GetValue(10), CultureInfo.InvariantCulture),
-            });
-        }
-        return list;
-    }
+        Id = Long(r, 0),
+        Position = Int(r, 1),
+        TrialNumber = Int(r, 2),
+        Fold = Int(r, 3),
+        Status = Enum.Parse<TrialStatus>(r.GetString(4)),
+        Metric = Real(r, 5),
+        Duration = Millis(r, 6),
+        PeakMemoryBytes = Long(r, 7),
+        Error = Text(r, 8),
+        Worker = Text(r, 9),
+        Attempts = Int(r, 10),
+    };
+
+    static Task<List<StoredFold>> ReadFolds(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps) =>
+        ReadRows(c, tx, sql, FoldRow, ct, ps);
 
     static async Task<int> SelectionFolds(DbConnection c, DbTransaction tx, int studyId, CancellationToken ct) =>
         Convert.ToInt32(await Scalar(c, tx, "SELECT folds FROM automl_selections WHERE study_id = @s", ct, ("@s", studyId)).ConfigureAwait(false),
@@ -318,15 +317,10 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
-            folds = Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture);
-            top = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture);
-            seed = Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture);
+            (folds, top, seed) = (Int(r, 0), Int(r, 1), Int(r, 2));
         }
-        var candidates = new List<(int Position, int Trial)>();
-        await using (var cmd = Command(c, tx, "SELECT position, trial_number FROM automl_cv_candidates WHERE study_id = @s ORDER BY position", ("@s", studyId)))
-        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-                candidates.Add((Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture)));
+        var candidates = await ReadRows(c, tx, "SELECT position, trial_number FROM automl_cv_candidates WHERE study_id = @s ORDER BY position",
+            r => (Position: Int(r, 0), Trial: Int(r, 1)), ct, ("@s", studyId)).ConfigureAwait(false);
         var jobs = await ReadFolds(c, tx, $"SELECT {FoldColumns} FROM automl_cv_folds WHERE study_id = @s ORDER BY position, fold", ct, ("@s", studyId)).ConfigureAwait(false);
         return new StoredSelection(folds, top, seed, candidates.Select(x => StoredCandidate.From(x.Position, x.Trial, folds, jobs)).ToArray());
     }
