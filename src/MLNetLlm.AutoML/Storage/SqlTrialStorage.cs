@@ -168,31 +168,62 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         return study;
     }
 
+    /// <summary>
+    /// The lease protocol of trials and cross-validation folds: in one transaction, takes the first row of
+    /// <paramref name="table"/> needing a worker (a running one whose lease expired first, then a queued one, by
+    /// <paramref name="order"/>), locked and skipped by the others' claims. A row whose worker vanished
+    /// <paramref name="maxAttempts"/> times is handed to <paramref name="giveUp"/> (which fails it) and the search goes on.
+    /// Null when no row needs a worker.
+    /// </summary>
+    async Task<T?> ClaimAsync<T>(string table, string columns, string order, Func<DbDataReader, T> map, Func<T, (long Id, TrialStatus Status, int Attempts)> key,
+        Func<DbConnection, DbTransaction, T, Task> giveUp, int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken ct) where T : class
+    {
+        await using var c = await ConnectAsync(ct).ConfigureAwait(false);
+        while (true)
+        {
+            await using var tx = await BeginAsync(c, ct).ConfigureAwait(false);
+            var found = await ReadRows(c, tx,
+                $"SELECT {columns} FROM {table} WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status = 'Queued') " +
+                $"ORDER BY CASE WHEN status = 'Running' THEN 0 ELSE 1 END, {order} LIMIT 1{ClaimLock}", map, ct, ("@s", studyId)).ConfigureAwait(false);
+            if (found.Count == 0) { await tx.CommitAsync(ct).ConfigureAwait(false); return null; }
+            var (id, status, attempts) = key(found[0]);
+            if (status == TrialStatus.Running && attempts >= maxAttempts)
+            {
+                await giveUp(c, tx, found[0]).ConfigureAwait(false);
+                await tx.CommitAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            await Exec(c, tx, $"UPDATE {table} SET status = 'Running', worker = @w, attempts = attempts + 1, lease_expires_ms = {NowMs} + @l WHERE id = @i",
+                ct, ("@w", worker), ("@l", (long)lease.TotalMilliseconds), ("@i", id)).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            return found[0];
+        }
+    }
+
+    /// <summary>Extends <paramref name="worker"/>'s lease on a row of <paramref name="table"/>; false when it no longer holds it.</summary>
+    async Task<bool> RenewAsync(string table, long id, string worker, TimeSpan lease, CancellationToken ct)
+    {
+        await using var c = await ConnectAsync(ct).ConfigureAwait(false);
+        return await Exec(c, null, $"UPDATE {table} SET lease_expires_ms = {NowMs} + @l WHERE id = @i AND worker = @w AND status = 'Running'",
+            ct, ("@l", (long)lease.TotalMilliseconds), ("@i", id), ("@w", worker)).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Puts <paramref name="worker"/>'s interrupted row of <paramref name="table"/> back in the queue, its attempt not counted.</summary>
+    async Task RequeueAsync(string table, long id, string worker, CancellationToken ct)
+    {
+        await using var c = await ConnectAsync(ct).ConfigureAwait(false);
+        await Exec(c, null, $"UPDATE {table} SET status = 'Queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = @i AND worker = @w AND status = 'Running'",
+            ct, ("@i", id), ("@w", worker)).ConfigureAwait(false);
+    }
+
     /// <inheritdoc/>
     public async Task<StoredTrial?> ClaimTrialAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        while (true)
-        {
-            await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
-            var found = await ReadTrials(c, tx,
-                $"SELECT {TrialColumns} FROM automl_trials WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status = 'Queued') " +
-                $"ORDER BY CASE WHEN status = 'Running' THEN 0 ELSE 1 END, number LIMIT 1{ClaimLock}",
-                cancellationToken, ("@s", studyId)).ConfigureAwait(false);
-            if (found.Count == 0) { await tx.CommitAsync(cancellationToken).ConfigureAwait(false); return null; }
-            var t = found[0];
-            if (t.Status == TrialStatus.Running && t.Attempts >= maxAttempts)
-            {
-                await Exec(c, tx, $"UPDATE automl_trials SET status = 'Failed', error = @e, finished_ms = {NowMs} WHERE id = @i",
-                    cancellationToken, ("@e", StudyCheck.LostMessage(t.Attempts)), ("@i", t.Id)).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            await Exec(c, tx, $"UPDATE automl_trials SET status = 'Running', worker = @w, attempts = attempts + 1, lease_expires_ms = {NowMs} + @l WHERE id = @i",
-                cancellationToken, ("@w", worker), ("@l", (long)lease.TotalMilliseconds), ("@i", t.Id)).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return t with { Status = TrialStatus.Running, Worker = worker, Attempts = t.Attempts + 1 };
-        }
+        var t = await ClaimAsync("automl_trials", TrialColumns, "number", TrialRow, t => (t.Id, t.Status, t.Attempts),
+            (c, tx, t) => Exec(c, tx, $"UPDATE automl_trials SET status = 'Failed', error = @e, finished_ms = {NowMs} WHERE id = @i",
+                cancellationToken, ("@e", StudyCheck.LostMessage(t.Attempts)), ("@i", t.Id)),
+            studyId, worker, lease, maxAttempts, cancellationToken).ConfigureAwait(false);
+        return t is null ? null : t with { Status = TrialStatus.Running, Worker = worker, Attempts = t.Attempts + 1 };
     }
 
     /// <inheritdoc/>
@@ -219,12 +250,8 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     }
 
     /// <inheritdoc/>
-    public async Task<bool> RenewLeaseAsync(long trialId, string worker, TimeSpan lease, CancellationToken cancellationToken = default)
-    {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await Exec(c, null, $"UPDATE automl_trials SET lease_expires_ms = {NowMs} + @l WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@l", (long)lease.TotalMilliseconds), ("@i", trialId), ("@w", worker)).ConfigureAwait(false) == 1;
-    }
+    public Task<bool> RenewLeaseAsync(long trialId, string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        RenewAsync("automl_trials", trialId, worker, lease, cancellationToken);
 
     /// <inheritdoc/>
     public async Task AddReportAsync(long trialId, int step, double loss, CancellationToken cancellationToken = default)
@@ -256,12 +283,8 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     }
 
     /// <inheritdoc/>
-    public async Task RequeueTrialAsync(long trialId, string worker, CancellationToken cancellationToken = default)
-    {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await Exec(c, null, "UPDATE automl_trials SET status = 'Queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@i", trialId), ("@w", worker)).ConfigureAwait(false);
-    }
+    public Task RequeueTrialAsync(long trialId, string worker, CancellationToken cancellationToken = default) =>
+        RequeueAsync("automl_trials", trialId, worker, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default)
@@ -386,38 +409,20 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     /// <inheritdoc/>
     async Task<StoredFold?> ISelectionStorage.ClaimFoldAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken)
     {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        while (true)
-        {
-            await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
-            var found = await ReadFolds(c, tx,
-                $"SELECT {FoldColumns} FROM automl_cv_folds WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status = 'Queued') " +
-                $"ORDER BY CASE WHEN status = 'Running' THEN 0 ELSE 1 END, position, fold LIMIT 1{ClaimLock}",
-                cancellationToken, ("@s", studyId)).ConfigureAwait(false);
-            if (found.Count == 0) { await tx.CommitAsync(cancellationToken).ConfigureAwait(false); return null; }
-            var f = found[0];
-            if (f.Status == TrialStatus.Running && f.Attempts >= maxAttempts)
+        var f = await ClaimAsync("automl_cv_folds", FoldColumns, "position, fold", FoldRow, f => (f.Id, f.Status, f.Attempts),
+            async (c, tx, f) =>
             {
                 int k = await SelectionFolds(c, tx, studyId, cancellationToken).ConfigureAwait(false);
                 await RecordFoldAsync(c, tx, studyId, f, new FoldOutcome(TrialStatus.Failed, double.NaN, f.Duration, f.PeakMemoryBytes,
                     StudyCheck.FoldLostMessage(f.Fold, k, f.Attempts)), cancellationToken).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            await Exec(c, tx, $"UPDATE automl_cv_folds SET status = 'Running', worker = @w, attempts = attempts + 1, lease_expires_ms = {NowMs} + @l WHERE id = @i",
-                cancellationToken, ("@w", worker), ("@l", (long)lease.TotalMilliseconds), ("@i", f.Id)).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return f with { Status = TrialStatus.Running, Worker = worker, Attempts = f.Attempts + 1 };
-        }
+            },
+            studyId, worker, lease, maxAttempts, cancellationToken).ConfigureAwait(false);
+        return f is null ? null : f with { Status = TrialStatus.Running, Worker = worker, Attempts = f.Attempts + 1 };
     }
 
     /// <inheritdoc/>
-    async Task<bool> ISelectionStorage.RenewFoldLeaseAsync(long foldId, string worker, TimeSpan lease, CancellationToken cancellationToken)
-    {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await Exec(c, null, $"UPDATE automl_cv_folds SET lease_expires_ms = {NowMs} + @l WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@l", (long)lease.TotalMilliseconds), ("@i", foldId), ("@w", worker)).ConfigureAwait(false) == 1;
-    }
+    Task<bool> ISelectionStorage.RenewFoldLeaseAsync(long foldId, string worker, TimeSpan lease, CancellationToken cancellationToken) =>
+        RenewAsync("automl_cv_folds", foldId, worker, lease, cancellationToken);
 
     /// <inheritdoc/>
     async Task<bool> ISelectionStorage.FinishFoldAsync(long foldId, string worker, FoldOutcome outcome, CancellationToken cancellationToken)
@@ -438,12 +443,8 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     }
 
     /// <inheritdoc/>
-    async Task ISelectionStorage.RequeueFoldAsync(long foldId, string worker, CancellationToken cancellationToken)
-    {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await Exec(c, null, "UPDATE automl_cv_folds SET status = 'Queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@i", foldId), ("@w", worker)).ConfigureAwait(false);
-    }
+    Task ISelectionStorage.RequeueFoldAsync(long foldId, string worker, CancellationToken cancellationToken) =>
+        RequeueAsync("automl_cv_folds", foldId, worker, cancellationToken);
 
     /// <inheritdoc/>
     public virtual void Dispose()
