@@ -224,6 +224,39 @@ public sealed class SelectionResumeTests : IDisposable
         Assert.Equal(1, result.BestTrial.TrialSettings.TrialId);
     }
 
+    /// <summary>An <see cref="ITrialStorage"/> of someone else's: trials only, no persisted selection.</summary>
+    sealed class TrialsOnly(ITrialStorage inner) : ITrialStorage
+    {
+        public Task<StudyInfo> OpenStudyAsync(string name, string metric, bool maximize, CancellationToken ct = default) => inner.OpenStudyAsync(name, metric, maximize, ct);
+        public Task<StoredTrial?> ClaimTrialAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken ct = default) =>
+            inner.ClaimTrialAsync(studyId, worker, lease, maxAttempts, ct);
+        public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose, string worker, TimeSpan lease,
+            CancellationToken ct = default) => inner.CreateTrialAsync(studyId, maxTrials, propose, worker, lease, ct);
+        public Task<bool> RenewLeaseAsync(long trialId, string worker, TimeSpan lease, CancellationToken ct = default) => inner.RenewLeaseAsync(trialId, worker, lease, ct);
+        public Task AddReportAsync(long trialId, int step, double loss, CancellationToken ct = default) => inner.AddReportAsync(trialId, step, loss, ct);
+        public Task<IReadOnlyList<MLNetLlm.AutoML.Pruners.IntermediateReport>> GetReportsAsync(int studyId, CancellationToken ct = default) => inner.GetReportsAsync(studyId, ct);
+        public Task<bool> FinishTrialAsync(long trialId, string worker, TrialResult result, CancellationToken ct = default) => inner.FinishTrialAsync(trialId, worker, result, ct);
+        public Task RequeueTrialAsync(long trialId, string worker, CancellationToken ct = default) => inner.RequeueTrialAsync(trialId, worker, ct);
+        public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken ct = default) =>
+            inner.EnqueueTrialAsync(studyId, parameter, pipeline, ct);
+        public Task<IReadOnlyList<StoredTrial>> GetTrialsAsync(int studyId, CancellationToken ct = default) => inner.GetTrialsAsync(studyId, ct);
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public async Task WithAnotherStorageTheSelectionRunsInMemory()
+    {
+        using var inner = new InMemoryTrialStorage();
+        using var storage = new TrialsOnly(inner);
+        var result = await Experiment(new Stages(), storage, "plain").RunAsync();
+        AssertSameSelection((await Uninterrupted()).Result, result);
+        Assert.Null(await ((ISelectionStorage)inner).GetSelectionAsync(StudyOf(inner, "plain").Id)); // nothing reached the wrapped storage
+        // so a re-run cross-validates again (the search is over by its trial limit)
+        var again = new Stages();
+        AssertSameSelection(result, await Experiment(again, storage, "plain").RunAsync());
+        Assert.Equal((0, 3 * Folds), (again.HoldoutFits, again.CvFits.Values.Sum()));
+    }
+
     // the tables as the first version created them: no fold_metrics column, no selection tables
     static readonly string[] FirstSqliteSchema =
     [
