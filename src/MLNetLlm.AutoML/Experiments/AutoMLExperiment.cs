@@ -187,7 +187,8 @@ public sealed class AutoMLExperiment
     public AutoMLExperiment SetCostFrugalTuner() => SetTuner(s => new CostFrugalTuner(s, _seed));
 
     /// <summary>
-    /// Where trials are stored, and the study name. Re-running with the same storage and name resumes the study.
+    /// Where trials are stored, and the study name. Re-running with the same storage and name resumes the study,
+    /// its cross-validated selection included (<see cref="SetCrossValidatedSelection"/>).
     /// </summary>
     public AutoMLExperiment SetStorage(ITrialStorage storage, string studyName = "default")
     {
@@ -236,6 +237,17 @@ public sealed class AutoMLExperiment
     /// finish, or failed, is recorded in <see cref="ExperimentResult.CrossValidatedTrials"/> with the reason and not
     /// picked. If none finishes, the holdout winner is kept. Holdout experiments only
     /// (<see cref="SetDataset(IDataView, IDataView)"/> or <see cref="SetDataset(IDataView, double, string?)"/>).
+    /// <para>
+    /// The selection is part of the study: its candidates and every fold's metric, duration, peak memory and status
+    /// go to the trial storage (<see cref="SetStorage"/>). Once it has started, the study searches no further: a
+    /// re-run with the same storage and study name (after a cancellation, a killed process or the end of the budget)
+    /// goes straight to the folds not finished yet (finished ones are not run again; a fold interrupted mid-way runs
+    /// again; one whose process died is retried when its lease expires, <see cref="SetLease"/>), then refits the best
+    /// mean. Workers sharing a PostgreSQL study claim folds like trials, so no fold runs twice at once. The fold split
+    /// and each fold's seed come from the first run's <see cref="SetSeed"/>; resuming with other
+    /// <paramref name="topTrials"/> or <paramref name="folds"/> is an error. With another <see cref="ITrialStorage"/>
+    /// than the shipped ones, the selection is kept in memory for the run.
+    /// </para>
     /// </summary>
     /// <param name="topTrials">Holdout leaders re-evaluated; 1–100, default 3.</param>
     /// <param name="folds">Cross-validation folds; 2–20, default 5.</param>
@@ -270,22 +282,31 @@ public sealed class AutoMLExperiment
 
         var clock = Stopwatch.StartNew();
         var storage = _storage ?? new InMemoryTrialStorage();
+        bool select = _selectionTop > 0;
+        // the shipped storages persist the selection; another ITrialStorage gets it kept in memory for this run
+        var selectionStorage = select ? storage as ISelectionStorage ?? new InMemoryTrialStorage() : null;
         try
         {
             var study = await storage.OpenStudyAsync(_studyName, metric.Name, metric.Maximize, cancellationToken).ConfigureAwait(false);
-            var run = new Run(this, pipeline, metric, tuner, storage, study, PrepareData());
+            var run = new Run(this, pipeline, metric, tuner, storage, selectionStorage, study, PrepareData());
+            // a study whose selection has started searches no further: a resumed run goes straight to its unfinished folds
+            var started = selectionStorage is null ? null : await selectionStorage.GetSelectionAsync(study.Id, cancellationToken).ConfigureAwait(false);
+            if (started is not null) StudyCheck.EnsureSameSelection(study.Name, started, _selectionFolds, _selectionTop);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bool select = _selectionTop > 0;
-            if (_timeBudgetSeconds is double budget) stop.CancelAfter(TimeSpan.FromSeconds(budget * (select ? 1 - _selectionBudgetFraction : 1)));
-            await run.SyncTunerAsync(CancellationToken.None).ConfigureAwait(false);
-            var workers = Enumerable.Range(0, _parallelism).Select(i => Task.Run(() => run.WorkerAsync(i, stop.Token))).ToArray();
-            await Task.WhenAll(workers).ConfigureAwait(false);
+            if (started is null)
+            {
+                if (_timeBudgetSeconds is double budget) stop.CancelAfter(TimeSpan.FromSeconds(budget * (select ? 1 - _selectionBudgetFraction : 1)));
+                await run.SyncTunerAsync(CancellationToken.None).ConfigureAwait(false);
+                var workers = Enumerable.Range(0, _parallelism).Select(i => Task.Run(() => run.WorkerAsync(i, stop.Token))).ToArray();
+                await Task.WhenAll(workers).ConfigureAwait(false);
+            }
 
             // this run's results carry their fold metrics; earlier runs' come from the storage
             var trials = (await storage.GetTrialsAsync(study.Id, CancellationToken.None).ConfigureAwait(false))
                 .Select(t => t.Status == TrialStatus.Completed && run.Results.TryGetValue(t.Number, out var r) ? r : t.ToResult()).ToArray();
             var best = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).FirstOrDefault();
             string reason = cancellationToken.IsCancellationRequested ? "cancelled"
+                : started is not null || run.SelectionStarted ? "the cross-validated selection had started (the search is over for this study)"
                 : stop.IsCancellationRequested ? (select ? $"time budget of {_timeBudgetSeconds} s ({(1 - _selectionBudgetFraction) * 100:0}% for the search)" : $"time budget of {_timeBudgetSeconds} s")
                 : run.Exhausted ? "the tuner has nothing left to propose" : $"trial limit of {_maxTrials}";
             if (best is null)
@@ -299,6 +320,8 @@ public sealed class AutoMLExperiment
             IReadOnlyList<TrialResult> crossValidated = [];
             if (select)
             {
+                // a cancelled search does not start the selection: re-running the experiment continues the search
+                cancellationToken.ThrowIfCancellationRequested();
                 using var selectionStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 if (_timeBudgetSeconds is double total) selectionStop.CancelAfter(TimeSpan.FromSeconds(Math.Max(0.001, total - clock.Elapsed.TotalSeconds)));
                 crossValidated = await run.CrossValidateAsync(trials, selectionStop.Token).ConfigureAwait(false);
@@ -316,6 +339,7 @@ public sealed class AutoMLExperiment
         finally
         {
             if (_storage is null) storage.Dispose();
+            if (!ReferenceEquals(selectionStorage, _storage)) (selectionStorage as IDisposable)?.Dispose();
         }
     }
 
@@ -324,24 +348,26 @@ public sealed class AutoMLExperiment
         if (_train is not null)
             return [(InMemoryDataView.Materialize(_train), InMemoryDataView.Materialize(_validation!))];
         var all = InMemoryDataView.Materialize(_all!);
-        if (_folds >= 2) return Folds(all, _folds);
+        if (_folds >= 2) return Folds(all, _folds, _seed);
         var split = _context.Data.TrainTestSplit(all, _validationFraction, _samplingKey, _seed);
         return [(InMemoryDataView.Materialize(split.TrainSet), InMemoryDataView.Materialize(split.TestSet))];
     }
 
-    /// <summary><paramref name="k"/> cross-validation folds of <paramref name="data"/> (sampling key and seed of the experiment), materialized.</summary>
-    (IDataView Train, IDataView Validation)[] Folds(IDataView data, int k) =>
-        _context.Data.CrossValidationSplit(data, k, _samplingKey, _seed)
+    /// <summary><paramref name="k"/> cross-validation folds of <paramref name="data"/> (the experiment's sampling key), materialized.</summary>
+    (IDataView Train, IDataView Validation)[] Folds(IDataView data, int k, int seed) =>
+        _context.Data.CrossValidationSplit(data, k, _samplingKey, seed)
             .Select(f => ((IDataView)InMemoryDataView.Materialize(f.TrainSet), (IDataView)InMemoryDataView.Materialize(f.TestSet))).ToArray();
 
     /// <summary>One run's shared state: the tuner (behind a lock), the storage, the data splits.</summary>
     sealed class Run(AutoMLExperiment owner, SweepablePipeline pipeline, ExperimentMetric metric, ITuner tuner, ITrialStorage storage,
-        StudyInfo study, (IDataView Train, IDataView Validation)[] splits)
+        ISelectionStorage? selection, StudyInfo study, (IDataView Train, IDataView Validation)[] splits)
     {
         readonly object _tunerGate = new();
         readonly HashSet<int> _told = [];
         readonly string _process = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
         public bool Exhausted;
+        /// <summary>Whether a worker (another process's) started the study's selection while this run searched.</summary>
+        public bool SelectionStarted;
         public readonly System.Collections.Concurrent.ConcurrentDictionary<int, TrialResult> Results = new();
 
         public IDataView RefitData
@@ -370,85 +396,133 @@ public sealed class AutoMLExperiment
             : InMemoryDataView.Materialize(owner._all!);
 
         /// <summary>
+        /// The selection's candidates: the trials of the always-included parameters, then the holdout leaders, as
+        /// trial numbers in evaluation order.
+        /// </summary>
+        IReadOnlyList<int> Candidates(IReadOnlyList<TrialResult> trials)
+        {
+            var ranked = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).ToArray();
+            var candidates = new List<int>();
+            var space = pipeline.SearchSpace;
+            foreach (var p in owner._selectionAlways)
+                if (ranked.FirstOrDefault(t => SamePoint(space, t.TrialSettings.Parameter, p)) is { } t && !candidates.Contains(t.TrialSettings.TrialId))
+                    candidates.Add(t.TrialSettings.TrialId);
+            foreach (var t in ranked.Take(owner._selectionTop))
+                if (!candidates.Contains(t.TrialSettings.TrialId)) candidates.Add(t.TrialSettings.TrialId);
+            return candidates;
+        }
+
+        /// <summary>
         /// Re-evaluates the selection candidates (the always-included trials, then the holdout leaders) with k-fold
-        /// cross-validation on every training row, <c>parallelism</c> folds at once, each fold under the trial timeout,
-        /// all of it until <paramref name="stop"/>. Returns one result per candidate, in candidate order: completed
-        /// with the mean and the fold values, or failed with the reason (a fold's error, or not finished in time).
+        /// cross-validation on every training row. The plan and one job per (candidate, fold) go to the storage the
+        /// first time (a resumed run, or another worker, reads the stored plan); <c>parallelism</c> workers claim the
+        /// jobs in candidate order, each fold under the trial timeout and a lease, all of it until
+        /// <paramref name="stop"/> (a fold interrupted there is re-queued for a later run). Returns one result per
+        /// candidate, read back from the storage in candidate order: completed with the mean and the fold values, or
+        /// failed with the reason (a fold's error, or not finished in time).
         /// </summary>
         public async Task<IReadOnlyList<TrialResult>> CrossValidateAsync(IReadOnlyList<TrialResult> trials, CancellationToken stop)
         {
-            var ranked = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).ToArray();
-            var candidates = new List<TrialResult>();
-            var space = pipeline.SearchSpace;
-            foreach (var p in owner._selectionAlways)
-                if (ranked.FirstOrDefault(t => SamePoint(space, t.TrialSettings.Parameter, p)) is { } t && !candidates.Contains(t)) candidates.Add(t);
-            foreach (var t in ranked.Take(owner._selectionTop))
-                if (!candidates.Contains(t)) candidates.Add(t);
-            if (candidates.Count == 0) return [];
-
-            int k = owner._selectionFolds;
-            var folds = owner.Folds(AllRows, k);
-            var values = new double?[candidates.Count, k];
-            var errors = new string?[candidates.Count];
-            var seconds = new double[candidates.Count];
-            var jobs = new System.Collections.Concurrent.ConcurrentQueue<(int Candidate, int Fold)>(
-                Enumerable.Range(0, candidates.Count).SelectMany(c => Enumerable.Range(0, k).Select(f => (c, f))));
-
-            async Task WorkAsync()
+            var store = selection!;
+            var stored = await store.GetSelectionAsync(study.Id, CancellationToken.None).ConfigureAwait(false)
+                ?? await store.StartSelectionAsync(study.Id, new SelectionPlan(owner._selectionFolds, owner._selectionTop, owner._seed, Candidates(trials)),
+                    CancellationToken.None).ConfigureAwait(false);
+            StudyCheck.EnsureSameSelection(study.Name, stored, owner._selectionFolds, owner._selectionTop);
+            var byNumber = trials.ToDictionary(t => t.TrialSettings.TrialId);
+            if (stored.Candidates.FirstOrDefault(c => !byNumber.ContainsKey(c.TrialNumber)) is { } missing)
+                throw new InvalidOperationException($"Study '{study.Name}': cross-validation candidate trial {missing.TrialNumber} is not among the study's trials.");
+            if (stored.Candidates.Any(c => c.Status == TrialStatus.Queued))
             {
-                while (!stop.IsCancellationRequested && jobs.TryDequeue(out var job))
+                var folds = owner.Folds(AllRows, stored.Folds, stored.Seed);
+                await Task.WhenAll(Enumerable.Range(0, owner._parallelism)
+                    .Select(slot => Task.Run(() => FoldWorkerAsync(store, Worker(slot), folds, stored.Seed, byNumber, stop), CancellationToken.None))).ConfigureAwait(false);
+                stored = (await store.GetSelectionAsync(study.Id, CancellationToken.None).ConfigureAwait(false))!;
+            }
+            return stored.Candidates.Select(c => CandidateResult(c, stored.Folds, byNumber[c.TrialNumber])).ToArray();
+        }
+
+        TrialResult CandidateResult(StoredCandidate c, int k, TrialResult trial)
+        {
+            bool ok = c.Status == TrialStatus.Completed;
+            return new TrialResult
+            {
+                TrialSettings = trial.TrialSettings,
+                Status = ok ? TrialStatus.Completed : TrialStatus.Failed,
+                Metric = ok ? c.Mean : double.NaN,
+                Loss = ok ? metric.ToLoss(c.Mean) : double.NaN,
+                FoldMetrics = c.FoldMetrics,
+                Duration = c.Duration,
+                PeakMemoryBytes = c.PeakMemoryBytes,
+                Error = ok ? null : c.Error ?? $"Cross-validation did not finish before the time budget ended ({c.FoldMetrics.Count} of {k} folds).",
+                Pipeline = trial.Pipeline,
+            };
+        }
+
+        async Task FoldWorkerAsync(ISelectionStorage store, string worker, (IDataView Train, IDataView Validation)[] folds, int seed,
+            IReadOnlyDictionary<int, TrialResult> trials, CancellationToken stop)
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
                 {
-                    var (c, f) = job;
-                    if (Volatile.Read(ref errors[c]) is not null) continue; // one failed fold fails the candidate
-                    var trial = candidates[c];
-                    var context = new MLContext(owner._seed + trial.TrialSettings.TrialId);
-                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                    if (owner._trialTimeout is TimeSpan timeout) cts.CancelAfter(timeout);
-                    var trialContext = new TrialContext(trial.TrialSettings, (_, _) => { }, (_, _) => { }, cts.Token);
-                    var clock = Stopwatch.StartNew();
-                    try
+                    var job = await store.ClaimFoldAsync(study.Id, worker, owner._lease, owner._maxAttempts, stop).ConfigureAwait(false);
+                    if (job is null)
                     {
-                        var (value, _, model) = await OwnThreadWork.RunAsync(() => Evaluate(context, trial.TrialSettings.Parameter, [folds[f]], trialContext, report: false),
-                            context, r => r.Model as IDisposable, cts.Token).ConfigureAwait(false);
-                        OwnThreadWork.Dispose(model);
-                        if (!double.IsFinite(value)) throw new InvalidOperationException($"The metric is {value}.");
-                        values[c, f] = value;
+                        // Another machine's running fold may still come back (its lease expiring): wait for those.
+                        var now = await store.GetSelectionAsync(study.Id, stop).ConfigureAwait(false);
+                        if (!now!.Candidates.SelectMany(c => c.Folds).Any(f => f.Status == TrialStatus.Queued
+                                || f.Status == TrialStatus.Running && !(f.Worker ?? "").StartsWith(_process, StringComparison.Ordinal)))
+                            return;
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, owner._lease.TotalMilliseconds / 4)), stop).ConfigureAwait(false);
+                        continue;
                     }
-                    catch (Exception) when (stop.IsCancellationRequested)
-                    {
-                        // the budget ended: the candidate stays unfinished
-                    }
-                    catch (Exception e)
-                    {
-                        string why = cts.IsCancellationRequested ? $"timed out after {owner._trialTimeout?.TotalSeconds} s" : $"{e.GetType().Name}: {e.Message}";
-                        Interlocked.CompareExchange(ref errors[c], $"Cross-validation fold {f + 1} of {k}: {why}", null);
-                    }
-                    lock (seconds) seconds[c] += clock.Elapsed.TotalSeconds;
+                    await RunFoldAsync(store, job, worker, folds, seed, trials[job.TrialNumber], stop).ConfigureAwait(false);
                 }
             }
-
-            await Task.WhenAll(Enumerable.Range(0, owner._parallelism).Select(_ => Task.Run(WorkAsync, CancellationToken.None))).ConfigureAwait(false);
-
-            var results = new List<TrialResult>();
-            for (int c = 0; c < candidates.Count; c++)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                var done = Enumerable.Range(0, k).Where(f => values[c, f] is not null).Select(f => values[c, f]!.Value).ToArray();
-                bool ok = errors[c] is null && done.Length == k;
-                double mean = ok ? done.Average() : double.NaN;
-                results.Add(new TrialResult
-                {
-                    TrialSettings = candidates[c].TrialSettings,
-                    Status = ok ? TrialStatus.Completed : TrialStatus.Failed,
-                    Metric = mean,
-                    Loss = ok ? metric.ToLoss(mean) : double.NaN,
-                    FoldMetrics = done,
-                    Duration = TimeSpan.FromSeconds(seconds[c]),
-                    PeakMemoryBytes = candidates[c].PeakMemoryBytes,
-                    Error = ok ? null : errors[c] ?? $"Cross-validation did not finish before the time budget ended ({done.Length} of {k} folds).",
-                    Pipeline = candidates[c].Pipeline,
-                });
+                // the budget ran out (or the experiment was cancelled) while waiting on the storage: just stop
             }
-            return results;
+        }
+
+        async Task RunFoldAsync(ISelectionStorage store, StoredFold job, string worker, (IDataView Train, IDataView Validation)[] folds, int seed,
+            TrialResult trial, CancellationToken stop)
+        {
+            int k = folds.Length;
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            if (owner._trialTimeout is TimeSpan timeout) cts.CancelAfter(timeout);
+            await using var heartbeat = LeaseHeartbeat.Start(ct => store.RenewFoldLeaseAsync(job.Id, worker, owner._lease, ct), owner._lease, cts);
+            using var memory = MemorySampler.Start();
+            var context = new MLContext(seed + job.TrialNumber);
+            var trialContext = new TrialContext(trial.TrialSettings, (_, _) => { }, (_, _) => { }, cts.Token);
+            var clock = Stopwatch.StartNew();
+            FoldOutcome outcome;
+            try
+            {
+                var (value, _, model) = await OwnThreadWork.RunAsync(() => Evaluate(context, trial.TrialSettings.Parameter, [folds[job.Fold]], trialContext, report: false),
+                    context, r => r.Model as IDisposable, cts.Token).ConfigureAwait(false);
+                OwnThreadWork.Dispose(model);
+                outcome = double.IsFinite(value)
+                    ? new FoldOutcome(TrialStatus.Completed, value, clock.Elapsed, memory.Peak, null)
+                    : new FoldOutcome(TrialStatus.Failed, double.NaN, clock.Elapsed, memory.Peak, StudyCheck.FoldError(job.Fold, k, $"The metric is {value}."));
+            }
+            catch (Exception e) when (stop.IsCancellationRequested && !heartbeat.Lost)
+            {
+                // the budget ended or the experiment was cancelled: the fold goes back to the queue for a later run
+                _ = e;
+                await heartbeat.StopAsync().ConfigureAwait(false);
+                await store.RequeueFoldAsync(job.Id, worker, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e)
+            {
+                string why = heartbeat.Lost ? "this worker lost its lease on the fold (another worker took it over)."
+                    : cts.IsCancellationRequested ? $"timed out after {owner._trialTimeout?.TotalSeconds} s"
+                    : $"{e.GetType().Name}: {e.Message}";
+                outcome = new FoldOutcome(TrialStatus.Failed, double.NaN, clock.Elapsed, memory.Peak, StudyCheck.FoldError(job.Fold, k, why));
+            }
+            await heartbeat.StopAsync().ConfigureAwait(false);
+            if (!heartbeat.Lost) await store.FinishFoldAsync(job.Id, worker, outcome, CancellationToken.None).ConfigureAwait(false);
         }
 
         string Worker(int slot) => $"{_process}/{slot}";
@@ -481,6 +555,11 @@ public sealed class AutoMLExperiment
         {
             while (!stop.IsCancellationRequested)
             {
+                if (selection is not null && await selection.GetSelectionAsync(study.Id, stop).ConfigureAwait(false) is not null)
+                {
+                    SelectionStarted = true; // another worker got there first: the search is over for this study
+                    return;
+                }
                 var trial = await storage.ClaimTrialAsync(study.Id, worker, owner._lease, owner._maxAttempts, stop).ConfigureAwait(false);
                 if (trial is null)
                 {
@@ -518,25 +597,7 @@ public sealed class AutoMLExperiment
             owner.TrialStarted?.Invoke(owner, settings);
             using var trialCts = CancellationTokenSource.CreateLinkedTokenSource(stop);
             if (owner._trialTimeout is TimeSpan timeout) trialCts.CancelAfter(timeout);
-            using var heartbeat = new CancellationTokenSource();
-            bool leaseLost = false;
-            var beating = Task.Run(async () =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        await Task.Delay(owner._lease / 3, heartbeat.Token).ConfigureAwait(false);
-                        if (!await storage.RenewLeaseAsync(trial.Id, worker, owner._lease, heartbeat.Token).ConfigureAwait(false))
-                        {
-                            leaseLost = true;
-                            trialCts.Cancel();
-                            return;
-                        }
-                    }
-                }
-                catch (OperationCanceledException) { }
-            });
+            await using var heartbeat = LeaseHeartbeat.Start(ct => storage.RenewLeaseAsync(trial.Id, worker, owner._lease, ct), owner._lease, trialCts);
             using var memory = MemorySampler.Start();
             var clock = Stopwatch.StartNew();
             var context = new MLContext(owner._seed + trial.Number);
@@ -557,25 +618,23 @@ public sealed class AutoMLExperiment
             {
                 result = Result(settings, trial, TrialStatus.Pruned, clock.Elapsed, memory.Peak, double.NaN, [], e.Message, null);
             }
-            catch (Exception e) when (trialCts.IsCancellationRequested && !leaseLost && stop.IsCancellationRequested)
+            catch (Exception e) when (trialCts.IsCancellationRequested && !heartbeat.Lost && stop.IsCancellationRequested)
             {
                 // the budget ended or the experiment was cancelled: the trial goes back to the queue for a later run
                 _ = e;
-                await heartbeat.CancelAsync().ConfigureAwait(false);
-                await beating.ConfigureAwait(false);
+                await heartbeat.StopAsync().ConfigureAwait(false);
                 await storage.RequeueTrialAsync(trial.Id, worker, CancellationToken.None).ConfigureAwait(false);
                 return;
             }
             catch (Exception e)
             {
-                string error = leaseLost ? "This worker lost its lease on the trial (another worker took it over)."
+                string error = heartbeat.Lost ? "This worker lost its lease on the trial (another worker took it over)."
                     : trialCts.IsCancellationRequested ? $"Timed out after {owner._trialTimeout?.TotalSeconds} s (training cancelled; a trainer that does not stop at once is left to finish on its own thread, its model discarded)."
                     : $"{e.GetType().Name}: {e.Message}";
                 result = Result(settings, trial, TrialStatus.Failed, clock.Elapsed, memory.Peak, double.NaN, [], error, null);
             }
-            await heartbeat.CancelAsync().ConfigureAwait(false);
-            await beating.ConfigureAwait(false);
-            if (leaseLost) { OwnThreadWork.Dispose(model); return; }
+            await heartbeat.StopAsync().ConfigureAwait(false);
+            if (heartbeat.Lost) { OwnThreadWork.Dispose(model); return; }
             if (!await storage.FinishTrialAsync(trial.Id, worker, result, CancellationToken.None).ConfigureAwait(false))
                 OwnThreadWork.Dispose(model);
             else

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MLNetLlm.AutoML.Storage;
 
 namespace MLNetLlm.AutoML.Experiments;
 
@@ -31,7 +32,9 @@ public sealed class ExperimentResult
 
     /// <summary>
     /// The candidates re-evaluated by <see cref="AutoMLExperiment.SetCrossValidatedSelection"/>, in the order they were
-    /// evaluated: metric = mean over the folds, or failed with the reason; empty without that option.
+    /// evaluated: metric = mean over the folds, <see cref="TrialResult.FoldMetrics"/> = each fold's value, duration =
+    /// the folds' total, or failed with the reason; empty without that option. Read back from the trial storage, so a
+    /// resumed run (or another worker of a shared study) reports the folds run earlier or elsewhere too.
     /// </summary>
     public IReadOnlyList<TrialResult> CrossValidatedTrials { get; }
 
@@ -67,14 +70,15 @@ public sealed class ExperimentResult
             sb.AppendLine();
             sb.AppendLine($"Cross-validated selection (the pick: trial {BestTrial.TrialSettings.TrialId}):");
             sb.AppendLine();
-            sb.AppendLine($"| Trial | Holdout {Metric.Name} | CV mean | CV folds | Seconds | Pipeline |");
-            sb.AppendLine("|---:|---:|---:|---|---:|---|");
+            sb.AppendLine($"| Trial | Holdout {Metric.Name} | CV mean | CV std | CV folds | Seconds | Pipeline |");
+            sb.AppendLine("|---:|---:|---:|---:|---|---:|---|");
             foreach (var t in CrossValidatedTrials)
             {
                 var holdout = Trials.FirstOrDefault(x => x.TrialSettings.TrialId == t.TrialSettings.TrialId)?.Metric ?? double.NaN;
                 string cv = t.IsSuccess ? t.Metric.ToString("F4", CultureInfo.InvariantCulture) : t.Error ?? "failed";
+                string std = t.IsSuccess ? StoredCandidate.SampleStandardDeviation(t.FoldMetrics).ToString("F4", CultureInfo.InvariantCulture) : "";
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {t.TrialSettings.TrialId} | {holdout:F4} | {cv} | {string.Join(" ", t.FoldMetrics.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))} | {t.Duration.TotalSeconds:F1} | {t.Pipeline} |"));
+                    $"| {t.TrialSettings.TrialId} | {holdout:F4} | {cv} | {std} | {string.Join(" ", t.FoldMetrics.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))} | {t.Duration.TotalSeconds:F1} | {t.Pipeline} |"));
             }
         }
         return sb.ToString();

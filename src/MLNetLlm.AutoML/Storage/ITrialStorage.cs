@@ -9,7 +9,9 @@ namespace MLNetLlm.AutoML.Storage;
 /// one database) hold a trial under a lease they renew; a trial whose lease expires (its worker died) is claimed again
 /// by another worker, up to a number of attempts, then marked failed, so no trial is lost or run twice at once.
 /// Implementations: <see cref="InMemoryTrialStorage"/>, <see cref="SqliteTrialStorage"/> (resume on one machine),
-/// <see cref="PostgresTrialStorage"/> (many machines).
+/// <see cref="PostgresTrialStorage"/> (many machines). These three also keep the study's cross-validated selection
+/// (<see cref="AutoMLExperiment.SetCrossValidatedSelection"/>): its candidates and one leased job per fold, so it
+/// resumes and is shared the same way; with another implementation the selection lives in memory for one run.
 /// </summary>
 public interface ITrialStorage : IDisposable
 {

@@ -5,12 +5,14 @@ using MLNetLlm.AutoML.SearchSpaces;
 namespace MLNetLlm.AutoML.Storage;
 
 /// <summary>Trials kept in memory: the default when an experiment sets no storage (nothing survives the process).</summary>
-public sealed class InMemoryTrialStorage : ITrialStorage
+public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
 {
     readonly object _gate = new();
     readonly List<StudyInfo> _studies = [];
     readonly List<(int Study, StoredTrial Trial, DateTimeOffset Lease)> _trials = [];
     readonly List<(long TrialId, IntermediateReport Report)> _reports = [];
+    readonly Dictionary<int, SelectionPlan> _selections = [];
+    readonly List<(int Study, StoredFold Fold, DateTimeOffset Lease)> _folds = [];
 
     /// <inheritdoc/>
     public Task<StudyInfo> OpenStudyAsync(string name, string metric, bool maximize, CancellationToken cancellationToken = default)
@@ -120,6 +122,7 @@ public sealed class InMemoryTrialStorage : ITrialStorage
             {
                 Status = result.Status, Metric = result.Metric, Loss = result.Loss, Duration = result.Duration,
                 PeakMemoryBytes = result.PeakMemoryBytes, Error = result.Error, Pipeline = result.Pipeline ?? t.Pipeline,
+                FoldMetrics = result.FoldMetrics.ToArray(),
             }, _trials[i].Lease);
             return Task.FromResult(true);
         }
@@ -161,6 +164,122 @@ public sealed class InMemoryTrialStorage : ITrialStorage
     {
         int i = _trials.FindIndex(x => x.Trial.Id == trialId);
         return i >= 0 ? i : throw new KeyNotFoundException($"No trial with id {trialId}.");
+    }
+
+    /// <inheritdoc/>
+    Task<StoredSelection?> ISelectionStorage.GetSelectionAsync(int studyId, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Task.FromResult(Selection(studyId));
+    }
+
+    /// <inheritdoc/>
+    Task<StoredSelection> ISelectionStorage.StartSelectionAsync(int studyId, SelectionPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        lock (_gate)
+        {
+            if (_selections.TryAdd(studyId, plan))
+                for (int c = 0; c < plan.Candidates.Count; c++)
+                    for (int f = 0; f < plan.Folds; f++)
+                        _folds.Add((studyId, new StoredFold { Id = _folds.Count + 1, Position = c, TrialNumber = plan.Candidates[c], Fold = f, Status = TrialStatus.Queued },
+                            DateTimeOffset.MinValue));
+            return Task.FromResult(Selection(studyId)!);
+        }
+    }
+
+    /// <inheritdoc/>
+    Task<StoredFold?> ISelectionStorage.ClaimFoldAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var now = DateTimeOffset.UtcNow;
+            for (int i = 0; i < _folds.Count; i++)
+            {
+                var (study, f, expires) = _folds[i];
+                if (study != studyId || f.Status != TrialStatus.Running || expires >= now) continue;
+                if (f.Attempts < maxAttempts) return Task.FromResult<StoredFold?>(TakeFold(i, worker, now + lease));
+                FailFold(i, StudyCheck.FoldLostMessage(f.Fold, _selections[studyId].Folds, f.Attempts), TimeSpan.Zero, 0);
+            }
+            int q = -1;
+            for (int i = 0; i < _folds.Count; i++)
+                if (_folds[i].Study == studyId && _folds[i].Fold.Status == TrialStatus.Queued
+                    && (q < 0 || (_folds[i].Fold.Position, _folds[i].Fold.Fold).CompareTo((_folds[q].Fold.Position, _folds[q].Fold.Fold)) < 0))
+                    q = i;
+            return Task.FromResult(q < 0 ? null : TakeFold(q, worker, now + lease));
+        }
+    }
+
+    StoredFold TakeFold(int index, string worker, DateTimeOffset lease)
+    {
+        var f = _folds[index].Fold with { Status = TrialStatus.Running, Worker = worker, Attempts = _folds[index].Fold.Attempts + 1 };
+        _folds[index] = (_folds[index].Study, f, lease);
+        return f;
+    }
+
+    /// <summary>Fails fold <paramref name="index"/>; the queued folds of its candidate are not run.</summary>
+    void FailFold(int index, string error, TimeSpan duration, long peak)
+    {
+        var (study, f, lease) = _folds[index];
+        _folds[index] = (study, f with { Status = TrialStatus.Failed, Metric = double.NaN, Error = error, Duration = duration, PeakMemoryBytes = peak }, lease);
+        for (int i = 0; i < _folds.Count; i++)
+            if (_folds[i].Study == study && _folds[i].Fold.Position == f.Position && _folds[i].Fold.Status == TrialStatus.Queued)
+                _folds[i] = (study, _folds[i].Fold with { Status = TrialStatus.Pruned, Error = StudyCheck.SkippedFoldMessage(f.Fold) }, _folds[i].Lease);
+    }
+
+    /// <inheritdoc/>
+    Task<bool> ISelectionStorage.RenewFoldLeaseAsync(long foldId, string worker, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            int i = FindFold(foldId);
+            if (_folds[i].Fold.Worker != worker || _folds[i].Fold.Status != TrialStatus.Running) return Task.FromResult(false);
+            _folds[i] = (_folds[i].Study, _folds[i].Fold, DateTimeOffset.UtcNow + lease);
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc/>
+    Task<bool> ISelectionStorage.FinishFoldAsync(long foldId, string worker, FoldOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        lock (_gate)
+        {
+            int i = FindFold(foldId);
+            var f = _folds[i].Fold;
+            if (f.Worker != worker || f.Status != TrialStatus.Running) return Task.FromResult(false);
+            if (outcome.Status == TrialStatus.Completed)
+                _folds[i] = (_folds[i].Study, f with { Status = TrialStatus.Completed, Metric = outcome.Metric, Duration = outcome.Duration,
+                    PeakMemoryBytes = outcome.PeakMemoryBytes, Error = null }, _folds[i].Lease);
+            else FailFold(i, outcome.Error ?? "failed", outcome.Duration, outcome.PeakMemoryBytes);
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc/>
+    Task ISelectionStorage.RequeueFoldAsync(long foldId, string worker, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            int i = FindFold(foldId);
+            var f = _folds[i].Fold;
+            if (f.Worker == worker && f.Status == TrialStatus.Running)
+                _folds[i] = (_folds[i].Study, f with { Status = TrialStatus.Queued, Attempts = Math.Max(0, f.Attempts - 1) }, _folds[i].Lease);
+            return Task.CompletedTask;
+        }
+    }
+
+    StoredSelection? Selection(int studyId)
+    {
+        if (!_selections.TryGetValue(studyId, out var plan)) return null;
+        var folds = _folds.Where(x => x.Study == studyId).Select(x => x.Fold).ToArray();
+        return new StoredSelection(plan.Folds, plan.TopTrials, plan.Seed,
+            plan.Candidates.Select((n, c) => StoredCandidate.From(c, n, plan.Folds, folds)).ToArray());
+    }
+
+    int FindFold(long foldId)
+    {
+        int i = _folds.FindIndex(x => x.Fold.Id == foldId);
+        return i >= 0 ? i : throw new KeyNotFoundException($"No cross-validation fold with id {foldId}.");
     }
 
     /// <inheritdoc/>

@@ -7,11 +7,13 @@ using MLNetLlm.AutoML.SearchSpaces;
 namespace MLNetLlm.AutoML.Storage;
 
 /// <summary>
-/// Trials in a SQL database (tables automl_studies, automl_trials, automl_reports, created when missing). Each
-/// operation opens a pooled connection and runs in one transaction; times are the database's clock in Unix
-/// milliseconds, so workers on machines with skewed clocks agree on lease expiry.
+/// Trials in a SQL database (tables automl_studies, automl_trials, automl_reports, and for the cross-validated
+/// selection automl_selections, automl_cv_candidates, automl_cv_folds; created when missing, and a database written
+/// by an earlier version gets the newer tables and columns when opened). Each operation opens a pooled connection and
+/// runs in one transaction; times are the database's clock in Unix milliseconds, so workers on machines with skewed
+/// clocks agree on lease expiry.
 /// </summary>
-public abstract class SqlTrialStorage : ITrialStorage
+public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
 {
     bool _initialised;
     readonly SemaphoreSlim _init = new(1, 1);
@@ -36,6 +38,15 @@ public abstract class SqlTrialStorage : ITrialStorage
     /// <summary>A statement that locks the study row for numbering a new trial (null when the transaction locks the database).</summary>
     private protected abstract string? LockStudy { get; }
 
+    /// <summary>Appended to a query to lock the rows it reads until the transaction ends ("" when the transaction locks the database).</summary>
+    private protected abstract string RowLock { get; }
+
+    /// <summary>A query counting the columns named @c of table @t (1 when it exists); it must take no lock on the table.</summary>
+    private protected abstract string ColumnCountSql { get; }
+
+    /// <summary>Columns added since the first version of the schema (the CREATE statements have them too).</summary>
+    static readonly (string Table, string Column, string Type)[] AddedColumns = [("automl_trials", "fold_metrics", "TEXT")];
+
     async Task<DbConnection> ConnectAsync(CancellationToken ct)
     {
         var c = await OpenAsync(ct).ConfigureAwait(false);
@@ -47,6 +58,11 @@ public abstract class SqlTrialStorage : ITrialStorage
             {
                 await using var tx = await BeginAsync(c, ct).ConfigureAwait(false);
                 foreach (var sql in SchemaStatements) await Exec(c, tx, sql, ct).ConfigureAwait(false);
+                // a database of an earlier version gets the newer columns; the check comes first because ALTER TABLE
+                // locks the table exclusively, which would queue every worker's queries behind this one
+                foreach (var (table, column, type) in AddedColumns)
+                    if (Convert.ToInt64(await Scalar(c, tx, ColumnCountSql, ct, ("@t", table), ("@c", column)).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+                        await Exec(c, tx, $"ALTER TABLE {table} ADD COLUMN {column} {type}", ct).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 _initialised = true;
             }
@@ -83,35 +99,54 @@ public abstract class SqlTrialStorage : ITrialStorage
         return v is DBNull ? null : v;
     }
 
-    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts";
+    // column readers shared by the row mappers (SQLite and PostgreSQL hand back different integer and real types)
+    static int Int(DbDataReader r, int i) => Convert.ToInt32(r.GetValue(i), CultureInfo.InvariantCulture);
+    static long Long(DbDataReader r, int i) => r.IsDBNull(i) ? 0 : Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
+    static double Real(DbDataReader r, int i) => r.IsDBNull(i) ? double.NaN : Convert.ToDouble(r.GetValue(i), CultureInfo.InvariantCulture);
+    static TimeSpan Millis(DbDataReader r, int i) => r.IsDBNull(i) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Real(r, i));
+    static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    static async Task<List<StoredTrial>> ReadTrials(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps)
+    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts, fold_metrics";
+
+    /// <summary>Runs <paramref name="sql"/> and maps each row.</summary>
+    static async Task<List<T>> ReadRows<T>(DbConnection c, DbTransaction? tx, string sql, Func<DbDataReader, T> map, CancellationToken ct, params (string, object?)[] ps)
     {
         await using var cmd = Command(c, tx, sql, ps);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var list = new List<StoredTrial>();
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-        {
-            list.Add(new StoredTrial
-            {
-                Id = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
-                Number = Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
-                Status = Enum.Parse<TrialStatus>(r.GetString(2)),
-                Parameter = Parameter.FromJson(r.GetString(3)),
-                Pipeline = r.IsDBNull(4) ? null : r.GetString(4),
-                Metric = r.IsDBNull(5) ? double.NaN : Convert.ToDouble(r.GetValue(5), CultureInfo.InvariantCulture),
-                Loss = r.IsDBNull(6) ? double.NaN : Convert.ToDouble(r.GetValue(6), CultureInfo.InvariantCulture),
-                Duration = r.IsDBNull(7) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Convert.ToDouble(r.GetValue(7), CultureInfo.InvariantCulture)),
-                PeakMemoryBytes = r.IsDBNull(8) ? 0 : Convert.ToInt64(r.GetValue(8), CultureInfo.InvariantCulture),
-                Error = r.IsDBNull(9) ? null : r.GetString(9),
-                Worker = r.IsDBNull(10) ? null : r.GetString(10),
-                Attempts = Convert.ToInt32(r.GetValue(11), CultureInfo.InvariantCulture),
-            });
-        }
+        var list = new List<T>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(map(r));
         return list;
     }
 
+    /// <summary>A row of <see cref="TrialColumns"/>.</summary>
+    static StoredTrial TrialRow(DbDataReader r) => new()
+    {
+        Id = Long(r, 0),
+        Number = Int(r, 1),
+        Status = Enum.Parse<TrialStatus>(r.GetString(2)),
+        Parameter = Parameter.FromJson(r.GetString(3)),
+        Pipeline = Text(r, 4),
+        Metric = Real(r, 5),
+        Loss = Real(r, 6),
+        Duration = Millis(r, 7),
+        PeakMemoryBytes = Long(r, 8),
+        Error = Text(r, 9),
+        Worker = Text(r, 10),
+        Attempts = Int(r, 11),
+        FoldMetrics = Text(r, 12) is { } folds ? ParseDoubles(folds) : [],
+    };
+
+    static Task<List<StoredTrial>> ReadTrials(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps) =>
+        ReadRows(c, tx, sql, TrialRow, ct, ps);
+
     static object? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>Fold metrics as text ("R" format, space-separated; NaN kept), null when there are none.</summary>
+    static string? FormatDoubles(IReadOnlyList<double> values) =>
+        values.Count == 0 ? null : string.Join(' ', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+    static double[] ParseDoubles(string text) =>
+        text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
 
     /// <inheritdoc/>
     public async Task<StudyInfo> OpenStudyAsync(string name, string metric, bool maximize, CancellationToken cancellationToken = default)
@@ -126,39 +161,69 @@ public abstract class SqlTrialStorage : ITrialStorage
         await using (var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await r.ReadAsync(cancellationToken).ConfigureAwait(false);
-            study = new StudyInfo(Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), name, r.GetString(1),
-                Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture) != 0);
+            study = new StudyInfo(Int(r, 0), name, r.GetString(1), Int(r, 2) != 0);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         StudyCheck.EnsureSame(study, metric, maximize);
         return study;
     }
 
+    /// <summary>
+    /// The lease protocol of trials and cross-validation folds: in one transaction, takes the first row of
+    /// <paramref name="table"/> needing a worker (a running one whose lease expired first, then a queued one, by
+    /// <paramref name="order"/>), locked and skipped by the others' claims. A row whose worker vanished
+    /// <paramref name="maxAttempts"/> times is handed to <paramref name="giveUp"/> (which fails it) and the search goes on.
+    /// Null when no row needs a worker.
+    /// </summary>
+    async Task<T?> ClaimAsync<T>(string table, string columns, string order, Func<DbDataReader, T> map, Func<T, (long Id, TrialStatus Status, int Attempts)> key,
+        Func<DbConnection, DbTransaction, T, Task> giveUp, int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken ct) where T : class
+    {
+        await using var c = await ConnectAsync(ct).ConfigureAwait(false);
+        while (true)
+        {
+            await using var tx = await BeginAsync(c, ct).ConfigureAwait(false);
+            var found = await ReadRows(c, tx,
+                $"SELECT {columns} FROM {table} WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status = 'Queued') " +
+                $"ORDER BY CASE WHEN status = 'Running' THEN 0 ELSE 1 END, {order} LIMIT 1{ClaimLock}", map, ct, ("@s", studyId)).ConfigureAwait(false);
+            if (found.Count == 0) { await tx.CommitAsync(ct).ConfigureAwait(false); return null; }
+            var (id, status, attempts) = key(found[0]);
+            if (status == TrialStatus.Running && attempts >= maxAttempts)
+            {
+                await giveUp(c, tx, found[0]).ConfigureAwait(false);
+                await tx.CommitAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            await Exec(c, tx, $"UPDATE {table} SET status = 'Running', worker = @w, attempts = attempts + 1, lease_expires_ms = {NowMs} + @l WHERE id = @i",
+                ct, ("@w", worker), ("@l", (long)lease.TotalMilliseconds), ("@i", id)).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            return found[0];
+        }
+    }
+
+    /// <summary>Extends <paramref name="worker"/>'s lease on a row of <paramref name="table"/>; false when it no longer holds it.</summary>
+    async Task<bool> RenewAsync(string table, long id, string worker, TimeSpan lease, CancellationToken ct)
+    {
+        await using var c = await ConnectAsync(ct).ConfigureAwait(false);
+        return await Exec(c, null, $"UPDATE {table} SET lease_expires_ms = {NowMs} + @l WHERE id = @i AND worker = @w AND status = 'Running'",
+            ct, ("@l", (long)lease.TotalMilliseconds), ("@i", id), ("@w", worker)).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Puts <paramref name="worker"/>'s interrupted row of <paramref name="table"/> back in the queue, its attempt not counted.</summary>
+    async Task RequeueAsync(string table, long id, string worker, CancellationToken ct)
+    {
+        await using var c = await ConnectAsync(ct).ConfigureAwait(false);
+        await Exec(c, null, $"UPDATE {table} SET status = 'Queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = @i AND worker = @w AND status = 'Running'",
+            ct, ("@i", id), ("@w", worker)).ConfigureAwait(false);
+    }
+
     /// <inheritdoc/>
     public async Task<StoredTrial?> ClaimTrialAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        while (true)
-        {
-            await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
-            var found = await ReadTrials(c, tx,
-                $"SELECT {TrialColumns} FROM automl_trials WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status = 'Queued') " +
-                $"ORDER BY CASE WHEN status = 'Running' THEN 0 ELSE 1 END, number LIMIT 1{ClaimLock}",
-                cancellationToken, ("@s", studyId)).ConfigureAwait(false);
-            if (found.Count == 0) { await tx.CommitAsync(cancellationToken).ConfigureAwait(false); return null; }
-            var t = found[0];
-            if (t.Status == TrialStatus.Running && t.Attempts >= maxAttempts)
-            {
-                await Exec(c, tx, $"UPDATE automl_trials SET status = 'Failed', error = @e, finished_ms = {NowMs} WHERE id = @i",
-                    cancellationToken, ("@e", StudyCheck.LostMessage(t.Attempts)), ("@i", t.Id)).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            await Exec(c, tx, $"UPDATE automl_trials SET status = 'Running', worker = @w, attempts = attempts + 1, lease_expires_ms = {NowMs} + @l WHERE id = @i",
-                cancellationToken, ("@w", worker), ("@l", (long)lease.TotalMilliseconds), ("@i", t.Id)).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return t with { Status = TrialStatus.Running, Worker = worker, Attempts = t.Attempts + 1 };
-        }
+        var t = await ClaimAsync("automl_trials", TrialColumns, "number", TrialRow, t => (t.Id, t.Status, t.Attempts),
+            (c, tx, t) => Exec(c, tx, $"UPDATE automl_trials SET status = 'Failed', error = @e, finished_ms = {NowMs} WHERE id = @i",
+                cancellationToken, ("@e", StudyCheck.LostMessage(t.Attempts)), ("@i", t.Id)),
+            studyId, worker, lease, maxAttempts, cancellationToken).ConfigureAwait(false);
+        return t is null ? null : t with { Status = TrialStatus.Running, Worker = worker, Attempts = t.Attempts + 1 };
     }
 
     /// <inheritdoc/>
@@ -185,12 +250,8 @@ public abstract class SqlTrialStorage : ITrialStorage
     }
 
     /// <inheritdoc/>
-    public async Task<bool> RenewLeaseAsync(long trialId, string worker, TimeSpan lease, CancellationToken cancellationToken = default)
-    {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await Exec(c, null, $"UPDATE automl_trials SET lease_expires_ms = {NowMs} + @l WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@l", (long)lease.TotalMilliseconds), ("@i", trialId), ("@w", worker)).ConfigureAwait(false) == 1;
-    }
+    public Task<bool> RenewLeaseAsync(long trialId, string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        RenewAsync("automl_trials", trialId, worker, lease, cancellationToken);
 
     /// <inheritdoc/>
     public async Task AddReportAsync(long trialId, int step, double loss, CancellationToken cancellationToken = default)
@@ -204,13 +265,8 @@ public abstract class SqlTrialStorage : ITrialStorage
     public async Task<IReadOnlyList<IntermediateReport>> GetReportsAsync(int studyId, CancellationToken cancellationToken = default)
     {
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = Command(c, null, "SELECT t.number, r.step, r.loss FROM automl_reports r JOIN automl_trials t ON t.id = r.trial_id WHERE t.study_id = @s ORDER BY t.number, r.step", ("@s", studyId));
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var list = new List<IntermediateReport>();
-        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            list.Add(new IntermediateReport(Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
-                Convert.ToDouble(r.GetValue(2), CultureInfo.InvariantCulture)));
-        return list;
+        return await ReadRows(c, null, "SELECT t.number, r.step, r.loss FROM automl_reports r JOIN automl_trials t ON t.id = r.trial_id WHERE t.study_id = @s ORDER BY t.number, r.step",
+            r => new IntermediateReport(Int(r, 0), Int(r, 1), Real(r, 2)), cancellationToken, ("@s", studyId)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -219,20 +275,16 @@ public abstract class SqlTrialStorage : ITrialStorage
         ArgumentNullException.ThrowIfNull(result);
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         return await Exec(c, null,
-            "UPDATE automl_trials SET status = @st, metric = @m, loss = @lo, duration_ms = @d, peak_memory = @pm, error = @e, " +
+            "UPDATE automl_trials SET status = @st, metric = @m, loss = @lo, duration_ms = @d, peak_memory = @pm, error = @e, fold_metrics = @fm, " +
             $"pipeline = COALESCE(@pl, pipeline), finished_ms = {NowMs} WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@st", result.Status.ToString()), ("@m", Finite(result.Metric)), ("@lo", Finite(result.Loss)),
+            cancellationToken, ("@st", result.Status.ToString()), ("@m", Finite(result.Metric)), ("@lo", Finite(result.Loss)), ("@fm", FormatDoubles(result.FoldMetrics)),
             ("@d", result.Duration.TotalMilliseconds), ("@pm", result.PeakMemoryBytes), ("@e", result.Error), ("@pl", result.Pipeline),
             ("@i", trialId), ("@w", worker)).ConfigureAwait(false) == 1;
     }
 
     /// <inheritdoc/>
-    public async Task RequeueTrialAsync(long trialId, string worker, CancellationToken cancellationToken = default)
-    {
-        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await Exec(c, null, "UPDATE automl_trials SET status = 'Queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = @i AND worker = @w AND status = 'Running'",
-            cancellationToken, ("@i", trialId), ("@w", worker)).ConfigureAwait(false);
-    }
+    public Task RequeueTrialAsync(long trialId, string worker, CancellationToken cancellationToken = default) =>
+        RequeueAsync("automl_trials", trialId, worker, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default)
@@ -255,6 +307,144 @@ public abstract class SqlTrialStorage : ITrialStorage
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         return await ReadTrials(c, null, $"SELECT {TrialColumns} FROM automl_trials WHERE study_id = @s ORDER BY number", cancellationToken, ("@s", studyId)).ConfigureAwait(false);
     }
+
+    const string FoldColumns = "id, position, trial_number, fold, status, metric, duration_ms, peak_memory, error, worker, attempts";
+
+    /// <summary>A row of <see cref="FoldColumns"/>.</summary>
+    static StoredFold FoldRow(DbDataReader r) => new()
+    {
+        Id = Long(r, 0),
+        Position = Int(r, 1),
+        TrialNumber = Int(r, 2),
+        Fold = Int(r, 3),
+        Status = Enum.Parse<TrialStatus>(r.GetString(4)),
+        Metric = Real(r, 5),
+        Duration = Millis(r, 6),
+        PeakMemoryBytes = Long(r, 7),
+        Error = Text(r, 8),
+        Worker = Text(r, 9),
+        Attempts = Int(r, 10),
+    };
+
+    static Task<List<StoredFold>> ReadFolds(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps) =>
+        ReadRows(c, tx, sql, FoldRow, ct, ps);
+
+    static async Task<int> SelectionFolds(DbConnection c, DbTransaction tx, int studyId, CancellationToken ct) =>
+        Convert.ToInt32(await Scalar(c, tx, "SELECT folds FROM automl_selections WHERE study_id = @s", ct, ("@s", studyId)).ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
+
+    static async Task<StoredSelection?> ReadSelection(DbConnection c, DbTransaction? tx, int studyId, CancellationToken ct)
+    {
+        int folds, top, seed;
+        await using (var cmd = Command(c, tx, "SELECT folds, top_trials, seed FROM automl_selections WHERE study_id = @s", ("@s", studyId)))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
+            (folds, top, seed) = (Int(r, 0), Int(r, 1), Int(r, 2));
+        }
+        var candidates = await ReadRows(c, tx, "SELECT position, trial_number FROM automl_cv_candidates WHERE study_id = @s ORDER BY position",
+            r => (Position: Int(r, 0), Trial: Int(r, 1)), ct, ("@s", studyId)).ConfigureAwait(false);
+        var jobs = await ReadFolds(c, tx, $"SELECT {FoldColumns} FROM automl_cv_folds WHERE study_id = @s ORDER BY position, fold", ct, ("@s", studyId)).ConfigureAwait(false);
+        return new StoredSelection(folds, top, seed, candidates.Select(x => StoredCandidate.From(x.Position, x.Trial, folds, jobs)).ToArray());
+    }
+
+    /// <summary>
+    /// Writes how <paramref name="fold"/> ended (a failure also skips its candidate's queued folds) and the
+    /// candidate's summary row, under a lock on the candidate so concurrent folds of it summarise in turn.
+    /// </summary>
+    async Task RecordFoldAsync(DbConnection c, DbTransaction tx, int studyId, StoredFold fold, FoldOutcome outcome, CancellationToken ct)
+    {
+        await Exec(c, tx, $"SELECT position FROM automl_cv_candidates WHERE study_id = @s AND position = @p{RowLock}", ct,
+            ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+        bool ok = outcome.Status == TrialStatus.Completed;
+        await Exec(c, tx, $"UPDATE automl_cv_folds SET status = @st, metric = @m, duration_ms = @d, peak_memory = @pm, error = @e, finished_ms = {NowMs} WHERE id = @i", ct,
+            ("@st", (ok ? TrialStatus.Completed : TrialStatus.Failed).ToString()), ("@m", ok ? Finite(outcome.Metric) : null),
+            ("@d", outcome.Duration.TotalMilliseconds), ("@pm", outcome.PeakMemoryBytes), ("@e", ok ? null : outcome.Error ?? "failed"), ("@i", fold.Id)).ConfigureAwait(false);
+        if (!ok)
+            await Exec(c, tx, $"UPDATE automl_cv_folds SET status = 'Pruned', error = @e, finished_ms = {NowMs} WHERE study_id = @s AND position = @p AND status = 'Queued'", ct,
+                ("@e", StudyCheck.SkippedFoldMessage(fold.Fold)), ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+        int k = await SelectionFolds(c, tx, studyId, ct).ConfigureAwait(false);
+        var jobs = await ReadFolds(c, tx, $"SELECT {FoldColumns} FROM automl_cv_folds WHERE study_id = @s AND position = @p", ct,
+            ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+        var sum = StoredCandidate.From(fold.Position, fold.TrialNumber, k, jobs);
+        await Exec(c, tx, "UPDATE automl_cv_candidates SET status = @st, mean = @m, std = @sd, duration_ms = @d, peak_memory = @pm, error = @e WHERE study_id = @s AND position = @p", ct,
+            ("@st", sum.Status.ToString()), ("@m", Finite(sum.Mean)), ("@sd", Finite(sum.StandardDeviation)), ("@d", sum.Duration.TotalMilliseconds),
+            ("@pm", sum.PeakMemoryBytes), ("@e", sum.Error), ("@s", studyId), ("@p", fold.Position)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    async Task<StoredSelection?> ISelectionStorage.GetSelectionAsync(int studyId, CancellationToken cancellationToken)
+    {
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadSelection(c, null, studyId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    async Task<StoredSelection> ISelectionStorage.StartSelectionAsync(int studyId, SelectionPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        if (LockStudy is not null) await Exec(c, tx, LockStudy, cancellationToken, ("@s", studyId)).ConfigureAwait(false);
+        if (Convert.ToInt64(await Scalar(c, tx, "SELECT COUNT(*) FROM automl_selections WHERE study_id = @s", cancellationToken, ("@s", studyId)).ConfigureAwait(false),
+                CultureInfo.InvariantCulture) == 0)
+        {
+            await Exec(c, tx, $"INSERT INTO automl_selections (study_id, folds, top_trials, seed, created_ms) VALUES (@s, @k, @t, @seed, {NowMs})", cancellationToken,
+                ("@s", studyId), ("@k", plan.Folds), ("@t", plan.TopTrials), ("@seed", plan.Seed)).ConfigureAwait(false);
+            for (int p = 0; p < plan.Candidates.Count; p++)
+            {
+                await Exec(c, tx, "INSERT INTO automl_cv_candidates (study_id, position, trial_number, status) VALUES (@s, @p, @n, 'Queued')", cancellationToken,
+                    ("@s", studyId), ("@p", p), ("@n", plan.Candidates[p])).ConfigureAwait(false);
+                for (int f = 0; f < plan.Folds; f++)
+                    await Exec(c, tx, "INSERT INTO automl_cv_folds (study_id, position, trial_number, fold, status, attempts, created_ms) " +
+                        $"VALUES (@s, @p, @n, @f, 'Queued', 0, {NowMs})", cancellationToken,
+                        ("@s", studyId), ("@p", p), ("@n", plan.Candidates[p]), ("@f", f)).ConfigureAwait(false);
+            }
+        }
+        var stored = await ReadSelection(c, tx, studyId, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return stored!;
+    }
+
+    /// <inheritdoc/>
+    async Task<StoredFold?> ISelectionStorage.ClaimFoldAsync(int studyId, string worker, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken)
+    {
+        var f = await ClaimAsync("automl_cv_folds", FoldColumns, "position, fold", FoldRow, f => (f.Id, f.Status, f.Attempts),
+            async (c, tx, f) =>
+            {
+                int k = await SelectionFolds(c, tx, studyId, cancellationToken).ConfigureAwait(false);
+                await RecordFoldAsync(c, tx, studyId, f, new FoldOutcome(TrialStatus.Failed, double.NaN, f.Duration, f.PeakMemoryBytes,
+                    StudyCheck.FoldLostMessage(f.Fold, k, f.Attempts)), cancellationToken).ConfigureAwait(false);
+            },
+            studyId, worker, lease, maxAttempts, cancellationToken).ConfigureAwait(false);
+        return f is null ? null : f with { Status = TrialStatus.Running, Worker = worker, Attempts = f.Attempts + 1 };
+    }
+
+    /// <inheritdoc/>
+    Task<bool> ISelectionStorage.RenewFoldLeaseAsync(long foldId, string worker, TimeSpan lease, CancellationToken cancellationToken) =>
+        RenewAsync("automl_cv_folds", foldId, worker, lease, cancellationToken);
+
+    /// <inheritdoc/>
+    async Task<bool> ISelectionStorage.FinishFoldAsync(long foldId, string worker, FoldOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        var found = await ReadFolds(c, tx, $"SELECT {FoldColumns} FROM automl_cv_folds WHERE id = @i AND worker = @w AND status = 'Running'{RowLock}",
+            cancellationToken, ("@i", foldId), ("@w", worker)).ConfigureAwait(false);
+        if (found.Count == 1)
+        {
+            var study = Convert.ToInt32(await Scalar(c, tx, "SELECT study_id FROM automl_cv_folds WHERE id = @i", cancellationToken, ("@i", foldId)).ConfigureAwait(false),
+                CultureInfo.InvariantCulture);
+            await RecordFoldAsync(c, tx, study, found[0], outcome, cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return found.Count == 1;
+    }
+
+    /// <inheritdoc/>
+    Task ISelectionStorage.RequeueFoldAsync(long foldId, string worker, CancellationToken cancellationToken) =>
+        RequeueAsync("automl_cv_folds", foldId, worker, cancellationToken);
 
     /// <inheritdoc/>
     public virtual void Dispose()

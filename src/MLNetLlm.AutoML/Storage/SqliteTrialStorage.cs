@@ -45,8 +45,16 @@ public sealed class SqliteTrialStorage : SqlTrialStorage
         "CREATE TABLE IF NOT EXISTS automl_studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, metric TEXT NOT NULL, maximize INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
         "CREATE TABLE IF NOT EXISTS automl_trials (id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES automl_studies(id), number INTEGER NOT NULL, " +
             "status TEXT NOT NULL, parameters TEXT NOT NULL, pipeline TEXT, metric REAL, loss REAL, duration_ms REAL, peak_memory INTEGER, error TEXT, worker TEXT, " +
-            "attempts INTEGER NOT NULL DEFAULT 0, lease_expires_ms INTEGER, created_ms INTEGER NOT NULL, finished_ms INTEGER, UNIQUE (study_id, number))",
+            "attempts INTEGER NOT NULL DEFAULT 0, lease_expires_ms INTEGER, created_ms INTEGER NOT NULL, finished_ms INTEGER, fold_metrics TEXT, UNIQUE (study_id, number))",
         "CREATE TABLE IF NOT EXISTS automl_reports (trial_id INTEGER NOT NULL REFERENCES automl_trials(id), step INTEGER NOT NULL, loss REAL NOT NULL, PRIMARY KEY (trial_id, step))",
+        "CREATE TABLE IF NOT EXISTS automl_selections (study_id INTEGER PRIMARY KEY REFERENCES automl_studies(id), folds INTEGER NOT NULL, top_trials INTEGER NOT NULL, " +
+            "seed INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS automl_cv_candidates (study_id INTEGER NOT NULL REFERENCES automl_selections(study_id), position INTEGER NOT NULL, " +
+            "trial_number INTEGER NOT NULL, status TEXT NOT NULL, mean REAL, std REAL, duration_ms REAL, peak_memory INTEGER, error TEXT, PRIMARY KEY (study_id, position))",
+        "CREATE TABLE IF NOT EXISTS automl_cv_folds (id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL, position INTEGER NOT NULL, trial_number INTEGER NOT NULL, " +
+            "fold INTEGER NOT NULL, status TEXT NOT NULL, metric REAL, duration_ms REAL, peak_memory INTEGER, error TEXT, worker TEXT, attempts INTEGER NOT NULL DEFAULT 0, " +
+            "lease_expires_ms INTEGER, created_ms INTEGER NOT NULL, finished_ms INTEGER, UNIQUE (study_id, position, fold), " +
+            "FOREIGN KEY (study_id, position) REFERENCES automl_cv_candidates(study_id, position))",
     ];
 
     private protected override string NowMs => "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
@@ -54,4 +62,8 @@ public sealed class SqliteTrialStorage : SqlTrialStorage
     private protected override string ClaimLock => "";
 
     private protected override string? LockStudy => null;
+
+    private protected override string RowLock => "";
+
+    private protected override string ColumnCountSql => "SELECT COUNT(*) FROM pragma_table_info(@t) WHERE name = @c";
 }

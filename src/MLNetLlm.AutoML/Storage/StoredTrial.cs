@@ -27,6 +27,9 @@ public sealed record StoredTrial
     /// <summary>The loss (NaN unless completed).</summary>
     public double Loss { get; init; } = double.NaN;
 
+    /// <summary>The metric of each cross-validation fold of a k-fold experiment's trial (empty for a holdout split).</summary>
+    public IReadOnlyList<double> FoldMetrics { get; init; } = [];
+
     /// <summary>How long the last attempt took.</summary>
     public TimeSpan Duration { get; init; }
 
@@ -52,6 +55,7 @@ public sealed record StoredTrial
         Status = Status,
         Metric = Metric,
         Loss = Loss,
+        FoldMetrics = FoldMetrics,
         Duration = Duration,
         PeakMemoryBytes = PeakMemoryBytes,
         Error = Error,

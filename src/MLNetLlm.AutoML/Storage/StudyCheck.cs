@@ -10,6 +10,23 @@ internal static class StudyCheck
                 $"Study '{study.Name}' was created for metric {study.Metric} ({(study.Maximize ? "maximise" : "minimise")}), not {metric} ({(maximize ? "maximise" : "minimise")}); use another study name.");
     }
 
+    /// <summary>A resumed (or another worker's) selection must re-evaluate as the stored one does.</summary>
+    public static void EnsureSameSelection(string study, StoredSelection stored, int folds, int topTrials)
+    {
+        if (stored.Folds != folds || stored.TopTrials != topTrials)
+            throw new InvalidOperationException(
+                $"Study '{study}' started its cross-validated selection with {stored.Folds} folds of the top {stored.TopTrials} trial(s), " +
+                $"not {folds} folds of the top {topTrials}; use the same SetCrossValidatedSelection settings to resume it, or another study name.");
+    }
+
     public static string LostMessage(int attempts) =>
         $"The worker running this trial stopped renewing its lease {attempts} time(s) (killed or disconnected); not retried again.";
+
+    public static string FoldLostMessage(int fold, int folds, int attempts) =>
+        FoldError(fold, folds, $"the worker running it stopped renewing its lease {attempts} time(s) (killed or disconnected); not retried again.");
+
+    /// <summary>The error of a fold (0-based <paramref name="fold"/>), which becomes its candidate's error.</summary>
+    public static string FoldError(int fold, int folds, string why) => $"Cross-validation fold {fold + 1} of {folds}: {why}";
+
+    public static string SkippedFoldMessage(int failedFold) => $"Not run: fold {failedFold + 1} of this candidate failed.";
 }

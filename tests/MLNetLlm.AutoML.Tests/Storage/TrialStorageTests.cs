@@ -39,7 +39,7 @@ public sealed class TrialStorageTests : IDisposable
         Assert.True(await storage.FinishTrialAsync(a.Id, "w1", new TrialResult
         {
             TrialSettings = new TrialSettings { TrialId = 1, Parameter = a.Parameter }, Metric = 0.8, Loss = -0.8,
-            Duration = TimeSpan.FromSeconds(2), PeakMemoryBytes = 12345, Pipeline = "p",
+            Duration = TimeSpan.FromSeconds(2), PeakMemoryBytes = 12345, Pipeline = "p", FoldMetrics = [0.75, 0.85, 0.1 + 0.2],
         }));
         Assert.False(await storage.FinishTrialAsync(b.Id, "someone-else", new TrialResult { TrialSettings = new TrialSettings() }));
         await storage.AddReportAsync(a.Id, 1, -0.7);
@@ -51,6 +51,8 @@ public sealed class TrialStorageTests : IDisposable
         Assert.Equal(12345, trials[0].PeakMemoryBytes);
         Assert.Equal(2000, trials[0].Duration.TotalMilliseconds, 3);
         Assert.Equal(P(1), trials[0].Parameter);
+        Assert.Equal([0.75, 0.85, 0.1 + 0.2], trials[0].FoldMetrics); // exact: a k-fold trial's folds survive a resume
+        Assert.Empty(trials[1].FoldMetrics);
         Assert.Equal(TrialStatus.Running, trials[1].Status);
         Assert.Equal(-0.75, Assert.Single(await storage.GetReportsAsync(study.Id)).Loss);
         // the limit counts every trial of the study
