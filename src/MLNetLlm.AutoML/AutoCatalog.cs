@@ -41,25 +41,28 @@ public sealed class AutoCatalog
 
     /// <summary>FeaturizeText with searched n-gram lengths, weighting, norm and stop-word removal.</summary>
     public SweepableEstimator FeaturizeText(string outputColumnName = "Features", string inputColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<TextFeaturizerSearchOptions>("featurize_text", (ctx, o) =>
+        SweepableEstimator.Create<TextFeaturizerSearchOptions>("featurize_text", (ctx, o) => TextFeaturizer(ctx, o, outputColumnName, inputColumnName), searchSpace);
+
+    /// <summary>The FeaturizeText estimator of a point of <see cref="TextFeaturizerSearchOptions"/>.</summary>
+    internal static IEstimator<ITransformer> TextFeaturizer(MLContext ctx, TextFeaturizerSearchOptions o, string outputColumnName, string inputColumnName)
+    {
+        var weighting = Enum.Parse<NgramExtractingEstimator.WeightingCriteria>(o.Weighting, ignoreCase: true);
+        var options = new TextFeaturizingEstimator.Options
         {
-            var weighting = Enum.Parse<NgramExtractingEstimator.WeightingCriteria>(o.Weighting, ignoreCase: true);
-            var options = new TextFeaturizingEstimator.Options
+            Norm = Enum.Parse<TextFeaturizingEstimator.NormFunction>(o.Norm, ignoreCase: true),
+            WordFeatureExtractor = new WordBagEstimator.Options
             {
-                Norm = Enum.Parse<TextFeaturizingEstimator.NormFunction>(o.Norm, ignoreCase: true),
-                WordFeatureExtractor = new WordBagEstimator.Options
-                {
-                    NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting,
-                    MaximumNgramsCount = Enumerable.Repeat(o.MaximumNgramsCount, o.WordNgramLength).ToArray(),
-                },
-                CharFeatureExtractor = o.CharNgramLength == 0 ? null : new WordBagEstimator.Options
-                {
-                    NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting, MaximumNgramsCount = [o.MaximumNgramsCount],
-                },
-                StopWordsRemoverOptions = o.RemoveStopWords ? new StopWordsRemovingEstimator.Options() : null,
-            };
-            return ctx.Transforms.Text.FeaturizeText(outputColumnName, options, inputColumnName);
-        }, searchSpace);
+                NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting,
+                MaximumNgramsCount = Enumerable.Repeat(o.MaximumNgramsCount, o.WordNgramLength).ToArray(),
+            },
+            CharFeatureExtractor = o.CharNgramLength == 0 ? null : new WordBagEstimator.Options
+            {
+                NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting, MaximumNgramsCount = [o.MaximumNgramsCount],
+            },
+            StopWordsRemoverOptions = o.RemoveStopWords ? new StopWordsRemovingEstimator.Options() : null,
+        };
+        return ctx.Transforms.Text.FeaturizeText(outputColumnName, options, inputColumnName);
+    }
 
     /// <summary>
     /// MLNetLlm's text normaliser (a model stage, so it also runs at prediction time) with searched cleaning switches
@@ -244,7 +247,7 @@ public sealed class AutoCatalog
         SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => ctx.Regression.Trainers.LightGbm(
             Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
 
-    static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads) where T : TrainerInputBaseWithGroupId
+    internal static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads) where T : TrainerInputBaseWithGroupId
     {
         // LightGBM's options share a base class generic in the trainer type, so the fields are set by name
         options.LabelColumnName = label;
@@ -276,7 +279,7 @@ public sealed class AutoCatalog
         SweepableEstimator.Create<FastTreeSearchOptions>("fasttree_regression", (ctx, o) => ctx.Regression.Trainers.FastTree(
             Fill(new FastTreeRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
 
-    static T Fill<T>(T options, FastTreeSearchOptions o, string label, string features, int? threads) where T : BoostedTreeOptions
+    internal static T Fill<T>(T options, FastTreeSearchOptions o, string label, string features, int? threads) where T : BoostedTreeOptions
     {
         options.LabelColumnName = label;
         options.FeatureColumnName = features;
