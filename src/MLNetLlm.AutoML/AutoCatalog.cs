@@ -232,20 +232,42 @@ public sealed class AutoCatalog
                 L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
             }), searchSpace);
 
-    /// <summary>LightGBM binary classification.</summary>
-    public SweepableEstimator LightGbmBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm", (ctx, o) => ctx.BinaryClassification.Trainers.LightGbm(
-            Fill(new LightGbmBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>LightGBM binary classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator LightGbmBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<LightGbmSearchOptions>("lightgbm", (ctx, o) => ctx.BinaryClassification.Trainers.LightGbm(
+            Fill(new LightGbmBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    /// <summary>LightGBM multiclass classification.</summary>
-    public SweepableEstimator LightGbmMulticlass(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm_multiclass", (ctx, o) => ctx.MulticlassClassification.Trainers.LightGbm(
-            Fill(new LightGbmMulticlassTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>LightGBM multiclass classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator LightGbmMulticlass(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<LightGbmSearchOptions>("lightgbm_multiclass", (ctx, o) => ctx.MulticlassClassification.Trainers.LightGbm(
+            Fill(new LightGbmMulticlassTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    /// <summary>LightGBM regression.</summary>
-    public SweepableEstimator LightGbmRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => ctx.Regression.Trainers.LightGbm(
-            Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>LightGBM regression; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator LightGbmRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => ctx.Regression.Trainers.LightGbm(
+            Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
+
+    /// <summary>
+    /// A tree trainer's stage; with <paramref name="selectFeatures"/>, <see cref="TreeFeatureSelection"/> to the
+    /// searched <c>MaximumFeatures</c> goes in front of the trainer (and is part of the model), else that option is
+    /// left out of the default space.
+    /// </summary>
+    static SweepableEstimator Trees<TOptions>(string name, Func<MLContext, TOptions, IEstimator<ITransformer>> trainer, Func<TOptions, int> maximumFeatures,
+        string label, string features, bool selectFeatures, SearchSpaces.SearchSpace? searchSpace) where TOptions : class, new()
+    {
+        if (searchSpace is null && !selectFeatures)
+        {
+            searchSpace = new SearchSpaces.SearchSpace();
+            foreach (var (key, option) in new SearchSpaces.SearchSpace<TOptions>())
+                if (key != nameof(LightGbmSearchOptions.MaximumFeatures)) searchSpace[key] = option;
+        }
+        return SweepableEstimator.Create<TOptions>(name, (ctx, o) => selectFeatures
+            ? TreeFeatureSelection.Create(ctx, features, label, maximumFeatures(o)).Append(trainer(ctx, o))
+            : trainer(ctx, o), searchSpace);
+    }
 
     internal static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads) where T : TrainerInputBaseWithGroupId
     {
@@ -269,15 +291,17 @@ public sealed class AutoCatalog
         else throw new MissingMemberException(type.Name, field);
     }
 
-    /// <summary>FastTree binary classification.</summary>
-    public SweepableEstimator FastTreeBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<FastTreeSearchOptions>("fasttree", (ctx, o) => ctx.BinaryClassification.Trainers.FastTree(
-            Fill(new FastTreeBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>FastTree binary classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator FastTreeBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<FastTreeSearchOptions>("fasttree", (ctx, o) => ctx.BinaryClassification.Trainers.FastTree(
+            Fill(new FastTreeBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    /// <summary>FastTree regression.</summary>
-    public SweepableEstimator FastTreeRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<FastTreeSearchOptions>("fasttree_regression", (ctx, o) => ctx.Regression.Trainers.FastTree(
-            Fill(new FastTreeRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>FastTree regression; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator FastTreeRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<FastTreeSearchOptions>("fasttree_regression", (ctx, o) => ctx.Regression.Trainers.FastTree(
+            Fill(new FastTreeRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
     internal static T Fill<T>(T options, FastTreeSearchOptions o, string label, string features, int? threads) where T : BoostedTreeOptions
     {

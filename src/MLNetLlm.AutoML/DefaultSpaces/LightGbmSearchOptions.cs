@@ -28,4 +28,13 @@ public sealed class LightGbmSearchOptions
     /// <summary>Fraction of features per tree; [0.3, 1]. Default 1.</summary>
     [Range(0.3, 1.0)]
     public double FeatureFraction { get; set; } = 1.0;
+
+    /// <summary>
+    /// Features kept by the selection in front of the trainer (<see cref="TreeFeatureSelection"/>: slots present in at
+    /// least 3 rows, then the most informative about the label); [100, 5000], log scale. Default 1,000. Only searched and
+    /// used when the trainer's stage is created with <c>selectFeatures: true</c> (for sparse n-gram features, where the
+    /// trees' data preparation and split search scale with the number of slots).
+    /// </summary>
+    [Range(100, 5000, logBase: true)]
+    public int MaximumFeatures { get; set; } = 1000;
 }
