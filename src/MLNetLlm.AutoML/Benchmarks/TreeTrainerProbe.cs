@@ -15,9 +15,11 @@ namespace MLNetLlm.AutoML.Benchmarks;
 /// for each feature variant (an n-gram cap of ML.NET's default FeaturizeText — word 1–2-grams + char trigrams — and an
 /// optional feature selection after it), the featurization, the selection, and for LightGBM and FastTree (one thread,
 /// the default options of <see cref="LightGbmSearchOptions"/> / <see cref="FastTreeSearchOptions"/>) a fit with one
-/// boosting iteration (data preparation + 1 iteration), a fit with all iterations, and two fits cancelled through the
-/// MLContext (as a timed-out trial is): one half-way through the preparation, one half-way through the boosting. Wall
-/// and process CPU seconds of every phase; after a cancel, the seconds until the fit returned and the CPU it burnt.
+/// boosting iteration (data preparation + 1 iteration), one with 10 (the difference is the cost of 9 iterations), one
+/// with all iterations, and one cancelled through the MLContext (as a timed-out trial is) half-way through the
+/// preparation. Every fit is cancelled at a limit (the per-trial limit of the 10-minute search), so a fit over it
+/// also shows how soon the trainer stops when cancelled while boosting. Wall and process CPU seconds of every phase;
+/// after a cancel, the seconds until the fit returned and the CPU it burnt meanwhile.
 /// </summary>
 public static class TreeTrainerProbe
 {
@@ -60,7 +62,7 @@ public static class TreeTrainerProbe
     /// <param name="trainPath">SpamAssassin training CSV.</param>
     /// <param name="variants">Feature variants.</param>
     /// <param name="trainers">"lightgbm" and/or "fasttree".</param>
-    /// <param name="cancellation">Also run the two cancelled fits per trainer.</param>
+    /// <param name="cancellation">Also run the fit cancelled half-way through its preparation.</param>
     /// <param name="log">Progress output.</param>
     /// <param name="fitLimit">Each fit is cancelled after this long (default 150 s, the per-trial limit of the 10-minute run).</param>
     public static string Run(string trainPath, IReadOnlyList<Variant> variants, IReadOnlyList<string> trainers, bool cancellation = true, TextWriter? log = null, TimeSpan? fitLimit = null)
