@@ -41,25 +41,28 @@ public sealed class AutoCatalog
 
     /// <summary>FeaturizeText with searched n-gram lengths, weighting, norm and stop-word removal.</summary>
     public SweepableEstimator FeaturizeText(string outputColumnName = "Features", string inputColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<TextFeaturizerSearchOptions>("featurize_text", (ctx, o) =>
+        SweepableEstimator.Create<TextFeaturizerSearchOptions>("featurize_text", (ctx, o) => TextFeaturizer(ctx, o, outputColumnName, inputColumnName), searchSpace);
+
+    /// <summary>The FeaturizeText estimator of a point of <see cref="TextFeaturizerSearchOptions"/>.</summary>
+    internal static IEstimator<ITransformer> TextFeaturizer(MLContext ctx, TextFeaturizerSearchOptions o, string outputColumnName, string inputColumnName)
+    {
+        var weighting = Enum.Parse<NgramExtractingEstimator.WeightingCriteria>(o.Weighting, ignoreCase: true);
+        var options = new TextFeaturizingEstimator.Options
         {
-            var weighting = Enum.Parse<NgramExtractingEstimator.WeightingCriteria>(o.Weighting, ignoreCase: true);
-            var options = new TextFeaturizingEstimator.Options
+            Norm = Enum.Parse<TextFeaturizingEstimator.NormFunction>(o.Norm, ignoreCase: true),
+            WordFeatureExtractor = new WordBagEstimator.Options
             {
-                Norm = Enum.Parse<TextFeaturizingEstimator.NormFunction>(o.Norm, ignoreCase: true),
-                WordFeatureExtractor = new WordBagEstimator.Options
-                {
-                    NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting,
-                    MaximumNgramsCount = Enumerable.Repeat(o.MaximumNgramsCount, o.WordNgramLength).ToArray(),
-                },
-                CharFeatureExtractor = o.CharNgramLength == 0 ? null : new WordBagEstimator.Options
-                {
-                    NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting, MaximumNgramsCount = [o.MaximumNgramsCount],
-                },
-                StopWordsRemoverOptions = o.RemoveStopWords ? new StopWordsRemovingEstimator.Options() : null,
-            };
-            return ctx.Transforms.Text.FeaturizeText(outputColumnName, options, inputColumnName);
-        }, searchSpace);
+                NgramLength = o.WordNgramLength, UseAllLengths = true, Weighting = weighting,
+                MaximumNgramsCount = Enumerable.Repeat(o.MaximumNgramsCount, o.WordNgramLength).ToArray(),
+            },
+            CharFeatureExtractor = o.CharNgramLength == 0 ? null : new WordBagEstimator.Options
+            {
+                NgramLength = o.CharNgramLength, UseAllLengths = false, Weighting = weighting, MaximumNgramsCount = [o.MaximumNgramsCount],
+            },
+            StopWordsRemoverOptions = o.RemoveStopWords ? new StopWordsRemovingEstimator.Options() : null,
+        };
+        return ctx.Transforms.Text.FeaturizeText(outputColumnName, options, inputColumnName);
+    }
 
     /// <summary>
     /// MLNetLlm's text normaliser (a model stage, so it also runs at prediction time) with searched cleaning switches
@@ -229,22 +232,44 @@ public sealed class AutoCatalog
                 L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
             }), searchSpace);
 
-    /// <summary>LightGBM binary classification.</summary>
-    public SweepableEstimator LightGbmBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm", (ctx, o) => ctx.BinaryClassification.Trainers.LightGbm(
-            Fill(new LightGbmBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>LightGBM binary classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator LightGbmBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<LightGbmSearchOptions>("lightgbm", (ctx, o) => ctx.BinaryClassification.Trainers.LightGbm(
+            Fill(new LightGbmBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    /// <summary>LightGBM multiclass classification.</summary>
-    public SweepableEstimator LightGbmMulticlass(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm_multiclass", (ctx, o) => ctx.MulticlassClassification.Trainers.LightGbm(
-            Fill(new LightGbmMulticlassTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>LightGBM multiclass classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator LightGbmMulticlass(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<LightGbmSearchOptions>("lightgbm_multiclass", (ctx, o) => ctx.MulticlassClassification.Trainers.LightGbm(
+            Fill(new LightGbmMulticlassTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    /// <summary>LightGBM regression.</summary>
-    public SweepableEstimator LightGbmRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => ctx.Regression.Trainers.LightGbm(
-            Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>LightGBM regression; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator LightGbmRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => ctx.Regression.Trainers.LightGbm(
+            Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads) where T : TrainerInputBaseWithGroupId
+    /// <summary>
+    /// A tree trainer's stage; with <paramref name="selectFeatures"/>, <see cref="TreeFeatureSelection"/> to the
+    /// searched <c>MaximumFeatures</c> goes in front of the trainer (and is part of the model), else that option is
+    /// left out of the default space.
+    /// </summary>
+    static SweepableEstimator Trees<TOptions>(string name, Func<MLContext, TOptions, IEstimator<ITransformer>> trainer, Func<TOptions, int> maximumFeatures,
+        string label, string features, bool selectFeatures, SearchSpaces.SearchSpace? searchSpace) where TOptions : class, new()
+    {
+        if (searchSpace is null && !selectFeatures)
+        {
+            searchSpace = new SearchSpaces.SearchSpace();
+            foreach (var (key, option) in new SearchSpaces.SearchSpace<TOptions>())
+                if (key != nameof(LightGbmSearchOptions.MaximumFeatures)) searchSpace[key] = option;
+        }
+        return SweepableEstimator.Create<TOptions>(name, (ctx, o) => selectFeatures
+            ? TreeFeatureSelection.Create(ctx, features, label, maximumFeatures(o)).Append(trainer(ctx, o))
+            : trainer(ctx, o), searchSpace);
+    }
+
+    internal static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads) where T : TrainerInputBaseWithGroupId
     {
         // LightGBM's options share a base class generic in the trainer type, so the fields are set by name
         options.LabelColumnName = label;
@@ -266,17 +291,19 @@ public sealed class AutoCatalog
         else throw new MissingMemberException(type.Name, field);
     }
 
-    /// <summary>FastTree binary classification.</summary>
-    public SweepableEstimator FastTreeBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<FastTreeSearchOptions>("fasttree", (ctx, o) => ctx.BinaryClassification.Trainers.FastTree(
-            Fill(new FastTreeBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>FastTree binary classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator FastTreeBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<FastTreeSearchOptions>("fasttree", (ctx, o) => ctx.BinaryClassification.Trainers.FastTree(
+            Fill(new FastTreeBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    /// <summary>FastTree regression.</summary>
-    public SweepableEstimator FastTreeRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<FastTreeSearchOptions>("fasttree_regression", (ctx, o) => ctx.Regression.Trainers.FastTree(
-            Fill(new FastTreeRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), searchSpace);
+    /// <summary>FastTree regression; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
+    public SweepableEstimator FastTreeRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
+        bool selectFeatures = false) =>
+        Trees<FastTreeSearchOptions>("fasttree_regression", (ctx, o) => ctx.Regression.Trainers.FastTree(
+            Fill(new FastTreeRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
-    static T Fill<T>(T options, FastTreeSearchOptions o, string label, string features, int? threads) where T : BoostedTreeOptions
+    internal static T Fill<T>(T options, FastTreeSearchOptions o, string label, string features, int? threads) where T : BoostedTreeOptions
     {
         options.LabelColumnName = label;
         options.FeatureColumnName = features;

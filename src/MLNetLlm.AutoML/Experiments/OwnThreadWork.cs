@@ -6,9 +6,10 @@ namespace MLNetLlm.AutoML.Experiments;
 /// Runs a trial's training on a thread of its own and gives up on it when its token fires. Long ML.NET fits never
 /// occupy a thread-pool thread, so they cannot starve the pool that runs the timeout timers and the experiment's
 /// continuations (on 2 cores the pool starts with 2 threads, which two blocking trials fill; a FastTree trial was
-/// once recorded at 263 s against a 150 s limit). When the token fires, ML.NET's cancel flag is set on the trial's context (trainers that check
-/// it stop soon) and the caller gets an <see cref="OperationCanceledException"/> at once, whether or not the training
-/// stopped; a result the abandoned training still produces later is disposed when it arrives.
+/// once recorded at 263 s against a 150 s limit). When the token fires, ML.NET's cancel flag is set on the trial's
+/// context (the tree trainers check it: LightGBM between boosting rounds, FastTree between trees and binning steps;
+/// LightGBM's dataset construction does not, which the tree stages' feature selection keeps short) and the caller gets
+/// an <see cref="OperationCanceledException"/> at once, whether or not the training stopped; a result the abandoned training still produces later is disposed when it arrives.
 /// </summary>
 internal static class OwnThreadWork
 {
@@ -23,6 +24,9 @@ internal static class OwnThreadWork
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+            // set here too: the token runs its callbacks newest first, so WaitAsync's can resume this method inline and
+            // dispose the registration above before its callback has run (the trainer then never saw the cancel)
+            MLContextCancellation.CancelExecution(context);
             _ = task.ContinueWith(t =>
             {
                 if (t.Status == TaskStatus.RanToCompletion) disposable(t.Result)?.Dispose();

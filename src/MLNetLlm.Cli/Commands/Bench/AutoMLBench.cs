@@ -35,6 +35,31 @@ internal static class AutoMLBench
         return command;
     }
 
+    public static Command Trees(CliContext context)
+    {
+        var data = new Option<string>("--data") { Description = "Folder with train.csv (or sample-train.csv); default data/spam/full.", DefaultValueFactory = _ => "data/spam/full" };
+        var features = new Option<string>("--features") { Description = "Feature variants: n-gram cap per length ('max': none), optionally '+selK' for the trees' feature selection to K slots (default 2000,20000,max,max+sel4000).", DefaultValueFactory = _ => "2000,20000,max,max+sel4000" };
+        var trainers = new Option<string>("--trainers") { Description = "lightgbm and/or fasttree (default both).", DefaultValueFactory = _ => "lightgbm,fasttree" };
+        var noCancel = new Option<bool>("--no-cancel") { Description = "Skip the fit cancelled half-way through its data preparation." };
+        var limit = new Option<double>("--limit") { Description = "Seconds after which each fit is cancelled (default 150, the per-trial limit of the 10-minute search).", DefaultValueFactory = _ => 150 };
+        var command = new Command("trees", "Where a LightGBM/FastTree trial's time goes on SpamAssassin n-gram features, and which phase ignores cancellation.") { data, features, trainers, noCancel, limit };
+        command.SetAction(p => context.Guard(() =>
+        {
+            string dir = p.GetValue(data)!;
+            string train = File.Exists(Path.Combine(dir, "train.csv")) ? Path.Combine(dir, "train.csv") : Path.Combine(dir, "sample-train.csv");
+            TreeTrainerProbe.Variant[] variants;
+            try { variants = p.GetValue(features)!.Split(',').Select(TreeTrainerProbe.Variant.Parse).ToArray(); }
+            catch (FormatException e) { throw new CliException("--features: " + e.Message); }
+            string load = TorchBench.Load();
+            string table = TreeTrainerProbe.Run(train, variants, p.GetValue(trainers)!.Split(','), !p.GetValue(noCancel), context.Out, TimeSpan.FromSeconds(p.GetValue(limit)));
+            context.Out.WriteLine();
+            context.Out.WriteLine($"{train}; started {load}; ended {TorchBench.Load()}");
+            context.Out.WriteLine(table);
+            return 0;
+        }));
+        return command;
+    }
+
     public static Command Spam(CliContext context)
     {
         var data = new Option<string>("--data") { Description = "Folder with train.csv/test.csv (or the shipped sample-train.csv/sample-test.csv); default data/spam/full.", DefaultValueFactory = _ => "data/spam/full" };
