@@ -79,14 +79,20 @@ public sealed class AutoCatalog
     /// <summary>
     /// Near-duplicate removal as a training-only row step, searched over MLNetLlm.Data's own
     /// <see cref="DeduplicationOptions"/> attributes (permutations, Jaccard threshold, shingle unit and size).
-    /// Validation data and the final model never see it.
+    /// Validation data and the final model never see it. A sampled setting that would drop more than
+    /// <see cref="DeduplicationMaxRemovedFraction"/> of the training rows fails its trial with a message naming the
+    /// counts (1–2-character shingles, for one, make nearly every long text a near duplicate).
     /// </summary>
     public SweepableEstimator Deduplicate(string textColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
         TrainingRowOperation<DeduplicationOptions>("deduplicate", (ctx, o) =>
         {
             o.TextColumn = textColumnName;
+            o.MaxRemovedFraction = DeduplicationMaxRemovedFraction;
             return ctx.Llm().Deduplicate(o);
         }, searchSpace);
+
+    /// <summary>The largest share of the training rows a searched <see cref="Deduplicate"/> may drop: 0.5.</summary>
+    public const double DeduplicationMaxRemovedFraction = 0.5;
 
     /// <summary>
     /// Random oversampling of the smaller classes as a training-only row step (MLNetLlm.Data's

@@ -12,7 +12,9 @@ namespace MLNetLlm.Cli.Training;
 /// <summary>
 /// The pipeline an AutoML <c>train</c> searches: text normalization (fixed), the text featurizer (its n-grams,
 /// weighting and norm searched for a single text column; fixed per column for sentence pairs), a training-only cache
-/// of the features, and a one-of choice of trainers for the task (SDCA, LightGBM, FastTree) with their default spaces.
+/// of the features, and a one-of choice of trainers for the task (SDCA, LightGBM, FastTree) with their default spaces
+/// (for classification the tree learners pick their own features first: count ≥ 3, then the searched number of slots
+/// with the most mutual information with the label, so a tree trial's cost stays bounded on big n-gram spaces).
 /// </summary>
 internal static class AutoPipelineFactory
 {
@@ -35,10 +37,10 @@ internal static class AutoPipelineFactory
         switch (signature.Task)
         {
             case TaskKind.Binary:
-                pipeline.Append(auto.SdcaLogisticRegression(label, features, threads), auto.LightGbmBinary(label, features, threads), auto.FastTreeBinary(label, features, threads));
+                pipeline.Append(auto.SdcaLogisticRegression(label, features, threads), auto.LightGbmBinary(label, features, threads, selectFeatures: true), auto.FastTreeBinary(label, features, threads, selectFeatures: true));
                 break;
             case TaskKind.Multiclass:
-                pipeline.Append(auto.SdcaMaximumEntropy(label, features, threads), auto.LightGbmMulticlass(label, features, threads));
+                pipeline.Append(auto.SdcaMaximumEntropy(label, features, threads), auto.LightGbmMulticlass(label, features, threads, selectFeatures: true));
                 pipeline.Append(ml.Transforms.Conversion.MapKeyToValue(PipelineFactory.PredictedClassColumn, "PredictedLabel"), "to_class");
                 break;
             default:
@@ -130,10 +132,10 @@ internal static class AutoPipelineFactory
         switch (signature.Task)
         {
             case TaskKind.Binary:
-                lines.Add($".Append(auto.SdcaLogisticRegression({args}), auto.LightGbmBinary({args}), auto.FastTreeBinary({args}))");
+                lines.Add($".Append(auto.SdcaLogisticRegression({args}), auto.LightGbmBinary({args}, selectFeatures: true), auto.FastTreeBinary({args}, selectFeatures: true))");
                 break;
             case TaskKind.Multiclass:
-                lines.Add($".Append(auto.SdcaMaximumEntropy({args}), auto.LightGbmMulticlass({args}))");
+                lines.Add($".Append(auto.SdcaMaximumEntropy({args}), auto.LightGbmMulticlass({args}, selectFeatures: true))");
                 lines.Add($".Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PipelineFactory.PredictedClassColumn)}, \"PredictedLabel\"), \"to_class\")");
                 break;
             default:

@@ -38,6 +38,14 @@ public sealed class DeduplicationOptions
     /// </summary>
     public TextNormalizerOptions? Normalization { get; set; } = new();
 
+    /// <summary>
+    /// The largest share of the rows the step may drop, in (0, 1]. When the duplicates found exceed it, the step throws
+    /// (naming the column, the counts and the shingle settings) instead of handing on a gutted data set: settings such
+    /// as 1- or 2-character shingles make almost every long text a "near duplicate" of another. Default 1 (no limit);
+    /// the AutoML stage uses 0.5, so such settings fail their trial with that message.
+    /// </summary>
+    public double MaxRemovedFraction { get; set; } = 1.0;
+
     /// <summary>Threads used for normalizing and hashing; 0: all cores. Results do not depend on it. Default 0.</summary>
     public int MaxDegreeOfParallelism { get; set; }
 
@@ -56,6 +64,7 @@ public sealed class DeduplicationOptions
         if (NumPermutations is < 2 or > 4096) throw new ArgumentOutOfRangeException(nameof(NumPermutations), NumPermutations, "NumPermutations must be in 2..4096 (typical 64–256).");
         if (!(JaccardThreshold > 0 && JaccardThreshold <= 1)) throw new ArgumentOutOfRangeException(nameof(JaccardThreshold), JaccardThreshold, "JaccardThreshold must be in (0, 1].");
         if (ShingleSize is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(ShingleSize), ShingleSize, "ShingleSize must be in 1..64.");
+        if (!(MaxRemovedFraction > 0 && MaxRemovedFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(MaxRemovedFraction), MaxRemovedFraction, "MaxRemovedFraction must be in (0, 1].");
         if (MaxDegreeOfParallelism < 0) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "MaxDegreeOfParallelism must be 0 (all cores) or more.");
         Normalization?.Validate();
     }

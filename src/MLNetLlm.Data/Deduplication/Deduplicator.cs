@@ -42,6 +42,13 @@ public sealed class Deduplicator : IRowOperation
         var view = InMemoryDataView.Materialize(data);
         var texts = view.GetColumn<ReadOnlyMemory<char>>(_options.TextColumn);
         var result = FindDuplicates(texts.Select(t => t.ToString()).ToArray());
+        int removed = view.RowCount - result.KeptRows.Count;
+        if (removed > _options.MaxRemovedFraction * view.RowCount)
+            throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{Name} of column '{_options.TextColumn}' would drop {removed:N0} of {view.RowCount:N0} rows ({100.0 * removed / view.RowCount:F1}%: {result.ExactDuplicates:N0} exact, {result.NearDuplicates:N0} near duplicates), more than MaxRemovedFraction {_options.MaxRemovedFraction:0.###} allows; ") +
+                (_options.Method == DeduplicationMethod.NearDuplicate
+                    ? $"{_options.Shingles.ToString().ToLowerInvariant()} shingles of {_options.ShingleSize} at Jaccard {_options.JaccardThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)} match texts that merely share vocabulary — use longer shingles or a higher threshold, or raise MaxRemovedFraction if the data really is mostly duplicates."
+                    : "raise MaxRemovedFraction if the data really is mostly duplicates."));
         var report = new RowOperationReport(Name, view.RowCount, result.KeptRows.Count,
             dropped: new Dictionary<string, int> { ["exact-duplicate"] = result.ExactDuplicates, ["near-duplicate"] = result.NearDuplicates },
             details: Details(result));

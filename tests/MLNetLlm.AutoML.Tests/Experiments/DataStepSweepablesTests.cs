@@ -28,6 +28,27 @@ public sealed class DataStepSweepablesTests
         Assert.Equal(4, model.Transform(data).GetColumn<VBuffer<float>>("Features").Count());
     }
 
+    [Fact]
+    public void ASearchedDeduplicationThatWouldGutTheTrainingDataFailsWithTheCounts()
+    {
+        var ml = new MLContext(1);
+        var dedup = ml.Llm().Auto().Deduplicate("Text");
+        var texts = new[] { "the quick brown fox jumps over the lazy dog", "pack my box with five dozen liquor jugs", "sphinx of black quartz judge my vow", "the five boxing wizards jump quickly" };
+        var data = InMemoryDataView.FromColumns(("Text", TextDataViewType.Instance, texts.Select(t => t.AsMemory()).ToArray()));
+        var singleCharacters = Parameter.FromObject(dedup.SearchSpace.Default.Children.Select(kv => kv.Key switch
+        {
+            "Shingles" => new KeyValuePair<string, Parameter>(kv.Key, Parameter.FromString("Character")),
+            "ShingleSize" => new KeyValuePair<string, Parameter>(kv.Key, Parameter.FromInt(1)),
+            "JaccardThreshold" => new KeyValuePair<string, Parameter>(kv.Key, Parameter.FromDouble(0.5)),
+            _ => kv,
+        }));
+        // As sets of single letters, four different pangrams are near duplicates: all but one would go.
+        var ex = Assert.Throws<InvalidOperationException>(() => dedup.ApplyToTrainingData(ml, singleCharacters, data));
+        Assert.Contains("of 4 rows", ex.Message);
+        Assert.Contains("MaxRemovedFraction 0.5", ex.Message);
+        Assert.Equal(4, ((InMemoryDataView)dedup.ApplyToTrainingData(ml, dedup.SearchSpace.Default, data)).RowCount);
+    }
+
     sealed class CountIn { public float X { get; set; } }
     sealed class CountOut { public float Y { get; set; } }
 

@@ -121,6 +121,33 @@ public class DeduplicatorTests
     }
 
     [Fact]
+    public void A_step_that_would_drop_more_than_its_limit_throws_naming_the_counts()
+    {
+        // Distinct sentences over one alphabet: as sets of single characters they are all near duplicates.
+        string[] texts =
+        [
+            "the quick brown fox jumps over the lazy dog", "pack my box with five dozen liquor jugs",
+            "how vexingly quick daft zebras jump", "sphinx of black quartz judge my vow",
+            "the five boxing wizards jump quickly", "jackdaws love my big sphinx of quartz",
+        ];
+        var view = InMemoryDataView.FromColumns(("Body", TextDataViewType.Instance, texts.Select(t => t.AsMemory()).ToArray()));
+        var chars = new DeduplicationOptions { TextColumn = "Body", Shingles = ShingleUnit.Character, ShingleSize = 1, JaccardThreshold = 0.5 };
+
+        var unlimited = new Deduplicator(chars).Apply(view); // default: no limit, the rows go
+        Assert.True(unlimited.Report.RowsOut <= 3, $"1-character shingles kept {unlimited.Report.RowsOut} of 6");
+
+        chars.MaxRemovedFraction = 0.5;
+        var ex = Assert.Throws<InvalidOperationException>(() => new Deduplicator(chars).Apply(view));
+        Assert.Contains("'Body'", ex.Message);
+        Assert.Contains($"drop {6 - unlimited.Report.RowsOut} of 6 rows", ex.Message);
+        Assert.Contains("character shingles of 1", ex.Message);
+
+        var words = new DeduplicationOptions { TextColumn = "Body", MaxRemovedFraction = 0.5 }; // word 3-grams: nothing in common
+        Assert.Equal(6, new Deduplicator(words).Apply(view).Report.RowsOut);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Deduplicator(new() { MaxRemovedFraction = 0 }));
+    }
+
+    [Fact]
     public void Lsh_banding_follows_the_threshold()
     {
         var (b8, r8) = LshParameters.Choose(128, 0.8);
