@@ -22,9 +22,11 @@ internal static class CleanCommand
         dedup.AcceptOnlyFromAmong("none", "exact", "near");
         var jaccard = new Option<double?>("--jaccard") { Description = "Near duplicates: the Jaccard similarity that counts as duplicate (0.5–0.99, default 0.8)." };
         var keepEmpty = new Option<bool>("--keep-empty") { Description = "Keep rows whose text is empty after cleaning." };
+        var shingles = new Option<ShingleUnit?>("--shingles") { Description = "Near duplicates: compare shingles of words or characters (default words)." };
+        var shingleSize = new Option<int?>("--shingle-size") { Description = "Near duplicates: shingle length in --shingles units (1–9; default 3)." };
         var command = new Command("clean", "Normalize text, drop empty rows and (near) duplicates in a data file; write the cleaned file.")
         {
-            dataset, output, textCol, noNormalize, stripHeaders, mask, dedup, jaccard, keepEmpty,
+            dataset, output, textCol, noNormalize, stripHeaders, mask, dedup, jaccard, shingles, shingleSize, keepEmpty,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -38,6 +40,12 @@ internal static class CleanCommand
             {
                 if (dedupOptions is not { Method: DeduplicationMethod.NearDuplicate }) throw new CliException("--jaccard needs --dedup near.");
                 dedupOptions.JaccardThreshold = j;
+            }
+            if (parse.GetValue(shingles) is { } unit || parse.GetValue(shingleSize) is not null)
+            {
+                if (dedupOptions is not { Method: DeduplicationMethod.NearDuplicate }) throw new CliException("--shingles and --shingle-size need --dedup near.");
+                dedupOptions.Shingles = parse.GetValue(shingles) ?? dedupOptions.Shingles;
+                dedupOptions.ShingleSize = parse.GetValue(shingleSize) ?? dedupOptions.ShingleSize;
             }
             try { dedupOptions?.Validate(); }
             catch (ArgumentException ex) { throw new CliException($"Deduplication settings: {ex.Message}", ex); }

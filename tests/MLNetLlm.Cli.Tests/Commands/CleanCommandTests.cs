@@ -46,6 +46,21 @@ public sealed class CleanCommandTests : IDisposable
     }
 
     [Fact]
+    public void Shingle_options_reach_the_near_duplicate_search()
+    {
+        string input = _tmp.Write("in.csv", Data);
+        // Rows 4 and 6 share no word 3-gram, but as sets of single characters they overlap by far more than half.
+        var r = CliResult.Run("clean", "--dataset", input, "--output", _tmp.File("o.csv"), "--shingles", "character", "--shingle-size", "1", "--jaccard", "0.5");
+        r.AssertSuccess();
+        var kept = DelimitedFile.Read(_tmp.File("o.csv")).Column("Id");
+        Assert.Contains("1", kept);
+        Assert.Contains("4", kept);
+        Assert.DoesNotContain("6", kept);
+        CliResult.Run("clean", "--dataset", input, "--output", _tmp.File("o.csv"), "--dedup", "exact", "--shingle-size", "2").AssertOneLineError("--shingle-size");
+        CliResult.Run("clean", "--dataset", input, "--output", _tmp.File("o.csv"), "--shingle-size", "0").AssertOneLineError("ShingleSize");
+    }
+
+    [Fact]
     public void Bad_options_and_columns_are_reported()
     {
         string input = _tmp.Write("in.csv", Data);
