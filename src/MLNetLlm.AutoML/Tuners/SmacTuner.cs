@@ -5,7 +5,8 @@ namespace MLNetLlm.AutoML.Tuners;
 /// <summary>
 /// SMAC-style Bayesian optimisation: a random-forest surrogate (ML.NET's FastForest regression on log-scaled losses,
 /// fully grown trees on bags of the observations; a point's mean over the trees, its variance across the trees plus
-/// within their leaves) with Expected Improvement, maximised by SMAC's local search: random candidates and Gaussian
+/// within their leaves) on top of a local diagonal-quadratic trend around the incumbent (the forest models the trend's
+/// residuals, so the mean has a slope downhill: <see cref="LocalQuadraticTrend"/>), with Expected Improvement, maximised by SMAC's local search: random candidates and Gaussian
 /// neighbours of the three best observed points at radii 0.1, 0.03 and 0.01 of the unit hypercube, then
 /// first-improvement hill climbing in the one-exchange neighbourhood (one coordinate moved at a time) from the best of
 /// them. A small fraction of proposals are plain random configurations (SMAC's interleaving), which keeps the search
@@ -28,7 +29,7 @@ public sealed class SmacTuner : ModelBasedTuner
     /// <summary>The fewest and the most points of the default initial design.</summary>
     const int MinimumDesign = 5, MaximumDesign = 12;
 
-    readonly RandomForestSurrogate _forest;
+    readonly TrendForestSurrogate _forest;
     readonly LocalAcquisitionSearch _search;
     readonly int _refitEvery;
     readonly double _randomFraction;
@@ -43,8 +44,10 @@ public sealed class SmacTuner : ModelBasedTuner
     /// <param name="refitEvery">Past 40 observations, refit after this many new results (default 2).</param>
     /// <param name="startingPoints">Parameters proposed first, before the random design (e.g. a cheap known-good configuration).</param>
     /// <param name="randomFraction">Fraction of the model-based proposals replaced by random configurations; default 0.05, range 0–1.</param>
+    /// <param name="localTrend">Whether the surrogate is semi-parametric (default true): a local diagonal-quadratic trend
+    /// around the incumbent plus the forest on its residuals, so that the mean has a slope; false: the forest alone.</param>
     public SmacTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, int trees = 24, int refitEvery = 2,
-        IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05)
+        IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05, bool localTrend = true)
         : base(searchSpace, seed, initialPoints ?? DefaultDesignSize(searchSpace?.FeatureSpaceDim ?? 0), randomCandidates: 500, startingPoints)
     {
         if (trees < 2) throw new ArgumentOutOfRangeException(nameof(trees), trees, "The forest needs at least 2 trees.");
@@ -52,7 +55,8 @@ public sealed class SmacTuner : ModelBasedTuner
         if (!(randomFraction is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(randomFraction), randomFraction, "Must be in [0, 1].");
         // fully grown trees: on a few dozen observations every example matters; the trees differ through their bags
         // (80% of the examples) and the coordinates each split may use (80%)
-        _forest = new RandomForestSurrogate(trees, leaves: 64, minLeaf: 1, seed, baggingFraction: 0.8, featureFractionPerSplit: 0.8);
+        _forest = new TrendForestSurrogate(
+            new RandomForestSurrogate(trees, leaves: 64, minLeaf: 1, seed, baggingFraction: 0.8, featureFractionPerSplit: 0.8), localTrend);
         _search = new LocalAcquisitionSearch(Random, Levels, randomCandidates: 200, incumbents: 3, neighbours: 100, starts: 5, maxSteps: 40);
         _refitEvery = refitEvery;
         _randomFraction = randomFraction;

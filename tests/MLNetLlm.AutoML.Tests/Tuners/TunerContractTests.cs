@@ -7,7 +7,7 @@ namespace MLNetLlm.AutoML.Tests.Tuners;
 /// <summary>The contract every tuner keeps, run over each of them.</summary>
 public sealed class TunerContractTests
 {
-    public static TheoryData<string> Tuners => ["random", "grid", "gp", "smac", "cfo"];
+    public static TheoryData<string> Tuners => ["random", "grid", "gp", "smac", "smac-forest", "cfo"];
 
     static SearchSpace Space() => new()
     {
@@ -22,6 +22,7 @@ public sealed class TunerContractTests
         "grid" => new GridSearchTuner(space, step: 4, shuffleSeed: seed),
         "gp" => new GaussianProcessTuner(space, seed),
         "smac" => new SmacTuner(space, seed),
+        "smac-forest" => new SmacTuner(space, seed, localTrend: false),
         _ => new CostFrugalTuner(space, seed),
     };
 

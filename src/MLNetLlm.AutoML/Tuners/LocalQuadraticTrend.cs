@@ -1,0 +1,104 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace MLNetLlm.AutoML.Tuners;
+
+/// <summary>
+/// The smooth part of the SMAC tuner's semi-parametric surrogate: a diagonal quadratic
+/// (1 + d linear + d squared terms) centred at the incumbent (the lowest observation), fitted by weighted,
+/// ridge-regularised least squares to the <see cref="Neighbours"/> observations nearest the incumbent (tricube weights
+/// of the distance, so the farthest of them counts least). Away from the incumbent the trend fades to the mean of the
+/// observations: its weight is exp(−r² / 2(<see cref="BlendScale"/> · R)²) at distance r, where R is the distance of the
+/// farthest point of the fit. The forest then models what the trend leaves (regression-kriging style).
+/// </summary>
+internal sealed class LocalQuadraticTrend
+{
+    /// <summary>Observations nearest the incumbent the trend is fitted to (all of them while there are fewer).</summary>
+    public const int Neighbours = 26;
+
+    /// <summary>Ridge penalty on the non-intercept coefficients, relative to the total weight.</summary>
+    public const double Ridge = 1e-6;
+
+    /// <summary>The width of the trend's fade-out, in units of the fit's radius.</summary>
+    public const double BlendScale = 0.5;
+
+    double[] _centre = [];
+    double[] _linear = [];
+    double[] _curvature = [];
+    double _intercept, _mean, _width;
+
+    /// <summary>The linear coefficients (per coordinate, at the centre).</summary>
+    public IReadOnlyList<double> Linear => _linear;
+
+    /// <summary>The coefficients of the squared terms.</summary>
+    public IReadOnlyList<double> Curvature => _curvature;
+
+    /// <summary>The polynomial's stationary point per coordinate (centre − b / 2a; the centre where a coordinate has no curvature).</summary>
+    public double[] Stationary() =>
+        _centre.Select((c, j) => _curvature[j] != 0 ? c - _linear[j] / (2 * _curvature[j]) : c).ToArray();
+
+    /// <summary>Fits the trend to (<paramref name="x"/>, <paramref name="y"/>), centred at the observation with the lowest y.</summary>
+    public void Fit(double[][] x, double[] y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Length == 0 || x.Length != y.Length) throw new ArgumentException("Needs as many targets as points, at least one.", nameof(y));
+        int n = x.Length, d = x[0].Length;
+        _centre = (double[])x[Array.IndexOf(y, y.Min())].Clone();
+        var distance = x.Select(Distance).ToArray();
+        int k = Math.Min(n, Neighbours);
+        double radius = distance.OrderBy(v => v).ElementAt(k - 1) * 1.01 + 1e-12;
+
+        int p = 1 + 2 * d;
+        var a = Matrix<double>.Build.Dense(p, p);
+        var b = Vector<double>.Build.Dense(p);
+        var row = new double[p];
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double u = distance[i] / radius;
+            if (u >= 1) continue;
+            double w = Math.Pow(1 - u * u * u, 3);
+            total += w;
+            row[0] = 1;
+            for (int j = 0; j < d; j++)
+            {
+                double z = x[i][j] - _centre[j];
+                row[1 + j] = z;
+                row[1 + d + j] = z * z;
+            }
+            for (int r = 0; r < p; r++)
+            {
+                b[r] += w * row[r] * y[i];
+                for (int c = 0; c < p; c++) a[r, c] += w * row[r] * row[c];
+            }
+        }
+        for (int r = 1; r < p; r++) a[r, r] += Ridge * total;
+        a[0, 0] += 1e-12 * Math.Max(total, 1);
+        var beta = a.Solve(b);
+        _intercept = beta[0];
+        _linear = Enumerable.Range(0, d).Select(j => beta[1 + j]).ToArray();
+        _curvature = Enumerable.Range(0, d).Select(j => beta[1 + d + j]).ToArray();
+        _mean = y.Average();
+        _width = BlendScale * radius;
+    }
+
+    /// <summary>The trend at <paramref name="x"/>: the polynomial near the incumbent, fading to the observations' mean away from it.</summary>
+    public double Predict(double[] x)
+    {
+        double polynomial = _intercept, r2 = 0;
+        for (int j = 0; j < _centre.Length; j++)
+        {
+            double z = x[j] - _centre[j];
+            polynomial += _linear[j] * z + _curvature[j] * z * z;
+            r2 += z * z;
+        }
+        return _mean + Math.Exp(-0.5 * r2 / (_width * _width)) * (polynomial - _mean);
+    }
+
+    double Distance(double[] x)
+    {
+        double s = 0;
+        for (int j = 0; j < x.Length; j++) s += (x[j] - _centre[j]) * (x[j] - _centre[j]);
+        return Math.Sqrt(s);
+    }
+}

@@ -1,0 +1,55 @@
+using MLNetLlm.AutoML.Tuners;
+
+namespace MLNetLlm.AutoML.Tests.Tuners;
+
+public sealed class LocalQuadraticTrendTests
+{
+    static readonly double[] Minimiser = [0.3, 0.7, 0.55];
+
+    // a separable bowl with different curvatures per coordinate
+    static double Bowl(double[] x) => 2 + 3 * Math.Pow(x[0] - 0.3, 2) + 8 * Math.Pow(x[1] - 0.7, 2) + 0.5 * Math.Pow(x[2] - 0.55, 2);
+
+    static double[][] Points(int n, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() }).ToArray();
+    }
+
+    [Fact]
+    public void RecoversAKnownQuadraticsMinimiserFromNoiselessSamples()
+    {
+        var x = Points(20, 5);
+        var trend = new LocalQuadraticTrend();
+        trend.Fit(x, x.Select(Bowl).ToArray());
+
+        var stationary = trend.Stationary();
+        for (int j = 0; j < 3; j++) Assert.InRange(stationary[j], Minimiser[j] - 0.01, Minimiser[j] + 0.01);
+        Assert.InRange(trend.Curvature[0], 2.9, 3.1);
+        Assert.InRange(trend.Curvature[1], 7.9, 8.1);
+        Assert.InRange(trend.Curvature[2], 0.45, 0.55);
+    }
+
+    [Fact]
+    public void TheSurrogatePredictsObservedLossesAndBelowTheBestSeenDownhill()
+    {
+        // samples of the bowl only on one side of its minimum: a forest alone can never predict below the best seen
+        var x = Points(30, 11).Select(p => new[] { 0.5 + 0.5 * p[0], 0.5 + 0.5 * p[1], p[2] }).ToArray();
+        var y = x.Select(Bowl).ToArray();
+        var surrogate = new TrendForestSurrogate(new RandomForestSurrogate(24, leaves: 64, minLeaf: 1, seed: 2), useTrend: true);
+        surrogate.Fit(x, y);
+
+        double spread = y.Max() - y.Min();
+        var errors = x.Select((p, i) => Math.Abs(surrogate.Predict(p).Mean - y[i])).ToArray();
+        Assert.True(errors.Max() < 0.2 * spread, $"largest error {errors.Max()} of a spread {spread}");
+        Assert.True(errors.Average() < 0.05 * spread, $"mean error {errors.Average()} of a spread {spread}");
+
+        int best = Array.IndexOf(y, y.Min());
+        var downhill = x[best].Select((v, j) => v + 0.5 * (Minimiser[j] - v)).ToArray();
+        Assert.True(Bowl(downhill) < y.Min());
+        Assert.True(surrogate.Predict(downhill).Mean < y.Min(), "the trend should predict below the best observed loss downhill");
+
+        var forestOnly = new TrendForestSurrogate(new RandomForestSurrogate(24, leaves: 64, minLeaf: 1, seed: 2), useTrend: false);
+        forestOnly.Fit(x, y);
+        Assert.True(forestOnly.Predict(downhill).Mean >= y.Min() - 1e-6);
+    }
+}
