@@ -13,13 +13,13 @@ namespace MLNetLlm.AutoML.Tuners;
 internal sealed class LocalQuadraticTrend
 {
     /// <summary>Observations nearest the incumbent the trend is fitted to (all of them while there are fewer).</summary>
-    public const int Neighbours = 26;
+    public const int Neighbours = 14;
 
     /// <summary>Ridge penalty on the non-intercept coefficients, relative to the total weight.</summary>
     public const double Ridge = 1e-6;
 
     /// <summary>The width of the trend's fade-out, in units of the fit's radius.</summary>
-    public const double BlendScale = 0.5;
+    public const double BlendScale = 0.35;
 
     double[] _centre = [];
     double[] _linear = [];
