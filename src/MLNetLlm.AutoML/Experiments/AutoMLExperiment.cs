@@ -157,7 +157,11 @@ public sealed class AutoMLExperiment
         return this;
     }
 
-    /// <summary>The seed of the tuner, the data splits and each trial's context (trial n uses seed + n).</summary>
+    /// <summary>
+    /// The seed of the tuner, the data splits and each trial's context. A trial's context seed is derived from this seed
+    /// and the trial's parameter (a hash of its canonical JSON), not from its number: the same parameter trains the same
+    /// model in any trial, run or worker process, and the final refit uses the best trial's seed.
+    /// </summary>
     public AutoMLExperiment SetSeed(int seed)
     {
         _seed = seed;
@@ -288,7 +292,7 @@ public sealed class AutoMLExperiment
         try
         {
             var study = await storage.OpenStudyAsync(_studyName, metric.Name, metric.Maximize, cancellationToken).ConfigureAwait(false);
-            var run = new Run(this, pipeline, metric, tuner, storage, selectionStorage, study, PrepareData());
+            var run = new Run(this, pipeline, metric, tuner, storage, selectionStorage, study, PrepareData()) { UserCancellation = cancellationToken };
             // a study whose selection has started searches no further: a resumed run goes straight to its unfinished folds
             var started = selectionStorage is null ? null : await selectionStorage.GetSelectionAsync(study.Id, cancellationToken).ConfigureAwait(false);
             if (started is not null) StudyCheck.EnsureSameSelection(study.Name, started, _selectionFolds, _selectionTop);
@@ -308,7 +312,7 @@ public sealed class AutoMLExperiment
             string reason = cancellationToken.IsCancellationRequested ? "cancelled"
                 : started is not null || run.SelectionStarted ? "the cross-validated selection had started (the search is over for this study)"
                 : stop.IsCancellationRequested ? (select ? $"time budget of {_timeBudgetSeconds} s ({(1 - _selectionBudgetFraction) * 100:0}% for the search)" : $"time budget of {_timeBudgetSeconds} s")
-                : run.Exhausted ? "the tuner has nothing left to propose" : $"trial limit of {_maxTrials}";
+                : run.Exhausted is { } exhausted ? $"the tuner has nothing left to propose ({exhausted})" : $"trial limit of {_maxTrials}";
             if (best is null)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -318,23 +322,26 @@ public sealed class AutoMLExperiment
                     : $"No trial completed successfully ({trials.Length} ran; stopped: {reason}). {string.Join(" | ", errors)}");
             }
             IReadOnlyList<TrialResult> crossValidated = [];
-            if (select)
+            // a cancelled search does not start the selection (re-running the experiment continues the search): the
+            // holdout best is returned as it is
+            if (select && !cancellationToken.IsCancellationRequested)
             {
-                // a cancelled search does not start the selection: re-running the experiment continues the search
-                cancellationToken.ThrowIfCancellationRequested();
                 using var selectionStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 if (_timeBudgetSeconds is double total) selectionStop.CancelAfter(TimeSpan.FromSeconds(Math.Max(0.001, total - clock.Elapsed.TotalSeconds)));
                 crossValidated = await run.CrossValidateAsync(trials, selectionStop.Token).ConfigureAwait(false);
                 best = crossValidated.Where(t => t.IsSuccess).OrderBy(t => t.Loss).FirstOrDefault() ?? best;
+                if (cancellationToken.IsCancellationRequested) reason = "cancelled"; // during the selection (it resumes on a re-run)
             }
-            var refitContext = new MLContext(_seed);
-            var model = await Task.Run(() => pipeline.Fit(refitContext, best.TrialSettings.Parameter, run.RefitData), cancellationToken).ConfigureAwait(false);
+            var final = await run.FinalModelAsync(best).ConfigureAwait(false);
             var bestWithModel = new TrialResult
             {
-                TrialSettings = best.TrialSettings, Status = best.Status, Metric = best.Metric, Loss = best.Loss, Model = model,
+                TrialSettings = best.TrialSettings, Status = best.Status, Metric = best.Metric, Loss = best.Loss, Model = final.Model,
                 Duration = best.Duration, PeakMemoryBytes = best.PeakMemoryBytes, Pipeline = best.Pipeline, FoldMetrics = best.FoldMetrics,
             };
-            return new ExperimentResult(bestWithModel, trials, metric, study.Name, clock.Elapsed, reason, crossValidated);
+            return new ExperimentResult(bestWithModel, trials, metric, study.Name, clock.Elapsed, reason, crossValidated)
+            {
+                ModelIsRefit = final.IsRefit, ModelTrainedOnValidation = final.TrainedOnValidation, ModelMetric = final.Metric,
+            };
         }
         finally
         {
@@ -365,14 +372,57 @@ public sealed class AutoMLExperiment
         readonly object _tunerGate = new();
         readonly HashSet<int> _told = [];
         readonly string _process = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
-        public bool Exhausted;
+        /// <summary>Why the tuner had nothing left to propose, once it says so.</summary>
+        public string? Exhausted;
+        /// <summary>The caller's cancellation (the rest of the run's stop token is the time budget).</summary>
+        public CancellationToken UserCancellation { get; init; }
+        readonly object _keptGate = new();
+        (int Number, double Loss, ITransformer Model)? _kept;
         /// <summary>Whether a worker (another process's) started the study's selection while this run searched.</summary>
         public bool SelectionStarted;
         public readonly System.Collections.Concurrent.ConcurrentDictionary<int, TrialResult> Results = new();
 
-        public IDataView RefitData
+        /// <summary>Whether the final model trains on exactly the rows each trial trained on (a holdout experiment not refitted on its validation rows).</summary>
+        bool RefitOnTrialData => splits.Length == 1 && owner._folds < 2 && !owner._refitOnValidation;
+
+        public IDataView RefitData => RefitOnTrialData ? splits[0].Train : AllRows;
+
+        /// <summary>
+        /// Keeps the model of the best completed trial so far when the final model would be a refit on the same rows:
+        /// that model is the one whose score the leaderboard shows, so it is returned instead of a second training.
+        /// Returns whether <paramref name="model"/> was kept (the caller disposes it otherwise).
+        /// </summary>
+        bool KeepIfBest(int number, double loss, ITransformer? model)
         {
-            get => owner._train is not null && !owner._refitOnValidation ? splits[0].Train : AllRows;
+            if (model is null || !RefitOnTrialData) return false;
+            lock (_keptGate)
+            {
+                if (_kept is { } k && (k.Loss < loss || k.Loss == loss && k.Number < number)) return false;
+                if (_kept is { } old) OwnThreadWork.Dispose(old.Model);
+                _kept = (number, loss, model);
+                return true;
+            }
+        }
+
+        /// <summary>
+        /// The model to return for <paramref name="best"/>: its own trial model when it was kept (trained on the same
+        /// rows as the refit would be), else a refit with the trial's seed on <see cref="RefitData"/>, scored on the
+        /// validation rows (in-sample when it was trained on them; NaN for a cross-validated experiment).
+        /// </summary>
+        public async Task<(ITransformer Model, bool IsRefit, bool TrainedOnValidation, double Metric)> FinalModelAsync(TrialResult best)
+        {
+            (int Number, double Loss, ITransformer Model)? kept;
+            lock (_keptGate) { kept = _kept; _kept = null; }
+            if (kept is { } k && k.Number == best.TrialSettings.TrialId)
+                return (k.Model, false, false, Results.TryGetValue(k.Number, out var own) ? own.Metric : best.Metric);
+            if (kept is { } other) OwnThreadWork.Dispose(other.Model);
+            var parameter = best.TrialSettings.Parameter;
+            var context = new MLContext(TrialSeeds.For(owner._seed, parameter));
+            var data = RefitData;
+            var model = await Task.Run(() => pipeline.Fit(context, parameter, data)).ConfigureAwait(false);
+            bool holdout = splits.Length == 1 && owner._folds < 2;
+            double value = holdout ? metric.Evaluate(context, model.Transform(splits[0].Validation)) : double.NaN;
+            return (model, true, !RefitOnTrialData, value);
         }
 
         /// <summary>
@@ -542,6 +592,47 @@ public sealed class AutoMLExperiment
             catch (ArgumentException) { /* a stored parameter outside today's space (the pipeline changed): nothing to learn */ }
         }
 
+        /// <summary>
+        /// The parameter of new trial <paramref name="number"/>, called under the storage's lock with every trial of
+        /// the study: the tuner first hears of the finished ones it has not been told about and of the running, queued
+        /// and cancelled ones (pending: another worker's, or to be run again), then proposes; a proposal equal to a
+        /// trial of the study (by parameter hash) is drawn again. Null when the tuner is exhausted or the search stopped.
+        /// </summary>
+        (Parameter Parameter, string? Pipeline)? ProposeNew(int number, IReadOnlyList<StoredTrial> existing, CancellationToken stop)
+        {
+            lock (_tunerGate)
+            {
+                var taken = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var t in existing)
+                {
+                    taken.Add(t.ParameterHash);
+                    if (t.IsFinished) { if (_told.Add(t.Number)) TellTuner(t.ToResult()); }
+                    else if (!_told.Contains(t.Number)) TellPending(t);
+                }
+                for (int draw = 0; draw < MaximumRedraws; draw++)
+                {
+                    Parameter p;
+                    try { p = tuner.Propose(new TrialSettings { TrialId = number, CancellationToken = stop }); }
+                    catch (TunerExhaustedException e) { Exhausted = e.Message; return null; }
+                    catch (OperationCanceledException) when (stop.IsCancellationRequested) { return null; }
+                    if (!taken.Contains(p.Hash)) return (p, pipeline.Describe(p));
+                    // a tuner that does not track pending trials proposed a parameter the study already has
+                    tuner.AddPending(new TrialSettings { TrialId = --_phantom, Parameter = p });
+                }
+                Exhausted = $"{MaximumRedraws} proposals in a row repeated parameters the study already has";
+                return null;
+            }
+        }
+
+        const int MaximumRedraws = 100;
+        int _phantom;
+
+        void TellPending(StoredTrial t)
+        {
+            try { tuner.AddPending(new TrialSettings { TrialId = t.Number, Parameter = t.Parameter }); }
+            catch (ArgumentException) { /* a stored parameter outside today's space (the pipeline changed) */ }
+        }
+
         public async Task WorkerAsync(int slot, CancellationToken stop)
         {
             try { await WorkAsync(Worker(slot), stop).ConfigureAwait(false); }
@@ -561,22 +652,8 @@ public sealed class AutoMLExperiment
                     return;
                 }
                 var trial = await storage.ClaimTrialAsync(study.Id, worker, owner._lease, owner._maxAttempts, stop).ConfigureAwait(false);
-                if (trial is null)
-                {
-                    await SyncTunerAsync(stop).ConfigureAwait(false);
-                    trial = await storage.CreateTrialAsync(study.Id, owner._maxTrials, number =>
-                    {
-                        lock (_tunerGate)
-                        {
-                            try
-                            {
-                                var p = tuner.Propose(new TrialSettings { TrialId = number });
-                                return (p, pipeline.Describe(p));
-                            }
-                            catch (TunerExhaustedException) { Exhausted = true; return null; }
-                        }
-                    }, worker, owner._lease, stop).ConfigureAwait(false);
-                }
+                trial ??= await storage.CreateTrialAsync(study.Id, owner._maxTrials, (number, existing) => ProposeNew(number, existing, stop),
+                    worker, owner._lease, stop).ConfigureAwait(false);
                 if (trial is null)
                 {
                     // Nothing to propose. Another machine's running trial may still come back (its lease expiring),
@@ -600,7 +677,7 @@ public sealed class AutoMLExperiment
             await using var heartbeat = LeaseHeartbeat.Start(ct => storage.RenewLeaseAsync(trial.Id, worker, owner._lease, ct), owner._lease, trialCts);
             using var memory = MemorySampler.Start();
             var clock = Stopwatch.StartNew();
-            var context = new MLContext(owner._seed + trial.Number);
+            var context = new MLContext(TrialSeeds.For(owner._seed, trial.Parameter));
             TrialResult result;
             ITransformer? model = null;
             try
@@ -620,11 +697,14 @@ public sealed class AutoMLExperiment
             }
             catch (Exception e) when (trialCts.IsCancellationRequested && !heartbeat.Lost && stop.IsCancellationRequested)
             {
-                // the budget ended or the experiment was cancelled: the trial goes back to the queue for a later run
-                _ = e;
-                await heartbeat.StopAsync().ConfigureAwait(false);
-                await storage.RequeueTrialAsync(trial.Id, worker, CancellationToken.None).ConfigureAwait(false);
-                return;
+                // the budget ended or the experiment was cancelled: recorded as cancelled with how long it ran (a
+                // resumed study runs it again); a trainer that ignores the cancellation is abandoned, its result discarded
+                var ran = clock.Elapsed;
+                bool stopped = await OwnThreadWork.StoppedAsync(e, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                string why = UserCancellation.IsCancellationRequested ? "the experiment was cancelled" : "the time budget ended";
+                string training = stopped ? "its training stopped" : "its training did not stop within a second and was abandoned (whatever it produces is discarded)";
+                result = Result(settings, trial, TrialStatus.Cancelled, ran, memory.Peak, double.NaN, [],
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Stopped after {ran.TotalSeconds:F1} s: {why}; {training}. A resumed study runs it again."), null);
             }
             catch (Exception e)
             {
@@ -639,10 +719,16 @@ public sealed class AutoMLExperiment
                 OwnThreadWork.Dispose(model);
             else
             {
-                lock (_tunerGate)
-                    if (_told.Add(trial.Number)) TellTuner(result);
-                try { owner.TrialCompleted?.Invoke(owner, result); }
-                finally { OwnThreadWork.Dispose(model); } // only the refitted best model is kept
+                if (result.Status != TrialStatus.Cancelled)
+                    lock (_tunerGate)
+                        if (_told.Add(trial.Number)) TellTuner(result);
+                bool kept = false;
+                try
+                {
+                    owner.TrialCompleted?.Invoke(owner, result);
+                    kept = result.IsSuccess && KeepIfBest(trial.Number, result.Loss, model);
+                }
+                finally { if (!kept) OwnThreadWork.Dispose(model); } // only the best model (or the refitted one) is kept
                 Results[trial.Number] = new TrialResult
                 {
                     TrialSettings = result.TrialSettings, Status = result.Status, Metric = result.Metric, Loss = result.Loss,

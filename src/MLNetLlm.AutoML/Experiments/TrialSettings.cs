@@ -13,4 +13,10 @@ public sealed class TrialSettings
 
     /// <summary>When the trial started (UTC).</summary>
     public DateTimeOffset StartedAtUtc { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// Fires when the search stops (time budget, cancellation) while the parameter is being proposed: a tuner's
+    /// <c>Propose</c> then gives up with <see cref="OperationCanceledException"/>. None by default.
+    /// </summary>
+    public CancellationToken CancellationToken { get; init; }
 }

@@ -43,7 +43,7 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
                 }
                 return Task.FromResult<StoredTrial?>(Take(i, worker, now + lease));
             }
-            int q = _trials.FindIndex(x => x.Study == studyId && x.Trial.Status == TrialStatus.Queued);
+            int q = _trials.FindIndex(x => x.Study == studyId && x.Trial.Status is TrialStatus.Queued or TrialStatus.Cancelled);
             return Task.FromResult(q < 0 ? null : Take(q, worker, now + lease));
         }
     }
@@ -59,12 +59,21 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
     public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
         string worker, TimeSpan lease, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(propose);
+        return CreateTrialAsync(studyId, maxTrials, (n, _) => propose(n), worker, lease, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(propose);
         lock (_gate)
         {
-            var mine = _trials.Where(x => x.Study == studyId).ToList();
+            var mine = _trials.Where(x => x.Study == studyId).Select(x => x.Trial).OrderBy(t => t.Number).ToList();
             if (maxTrials is int max && mine.Count >= max) return Task.FromResult<StoredTrial?>(null);
-            int number = mine.Count == 0 ? 1 : mine.Max(x => x.Trial.Number) + 1;
-            var proposal = propose(number);
+            int number = mine.Count == 0 ? 1 : mine.Max(x => x.Number) + 1;
+            var proposal = propose(number, mine);
             if (proposal is null) return Task.FromResult<StoredTrial?>(null);
             var t = new StoredTrial
             {
@@ -122,7 +131,8 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
             {
                 Status = result.Status, Metric = result.Metric, Loss = result.Loss, Duration = result.Duration,
                 PeakMemoryBytes = result.PeakMemoryBytes, Error = result.Error, Pipeline = result.Pipeline ?? t.Pipeline,
-                FoldMetrics = result.FoldMetrics.ToArray(),
+                FoldMetrics = result.FoldMetrics.ToArray(), StartedAtUtc = result.TrialSettings.StartedAtUtc,
+                Attempts = result.Status == TrialStatus.Cancelled ? Math.Max(0, t.Attempts - 1) : t.Attempts,
             }, _trials[i].Lease);
             return Task.FromResult(true);
         }

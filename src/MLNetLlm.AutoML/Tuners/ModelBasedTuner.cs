@@ -6,7 +6,10 @@ namespace MLNetLlm.AutoML.Tuners;
 /// Base of the Bayesian tuners: an initial design (optional starting points, e.g. a cheap known-good configuration,
 /// then a Latin hypercube), then the point that maximises the acquisition of a
 /// surrogate model fitted to every result so far. Failed trials count as the worst loss seen (so the model learns to
-/// avoid them), pending proposals are never proposed twice, and an evaluated parameter is never proposed again.
+/// avoid them), pending trials (its own proposals and other workers' announced ones) are never proposed twice and the
+/// surrogate is told about them (a stand-in loss, so parallel proposals spread out), and an evaluated parameter is
+/// never proposed again. Design points already evaluated or pending (a resumed study, another worker with the same
+/// seed) are skipped, so workers share the design instead of repeating it.
 /// </summary>
 public abstract class ModelBasedTuner : HypercubeTuner
 {
@@ -38,8 +41,13 @@ public abstract class ModelBasedTuner : HypercubeTuner
     private protected override double[] Next()
     {
         if (ObservationCount >= InitialPoints) _initial.Clear();
-        if (_initial.Count > 0) return _initial.Dequeue();
-        if (_x.Count < 2) return RandomPoint();
+        // design points already evaluated or running (a resumed study, another worker with the same seed) are skipped
+        while (_initial.Count > 0)
+        {
+            var d = _initial.Dequeue();
+            if (!IsTaken(SearchSpace.SampleFromFeatureSpace(d))) return d;
+        }
+        if (_x.Count < 2) return FreshRandomPoint();
 
         double worst = _y.Max();
         var xs = _x.Concat(_failed).ToArray();
@@ -47,13 +55,20 @@ public abstract class ModelBasedTuner : HypercubeTuner
         var pending = Pending.ToArray();
         var acquisition = FitAcquisition(xs, ys, pending);
         var ranked = _x.Zip(_y).OrderBy(p => p.Second).Select(p => p.First).ToArray();
-        var pendingParams = pending.Select(p => SearchSpace.SampleFromFeatureSpace(p)).ToHashSet();
         foreach (var x in RankCandidates(acquisition, ranked))
         {
-            var p = SearchSpace.SampleFromFeatureSpace(x);
-            if (!WasEvaluated(p) && !pendingParams.Contains(p)) return x;
+            ThrowIfStopped();
+            if (!IsTaken(SearchSpace.SampleFromFeatureSpace(x))) return x;
         }
-        return RandomPoint();
+        return FreshRandomPoint();
+    }
+
+    /// <summary>A random point that is not taken if one turns up in <see cref="HypercubeTuner.MaximumDraws"/> draws (else the last draw).</summary>
+    private protected double[] FreshRandomPoint()
+    {
+        var x = RandomPoint();
+        for (int i = 1; i < MaximumDraws && IsTaken(SearchSpace.SampleFromFeatureSpace(x)); i++) x = RandomPoint();
+        return x;
     }
 
     /// <summary>

@@ -10,7 +10,8 @@ namespace MLNetLlm.AutoML.Tuners;
 /// neighbours of the three best observed points at radii 0.1, 0.03 and 0.01 of the unit hypercube, then
 /// first-improvement hill climbing in the one-exchange neighbourhood (one coordinate moved at a time) from the best of
 /// them. A small fraction of proposals are plain random configurations (SMAC's interleaving), which keeps the search
-/// global. Handles choices and conditional spaces naturally. Refitting the forest costs tens of milliseconds, so past
+/// global. Trials still running (parallel workers) enter the surrogate with the mean observed loss (a constant liar),
+/// so simultaneous proposals spread out. Handles choices and conditional spaces naturally. Refitting the forest costs tens of milliseconds, so past
 /// 40 observations it is refitted every <c>refitEvery</c> results.
 /// </summary>
 /// <remarks>
@@ -85,7 +86,15 @@ public sealed class SmacTuner : ModelBasedTuner
         double min = loss.Min(), range = loss.Max() - min;
         double shift = range > 0 ? 1e-3 * range : 1;
         var y = loss.Select(v => Math.Log(v - min + shift)).ToArray();
-        if (_lastFitCount < 0 || x.Length <= 40 || x.Length - _lastFitCount >= _refitEvery)
+        if (pending.Length > 0)
+        {
+            // constant liar (the mean observed loss) for the trials still running: their neighbourhood looks no
+            // better than average, so parallel workers propose elsewhere instead of next to each other
+            double lie = y.Average();
+            _forest.Fit(x.Concat(pending).ToArray(), y.Concat(pending.Select(_ => lie)).ToArray());
+            _lastFitCount = -1; // the lies are gone by the next proposal: refit then
+        }
+        else if (_lastFitCount < 0 || x.Length <= 40 || x.Length - _lastFitCount >= _refitEvery)
         {
             _forest.Fit(x, y);
             _lastFitCount = x.Length;
