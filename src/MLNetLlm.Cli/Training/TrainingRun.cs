@@ -52,8 +52,6 @@ internal sealed class TrainingRun
     {
         var c = _config;
         c.Validate();
-        RunOutput.ApplyDefaults(c);
-        using var folder = RunOutput.Prepare(c, _out, _policy.Force, _policy.Resuming, _policy.NewFolderIfUsed);
         var train = DelimitedFile.Read(c.Dataset!);
         if (train.Rows.Count == 0) throw new CliException($"'{train.Source}' has a header but no data rows.");
         DelimitedTable test;
@@ -84,10 +82,12 @@ internal sealed class TrainingRun
             testData = toKey.Transform(testView);
         }
 
+        RunOutput.ApplyDefaults(c);
+        using var folder = RunOutput.Prepare(c, _out, _policy.Force, _policy.Resuming, _policy.NewFolderIfUsed);
+        folder.Begin(c, _cancel); // from here on the folder is this run's: bad input has been reported above
         _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model on {trainRows.Length} rows of '{train.Source}' " +
                        $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
-        folder.Begin(c, _cancel); // from here on the folder is this run's: bad input has been reported above
         ITransformer model;
         string? modelSource = null;
         MetricsReport metrics;
