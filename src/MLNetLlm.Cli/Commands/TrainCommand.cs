@@ -6,18 +6,27 @@ namespace MLNetLlm.Cli.Commands;
 /// <summary><c>mlnet-llm train</c>: fit a text model on a data file and write the output folder.</summary>
 internal static class TrainCommand
 {
-    /// <summary>Runs a config; Ctrl+C stops an AutoML search early and keeps the best trial so far.</summary>
-    internal static int Execute(CliContext context, RunConfig run)
+    /// <summary>
+    /// Runs a config. The first Ctrl+C/SIGTERM stops an AutoML search from starting trials, lets the running ones
+    /// finish and writes the output from them (exit code <see cref="ExitCodes.Interrupted"/>); a second one quits at
+    /// once (<see cref="ExitCodes.Aborted"/>). See <see cref="ExitCodes"/>.
+    /// </summary>
+    internal static int Execute(CliContext context, RunConfig run, TrainingRun.OutputPolicy? policy = null)
     {
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        using var interrupt = RunInterruption.Listen(context.Err, run.IsAutoML
+            ? "no new trials; the running ones finish, then the output is written from the finished trials"
+            : "the model being fitted is finished and written");
         try
         {
-            new TrainingRun(run, context.Out, stop.Token).Execute();
-            return 0;
+            var training = new TrainingRun(run, context.Out, interrupt.Token, policy);
+            training.Execute();
+            return training.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;
         }
-        finally { Console.CancelKeyPress -= onCancel; }
+        catch (RunInterruptedException ex)
+        {
+            context.Err.WriteLine("mlnet-llm: " + ex.Message);
+            return ExitCodes.InterruptedNothingWritten;
+        }
     }
 
     public static Command Create(CliContext context)
@@ -50,12 +59,13 @@ internal static class TrainCommand
         var maxLength = new Option<int?>("--max-length") { Description = "bert: tokens per row, longer texts truncated (default 128)." };
         var learningRate = new Option<double?>("--learning-rate") { Description = "bert: peak learning rate (default: by mode)." };
         var device = new Option<string?>("--device") { Description = "bert: auto (CUDA when available, default), cpu or cuda[:N]." };
-        var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json)." };
+        var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json). A non-empty folder is refused unless it holds this run's unfinished part (continued) or --force is given." };
+        var force = new Option<bool>("--force") { Description = "Replace a non-empty --output folder that holds something else (its old contents are deleted once the new output is in place)." };
 
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
             config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study,
-            trainer, pretrained, epochs, batchSize, maxLength, learningRate, device, output,
+            trainer, pretrained, epochs, batchSize, maxLength, learningRate, device, output, force,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -76,7 +86,7 @@ internal static class TrainCommand
             if (parse.GetValue(maxTrials) is { } mt) run.MaxTrials = mt;
             if (Given(tuner)) run.Tuner = parse.GetValue(tuner);
             if (parse.GetValue(parallel) is { } p) run.Parallel = p;
-            if (Given(storage)) run.Storage = parse.GetValue(storage);
+            if (Given(storage)) run.Storage = parse.GetValue(storage) is { } st && !RunConfig.IsConnectionString(st) ? Path.GetFullPath(st) : parse.GetValue(storage);
             if (Given(study)) run.Study = parse.GetValue(study);
             if (Given(trainer)) run.Trainer = parse.GetValue(trainer)!;
             TransformerSettings Bert() => run.Transformer ??= new TransformerSettings();
@@ -86,7 +96,7 @@ internal static class TrainCommand
             if (parse.GetValue(maxLength) is { } ml) Bert().MaxLength = ml;
             if (parse.GetValue(learningRate) is { } lr) Bert().LearningRate = lr;
             if (Given(device)) Bert().Device = parse.GetValue(device)!;
-            return Execute(context, run);
+            return Execute(context, run, new TrainingRun.OutputPolicy(Force: parse.GetValue(force), NewFolderIfUsed: parse.GetValue(config) != null && !Given(output)));
         }));
         return command;
     }

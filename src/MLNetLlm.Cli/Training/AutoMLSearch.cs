@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Microsoft.ML;
 using MLNetLlm.AutoML;
 using MLNetLlm.AutoML.Experiments;
+using MLNetLlm.AutoML.SearchSpaces;
 using MLNetLlm.AutoML.Storage;
+using MLNetLlm.AutoML.Tuners;
 using MLNetLlm.Cli.CodeGen;
 using MLNetLlm.Cli.Progress;
 using Trial = MLNetLlm.Cli.Reporting.TrialResult;
@@ -14,13 +16,20 @@ namespace MLNetLlm.Cli.Training;
 /// training data, scoring every trial on the evaluation data, and returns the best model (fitted on the training data
 /// only, so the evaluation metrics stay honest) with every trial for the leaderboard.
 /// </summary>
-internal sealed class AutoMLSearch
+internal sealed class AutoMLSearch(TextWriter output)
 {
+    readonly TextWriter _out = output;
     readonly object _gate = new();
     Trial? _best;
 
-    public sealed record Outcome(ITransformer Model, IReadOnlyList<Trial> Trials, TrainingCode Code, string BestPipeline, string StopReason, string Study);
+    /// <summary>
+    /// The search's result. <c>Interrupted</c>: an interrupt stopped it before its budget or trial limit.
+    /// <c>ModelSource</c>: which model <c>Model</c> is, e.g. "the pipeline of trial 3 refitted on the training rows".
+    /// </summary>
+    public sealed record Outcome(ITransformer Model, IReadOnlyList<Trial> Trials, TrainingCode Code, string BestPipeline, string StopReason, string Study,
+        bool Interrupted = false, string? ModelSource = null);
 
+    /// <summary>Runs the search; once <paramref name="cancel"/> is cancelled (an interrupt) no new trial starts, the running ones finish and the best is refitted.</summary>
     public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel)
     {
         int? threads = c.Parallel > 1 ? 1 : null;
@@ -40,17 +49,25 @@ internal sealed class AutoMLSearch
             .SetRefitOnValidationData(false);
         if (c.MaxTrials is { } max) experiment.SetMaxTrials(max);
         if (c.TrainTimeSeconds is { } seconds) experiment.SetTrainingTimeInSeconds(seconds);
-        switch (c.Tuner ?? "smac")
+        // The same tuners as the experiment's SetXxxTuner() (seeded with the run's seed), wrapped so that an interrupt stops proposals.
+        Func<SearchSpace, ITuner> tunerFor = (c.Tuner ?? "smac") switch
         {
-            case "grid": experiment.SetGridSearchTuner(); break;
-            case "random": experiment.SetRandomSearchTuner(); break;
-            case "bayesian": experiment.SetGaussianProcessTuner(); break;
-            case "cfo": experiment.SetCostFrugalTuner(); break;
-            default: experiment.SetSmacTuner(); break;
-        }
+            "grid" => s => new GridSearchTuner(s),
+            "random" => s => new RandomSearchTuner(s, c.Seed),
+            "bayesian" => s => new GaussianProcessTuner(s, c.Seed),
+            "cfo" => s => new CostFrugalTuner(s, c.Seed),
+            _ => s => new SmacTuner(s, c.Seed),
+        };
+        StoppableTuner? tuner = null;
+        experiment.SetTuner(s => tuner = new StoppableTuner(tunerFor(s), cancel));
         string study = c.Study ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(c.Output!)));
-        using var storage = OpenStorage(c.Storage);
-        if (storage != null) experiment.SetStorage(storage, study);
+        using var storage = OpenStorage(c.ResolvedStorage());
+        if (storage != null)
+        {
+            experiment.SetStorage(storage, study);
+            if (StaleTrials.Requeue(storage, study, metric) is { Count: > 0 } stale)
+                _out.WriteLine($"Trial(s) {string.Join(", ", stale)} of study '{study}' were left running by a process that is gone: queued again.");
+        }
 
         var start = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -71,9 +88,13 @@ internal sealed class AutoMLSearch
         ExperimentResult result;
         try
         {
-            result = experiment.RunAsync(cancel).GetAwaiter().GetResult();
+            result = experiment.RunAsync(CancellationToken.None).GetAwaiter().GetResult(); // an interrupt stops proposals (StoppableTuner), not the running trials
         }
-        catch (OperationCanceledException) { throw new CliException("Cancelled before any trial completed."); }
+        catch (InvalidOperationException ex) when (tuner?.Stopped == true && ex.Message.StartsWith("No trial ran", StringComparison.Ordinal))
+        {
+            throw new RunInterruptedException("Interrupted before any trial finished: no model was written." +
+                (storage != null ? $" The study is kept; 'mlnet-llm resume -o {c.Output}' continues it." : ""));
+        }
         catch (InvalidOperationException ex) when (ex.Message.Contains("trial", StringComparison.OrdinalIgnoreCase))
         {
             throw new CliException($"AutoML found no model: {ex.Message}", ex);
@@ -81,8 +102,10 @@ internal sealed class AutoMLSearch
         var trials = result.Trials.Select(t => ToTrial(t, start)).ToList();
         var bestTrial = result.BestTrial;
         var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c, threads), bestTrial.TrialSettings.Parameter.ToJson());
+        bool interrupted = tuner?.Stopped == true;
         return new Outcome(bestTrial.Model ?? throw new CliException("AutoML returned no model for the best trial."),
-            trials, code, Describe(bestTrial), result.StopReason, study);
+            trials, code, Describe(bestTrial), interrupted ? $"interrupted after {trials.Count(t => t.Metric != null)} completed trial(s)" : result.StopReason, study,
+            interrupted, $"the pipeline of trial {bestTrial.TrialSettings.TrialId} refitted on the training rows");
     }
 
     static ITrialStorage? OpenStorage(string? storage)

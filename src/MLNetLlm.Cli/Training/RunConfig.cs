@@ -88,23 +88,50 @@ internal sealed class RunConfig
     /// <summary>The output folder.</summary>
     public string? Output { get; set; }
 
+    /// <summary>
+    /// How the run that wrote this file ended: running (written before the first trial; a folder left like this was
+    /// killed), interrupted (Ctrl+C/SIGTERM: the output is from the trials that finished), failed, or completed.
+    /// Ignored as an input: every run sets its own. Null in files written by hand or by older versions.
+    /// </summary>
+    public string? Status { get; set; }
+
+    /// <summary>The trial storage this config's run uses: <see cref="Storage"/> as given (a connection string or an
+    /// absolute path), or a relative path taken from the output folder (a run's own <c>trials.db</c>).</summary>
+    public string? ResolvedStorage() =>
+        Storage == null || IsConnectionString(Storage) || Path.IsPathRooted(Storage) ? Storage : Path.Combine(Path.GetFullPath(Output!), Storage);
+
     /// <summary>Writes the config with its paths made absolute, so it reproduces the run from any directory.</summary>
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, ToJson());
+    }
+
+    /// <summary>The config as <see cref="Save"/> writes it.</summary>
+    public string ToJson()
+    {
         var copy = (RunConfig)MemberwiseClone();
         copy.TextColumns = [.. TextColumns];
         copy.Normalization = Normalization?.Clone();
         copy.Dataset = Full(Dataset);
         copy.ValidationDataset = Full(ValidationDataset);
         copy.Output = Full(Output);
-        if (Storage != null) copy.Storage = IsConnectionString(Storage) ? WithoutPassword(Storage) : Full(Storage);
+        // A storage inside the output folder is written relative to it: the folder can move, and a run of this file
+        // into another --output gets a storage of its own there.
+        if (Storage != null) copy.Storage = IsConnectionString(Storage) ? WithoutPassword(Storage) : InOutput(Storage);
         if (Transformer != null)
         {
             copy.Transformer = Transformer.Clone();
             copy.Transformer.Pretrained = Full(Transformer.Pretrained);
         }
-        File.WriteAllText(path, JsonSerializer.Serialize(copy, JsonOptions) + "\n");
+        return JsonSerializer.Serialize(copy, JsonOptions) + "\n";
+    }
+
+    string InOutput(string storage)
+    {
+        if (!Path.IsPathRooted(storage) || Output == null) return storage;
+        string relative = Path.GetRelativePath(Path.GetFullPath(Output), storage);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? storage : relative;
     }
 
     /// <summary>True when <paramref name="storage"/> is a PostgreSQL connection string rather than a SQLite file path.</summary>

@@ -20,17 +20,32 @@ internal sealed class TrainingRun
     readonly RunConfig _config;
     readonly TextWriter _out;
     readonly CancellationToken _cancel;
+    readonly OutputPolicy _policy;
     string? _stopReason;
+
+    /// <summary>How <see cref="Execute"/> treats an output folder that is not empty.</summary>
+    /// <param name="Force">Replace a folder that is not this run's own (<c>--force</c>).</param>
+    /// <param name="Resuming">The folder holds the run being resumed (<c>resume</c>).</param>
+    /// <param name="NewFolderIfUsed">A config file's run without <c>-o</c>: a taken folder becomes DIR-2, DIR-3, ….</param>
+    public sealed record OutputPolicy(bool Force = false, bool Resuming = false, bool NewFolderIfUsed = false);
 
     /// <param name="config">What to run.</param>
     /// <param name="output">Where progress and metrics are printed.</param>
-    /// <param name="cancel">Stops an AutoML search early (the best trial so far is kept).</param>
-    public TrainingRun(RunConfig config, TextWriter output, CancellationToken cancel = default)
+    /// <param name="cancel">
+    /// The graceful stop (first Ctrl+C): an AutoML search starts no new trial, lets the running ones finish and writes
+    /// its output from what finished (<see cref="Interrupted"/>); a single fit finishes and is written as usual.
+    /// </param>
+    /// <param name="policy">How a non-empty output folder is treated (default: refused unless it is this run's own).</param>
+    public TrainingRun(RunConfig config, TextWriter output, CancellationToken cancel = default, OutputPolicy? policy = null)
     {
         _config = config;
         _out = output;
         _cancel = cancel;
+        _policy = policy ?? new OutputPolicy();
     }
+
+    /// <summary>Whether the run was interrupted and wrote its output from the trials that finished (run.json status interrupted).</summary>
+    public bool Interrupted { get; private set; }
 
     /// <summary>Runs and returns the metrics on the evaluation data; the output folder holds the model, metrics and run.json.</summary>
     public MetricsReport Execute()
@@ -67,10 +82,14 @@ internal sealed class TrainingRun
             testData = toKey.Transform(testView);
         }
 
+        RunOutput.ApplyDefaults(c);
+        using var folder = RunOutput.Prepare(c, _out, _policy.Force, _policy.Resuming, _policy.NewFolderIfUsed);
+        folder.Begin(c, _cancel); // from here on the folder is this run's: bad input has been reported above
         _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model on {trainRows.Length} rows of '{train.Source}' " +
                        $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
         ITransformer model;
+        string? modelSource = null;
         MetricsReport metrics;
         IReadOnlyList<TrialResult> trials;
         TrainingCode code;
@@ -80,16 +99,18 @@ internal sealed class TrainingRun
             var watch = Stopwatch.StartNew();
             if (c.IsAutoML)
             {
-                var outcome = new AutoMLSearch().Run(ml, c, signature, trainData, testData, progress, _cancel);
+                var outcome = new AutoMLSearch(_out).Run(ml, c, signature, trainData, testData, progress, _cancel);
                 (model, trials, code, trainer) = (outcome.Model, outcome.Trials, outcome.Code, outcome.BestPipeline);
                 _stopReason = $"{outcome.StopReason} (study '{outcome.Study}', {trials.Count} trial(s))";
+                Interrupted = outcome.Interrupted;
+                modelSource = outcome.ModelSource;
             }
             else
             {
                 string pipeline = PipelineFactory.Describe(signature, c);
                 progress.TrialStarted(1, pipeline);
                 progress.StepStarted($"Fitting {pipeline}");
-                model = PipelineFactory.Create(ml, signature, c, new EpochProgress(progress), _cancel).Fit(trainData);
+                model = PipelineFactory.Create(ml, signature, c, new EpochProgress(progress)).Fit(trainData); // an interrupt lets the one fit finish
                 progress.StepFinished();
                 code = TrainingCode.Classic(PipelineFactory.Code(signature, c));
                 if (c.Trainer == "bert") code = code with { Usings = ["MLNetLlm.Torch.Trainers"] };
@@ -107,24 +128,26 @@ internal sealed class TrainingRun
             }
         }
 
-        string output = Path.GetFullPath(c.Output!);
-        Directory.CreateDirectory(output);
+        string output = folder.Stage(); // moved into place by Commit: nothing half-written
         var metadata = signature.ToMetadata();
         metadata["pipeline"] = trainer;
         metadata["seed"] = c.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
+        c.Status = Interrupted ? RunOutput.Interrupted : RunOutput.Completed;
         c.Save(Path.Combine(output, RunConfig.FileName));
-        RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(output)}", metrics, trials, Settings(c, signature));
+        RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(folder.Folder)}", metrics, trials, Settings(c, signature));
         var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
-        var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(output));
-        string project = generator.Write(output, ModelFileName, model, example, code, RepoLocator.Find());
+        var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(folder.Folder));
+        string project = folder.Final(generator.Write(output, ModelFileName, model, example, code, RepoLocator.Find()));
+        folder.Commit();
 
-        if (_stopReason != null) _out.WriteLine($"AutoML stopped: {_stopReason}; best: {trainer}");
+        if (_stopReason != null) _out.WriteLine($"AutoML {(Interrupted ? "interrupted" : "stopped")}: {_stopReason}; best: {trainer}");
         metrics.Print(_out);
-        _out.WriteLine($"Model:  {Path.Combine(output, ModelFileName)}");
-        _out.WriteLine($"Report: {Path.Combine(output, RunReports.ReportHtml)}");
+        _out.WriteLine($"Model:  {Path.Combine(folder.Folder, ModelFileName)}{(modelSource is { } source ? $" ({source})" : "")}");
+        _out.WriteLine($"Report: {Path.Combine(folder.Folder, RunReports.ReportHtml)}");
         _out.WriteLine($"Code:   {project} (dotnet run --project \"{project}\")");
+        if (Interrupted) _out.WriteLine($"Interrupted: the output is from the trials that finished; 'mlnet-llm resume -o {folder.Folder}' continues the search.");
         return metrics;
     }
 
@@ -145,6 +168,7 @@ internal sealed class TrainingRun
             d["search"] = $"tuner {c.Tuner ?? "smac"}, {(c.MaxTrials is { } m ? $"at most {m} trials" : "no trial limit")}, " +
                           $"{(c.TrainTimeSeconds is { } t ? $"{t:0.#}s budget" : "no time limit")}, parallel {c.Parallel}";
             if (_stopReason != null) d["stopped"] = _stopReason;
+            d["status"] = c.Status ?? RunOutput.Completed;
         }
         return d;
     }
