@@ -104,11 +104,16 @@ public sealed class SentenceEmbeddingEstimator : IEstimator<SentenceEmbeddingTra
         }
     }
 
+    /// <summary>The max_position_embeddings of the checkpoint <paramref name="pretrainedModel"/> names (read from its config.json).</summary>
+    internal static int MaxPositions(string pretrainedModel) => Config(pretrainedModel).MaxPositionEmbeddings;
+
+    static BertConfig Config(string pretrainedModel) =>
+        BertConfig.Load(Path.Combine(EncoderSource.Resolve(pretrainedModel), Checkpoints.HuggingFaceCheckpoint.ConfigFile));
+
     /// <summary>The input columns plus the embedding column (a float vector of the checkpoint's hidden size, read from its config.json).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        string dir = EncoderSource.Resolve(EstimatorOptions.PretrainedModel);
-        int size = BertConfig.Load(Path.Combine(dir, Checkpoints.HuggingFaceCheckpoint.ConfigFile)).HiddenSize;
+        int size = Config(EstimatorOptions.PretrainedModel).HiddenSize;
         return TextScorer.OutputShape(inputSchema, [InputColumnName], new EmbeddingColumn(OutputColumnName, size));
     }
 }
