@@ -48,7 +48,8 @@ public sealed class AutoCatalog
     /// Sentence embeddings from a pretrained encoder (<c>mlContext.Llm().SentenceEmbedding</c>) as a searched
     /// alternative to <see cref="FeaturizeText"/>: normalisation on/off and max length
     /// (<see cref="SentenceEmbeddingSearchOptions"/>; a length beyond the checkpoint's positions is capped to them).
-    /// <paramref name="configure"/> sets the fixed options (encoder, batch size, device, threads).
+    /// <paramref name="configure"/> sets the fixed options (encoder, batch size, device, threads, and any option a
+    /// smaller <paramref name="searchSpace"/> leaves out).
     /// </summary>
     /// <example><code>
     /// var pipeline = new SweepablePipeline()
@@ -56,15 +57,21 @@ public sealed class AutoCatalog
     ///     .Append(auto.SdcaLogisticRegression(), auto.LightGbmBinary());
     /// </code></example>
     public SweepableEstimator SentenceEmbedding(string outputColumnName = "Features", string inputColumnName = "Text",
-        Action<SentenceEmbeddingEstimator.Options>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<SentenceEmbeddingSearchOptions>("sentence_embedding", (ctx, o) =>
+        Action<SentenceEmbeddingEstimator.Options>? configure = null, SearchSpaces.SearchSpace? searchSpace = null)
+    {
+        var space = searchSpace ?? new SearchSpaces.SearchSpace<SentenceEmbeddingSearchOptions>();
+        bool searchNormalize = space.Keys.Contains(nameof(SentenceEmbeddingSearchOptions.Normalize));
+        bool searchLength = space.Keys.Contains(nameof(SentenceEmbeddingSearchOptions.MaxLength));
+        return SweepableEstimator.Create<SentenceEmbeddingSearchOptions>("sentence_embedding", (ctx, o) =>
         {
+            // Searched values replace the configured ones; options left out of the space keep what configure set.
             var options = new SentenceEmbeddingEstimator.Options();
             configure?.Invoke(options);
-            options.Normalize = o.Normalize;
-            options.MaxLength = Math.Min(o.MaxLength, SentenceEmbeddingEstimator.MaxPositions(options.PretrainedModel));
+            if (searchNormalize) options.Normalize = o.Normalize;
+            if (searchLength) options.MaxLength = Math.Min(o.MaxLength, SentenceEmbeddingEstimator.MaxPositions(options.PretrainedModel));
             return ctx.Llm().SentenceEmbedding(outputColumnName, inputColumnName, options);
-        }, searchSpace);
+        }, space);
+    }
 
     /// <summary>The FeaturizeText estimator of a point of <see cref="TextFeaturizerSearchOptions"/>.</summary>
     internal static IEstimator<ITransformer> TextFeaturizer(MLContext ctx, TextFeaturizerSearchOptions o, string outputColumnName, string inputColumnName)
