@@ -11,6 +11,7 @@ using MLNetLlm.Data.Deduplication;
 using MLNetLlm.Data.RowOperations;
 using MLNetLlm.Torch;
 using MLNetLlm.Torch.Compression;
+using MLNetLlm.Torch.Embeddings;
 using MLNetLlm.Torch.Compression.Distillation;
 using MLNetLlm.Torch.Compression.Pruning;
 using MLNetLlm.Torch.Compression.Quantization;
@@ -45,6 +46,35 @@ public sealed class AutoCatalog
     /// <summary>FeaturizeText with searched n-gram lengths, weighting, norm and stop-word removal.</summary>
     public SweepableEstimator FeaturizeText(string outputColumnName = "Features", string inputColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
         SweepableEstimator.Create<TextFeaturizerSearchOptions>("featurize_text", (ctx, o) => TextFeaturizer(ctx, o, outputColumnName, inputColumnName), searchSpace);
+
+    /// <summary>
+    /// Sentence embeddings from a pretrained encoder (<c>mlContext.Llm().SentenceEmbedding</c>) as a searched
+    /// alternative to <see cref="FeaturizeText"/>: normalisation on/off and max length
+    /// (<see cref="SentenceEmbeddingSearchOptions"/>; a length beyond the checkpoint's positions is capped to them).
+    /// <paramref name="configure"/> sets the fixed options (encoder, batch size, device, threads, and any option a
+    /// smaller <paramref name="searchSpace"/> leaves out).
+    /// </summary>
+    /// <example><code>
+    /// var pipeline = new SweepablePipeline()
+    ///     .Append(auto.FeaturizeText(), auto.SentenceEmbedding(configure: o =&gt; o.PretrainedModel = "all-MiniLM-L6-v2"))
+    ///     .Append(auto.SdcaLogisticRegression(), auto.LightGbmBinary());
+    /// </code></example>
+    public SweepableEstimator SentenceEmbedding(string outputColumnName = "Features", string inputColumnName = "Text",
+        Action<SentenceEmbeddingEstimator.Options>? configure = null, SearchSpaces.SearchSpace? searchSpace = null)
+    {
+        var space = searchSpace ?? new SearchSpaces.SearchSpace<SentenceEmbeddingSearchOptions>();
+        bool searchNormalize = space.Keys.Contains(nameof(SentenceEmbeddingSearchOptions.Normalize));
+        bool searchLength = space.Keys.Contains(nameof(SentenceEmbeddingSearchOptions.MaxLength));
+        return SweepableEstimator.Create<SentenceEmbeddingSearchOptions>("sentence_embedding", (ctx, o) =>
+        {
+            // Searched values replace the configured ones; options left out of the space keep what configure set.
+            var options = new SentenceEmbeddingEstimator.Options();
+            configure?.Invoke(options);
+            if (searchNormalize) options.Normalize = o.Normalize;
+            if (searchLength) options.MaxLength = Math.Min(o.MaxLength, SentenceEmbeddingEstimator.MaxPositions(options.PretrainedModel));
+            return ctx.Llm().SentenceEmbedding(outputColumnName, inputColumnName, options);
+        }, space);
+    }
 
     /// <summary>The FeaturizeText estimator of a point of <see cref="TextFeaturizerSearchOptions"/>.</summary>
     internal static IEstimator<ITransformer> TextFeaturizer(MLContext ctx, TextFeaturizerSearchOptions o, string outputColumnName, string inputColumnName)

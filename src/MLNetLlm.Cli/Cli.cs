@@ -19,6 +19,7 @@ internal static class Cli
             TrainCommand.Create(context),
             EvaluateCommand.Create(context),
             PredictCommand.Create(context),
+            EmbedCommand.Create(context),
             ServeCommand.Create(context),
             CleanCommand.Create(context),
             AugmentCommand.Create(context),

@@ -1,3 +1,4 @@
+using MLNetLlm.Torch.Embeddings;
 using MLNetLlm.Torch.Trainers;
 
 namespace MLNetLlm.Torch;
@@ -21,4 +22,17 @@ public static class TorchCatalogExtensions
     /// </code></example>
     public static SentencePairRegressionTrainer SentencePairRegression(this LlmCatalog catalog, SentencePairRegressionTrainer.Options? options = null) =>
         new(catalog.Context, options ?? new SentencePairRegressionTrainer.Options());
+
+    /// <summary>
+    /// Sentence embeddings from a pretrained BERT encoder (mean pooling over the attention mask, optionally
+    /// L2-normalised) as a float-vector column of the encoder's hidden size: a featurizer for any ML.NET trainer.
+    /// </summary>
+    /// <example><code>
+    /// var pipeline = mlContext.Llm().SentenceEmbedding("Features", "Text", new() { PretrainedModel = "all-MiniLM-L6-v2" })
+    ///     .Append(mlContext.Transforms.Conversion.MapValueToKey("Label"))
+    ///     .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy());
+    /// </code></example>
+    public static SentenceEmbeddingEstimator SentenceEmbedding(this LlmCatalog catalog, string outputColumnName = SentenceEmbeddingEstimator.Defaults.OutputColumnName,
+        string inputColumnName = SentenceEmbeddingEstimator.Defaults.InputColumnName, SentenceEmbeddingEstimator.Options? options = null) =>
+        new(catalog.Context, outputColumnName, inputColumnName, options ?? new SentenceEmbeddingEstimator.Options());
 }

@@ -53,7 +53,9 @@ internal static class TrainCommand
         var study = new Option<string?>("--study") { Description = "AutoML: the study name in --storage (default: the output folder's name)." };
         var trainer = new Option<string?>("--trainer") { Description = "sdca (n-gram features + SDCA, default) or bert (fine-tune a BERT encoder with TorchSharp)." };
         trainer.AcceptOnlyFromAmong("sdca", "bert");
-        var pretrained = new Option<string?>("--pretrained") { Description = "bert: a HF BERT checkpoint folder to fine-tune (default: a small BERT trained from scratch)." };
+        var featurizer = new Option<string?>("--featurizer") { Description = "sdca/AutoML: how text becomes features: ngrams (FeaturizeText, default) or embedding (a pretrained encoder's sentence embeddings, see --pretrained)." };
+        featurizer.AcceptOnlyFromAmong(RunConfig.Featurizers);
+        var pretrained = new Option<string?>("--pretrained") { Description = "bert: a HF BERT checkpoint folder to fine-tune (default: a small BERT trained from scratch). --featurizer embedding: the encoder, a catalogue name or HF folder (default all-MiniLM-L6-v2)." };
         var epochs = new Option<int?>("--epochs") { Description = "bert: passes over the training data (default 3)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "bert: rows per batch (default 16)." };
         var maxLength = new Option<int?>("--max-length") { Description = "bert: tokens per row, longer texts truncated (default 128)." };
@@ -65,7 +67,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
             config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study,
-            trainer, pretrained, epochs, batchSize, maxLength, learningRate, device, output, force,
+            trainer, featurizer, pretrained, epochs, batchSize, maxLength, learningRate, device, output, force,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -89,6 +91,20 @@ internal static class TrainCommand
             if (Given(storage)) run.Storage = parse.GetValue(storage) is { } st && !RunConfig.IsConnectionString(st) ? Path.GetFullPath(st) : parse.GetValue(storage);
             if (Given(study)) run.Study = parse.GetValue(study);
             if (Given(trainer)) run.Trainer = parse.GetValue(trainer)!;
+            var policy = new TrainingRun.OutputPolicy(Force: parse.GetValue(force), NewFolderIfUsed: parse.GetValue(config) != null && !Given(output));
+            if (Given(featurizer)) run.Featurizer = parse.GetValue(featurizer)!;
+            if (run.Featurizer == "embedding" && run.Trainer != "bert")
+            {
+                // The encoder options describe the featurizer; --epochs and --learning-rate stay BERT-only (Validate says so).
+                EmbeddingSettings Embed() => run.Embedding ??= new EmbeddingSettings();
+                if (Given(pretrained)) Embed().Model = parse.GetValue(pretrained)!;
+                if (parse.GetValue(batchSize) is { } ebs) Embed().BatchSize = ebs;
+                if (parse.GetValue(maxLength) is { } eml) Embed().MaxLength = eml;
+                if (Given(device)) Embed().Device = parse.GetValue(device)!;
+                if (parse.GetValue(epochs) != null || parse.GetValue(learningRate) != null)
+                    throw new CliException("--epochs and --learning-rate fine-tune a BERT (--trainer bert); --featurizer embedding uses the encoder as it is.");
+                return Execute(context, run, policy);
+            }
             TransformerSettings Bert() => run.Transformer ??= new TransformerSettings();
             if (Given(pretrained)) Bert().Pretrained = parse.GetValue(pretrained);
             if (parse.GetValue(epochs) is { } e) Bert().Epochs = e;
@@ -96,7 +112,7 @@ internal static class TrainCommand
             if (parse.GetValue(maxLength) is { } ml) Bert().MaxLength = ml;
             if (parse.GetValue(learningRate) is { } lr) Bert().LearningRate = lr;
             if (Given(device)) Bert().Device = parse.GetValue(device)!;
-            return Execute(context, run, new TrainingRun.OutputPolicy(Force: parse.GetValue(force), NewFolderIfUsed: parse.GetValue(config) != null && !Given(output)));
+            return Execute(context, run, policy);
         }));
         return command;
     }

@@ -27,10 +27,13 @@ internal static class AutoPipelineFactory
         if (normalization != null)
             foreach (var column in signature.TextColumns)
                 pipeline.Append(ml.Llm().NormalizeText(column, options: normalization), $"normalize_{column}");
+        var embedding = config.EmbeddingOrNull;
         if (signature.TextColumns.Count == 1)
-            pipeline.Append(auto.FeaturizeText(PipelineFactory.FeaturesColumn, signature.TextColumns[0]));
+            pipeline.Append(embedding is null
+                ? auto.FeaturizeText(PipelineFactory.FeaturesColumn, signature.TextColumns[0])
+                : auto.SentenceEmbedding(PipelineFactory.FeaturesColumn, signature.TextColumns[0], o => embedding.Apply(o), EmbeddingSpace(embedding)));
         else
-            pipeline.Append(PipelineFactory.Featurizer(ml, signature.TextColumns, normalization: null), "featurize_columns");
+            pipeline.Append(PipelineFactory.Featurizer(ml, signature.TextColumns, normalization: null, embedding), "featurize_columns");
         // Iterative trainers pass over the data many times: cache the features once per trial (training rows only).
         pipeline.AppendCacheCheckpoint();
         const string label = ModelSignature.LabelColumnName, features = PipelineFactory.FeaturesColumn;
@@ -48,6 +51,26 @@ internal static class AutoPipelineFactory
                 break;
         }
         return pipeline;
+    }
+
+    /// <summary>
+    /// What a <c>--featurizer embedding</c> search varies: normalisation (unless turned off) and the max length (unless
+    /// given), from <see cref="MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions"/>.
+    /// </summary>
+    public static IReadOnlyList<string> SearchedEmbeddingOptions(EmbeddingSettings e)
+    {
+        var keys = new List<string>();
+        if (e.Normalize) keys.Add(nameof(MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions.Normalize));
+        if (e.MaxLength is null) keys.Add(nameof(MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions.MaxLength));
+        return keys;
+    }
+
+    static SearchSpace EmbeddingSpace(EmbeddingSettings e)
+    {
+        var all = new SearchSpace<MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions>();
+        var space = new SearchSpace();
+        foreach (var key in SearchedEmbeddingOptions(e)) space[key] = all[key];
+        return space;
     }
 
     /// <summary>
@@ -118,8 +141,25 @@ internal static class AutoPipelineFactory
         if (normalization != null)
             foreach (var column in signature.TextColumns)
                 lines.Add($".Append(mlContext.Llm().NormalizeText({Lit(column)}, options: {PipelineFactory.NormalizationCode(normalization)}), {Lit("normalize_" + column)})");
-        if (signature.TextColumns.Count == 1)
+        var embedding = config.EmbeddingOrNull;
+        if (signature.TextColumns.Count == 1 && embedding != null)
+        {
+            string keys = string.Join(", ", SearchedEmbeddingOptions(embedding).Select(Lit));
+            lines.Add($".Append(auto.SentenceEmbedding({Lit(PipelineFactory.FeaturesColumn)}, {Lit(signature.TextColumns[0])}, " +
+                      $"o => {{ var fixedOptions = {PipelineFactory.EmbeddingOptionsCode(embedding)}; o.PretrainedModel = fixedOptions.PretrainedModel; " +
+                      "o.MaxLength = fixedOptions.MaxLength; o.BatchSize = fixedOptions.BatchSize; o.Normalize = fixedOptions.Normalize; o.Device = fixedOptions.Device; },\n" +
+                      $"                new string[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = new SearchSpace<MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions>()[key]; return space; }})))");
+        }
+        else if (signature.TextColumns.Count == 1)
             lines.Add($".Append(auto.FeaturizeText({Lit(PipelineFactory.FeaturesColumn)}, {Lit(signature.TextColumns[0])}))");
+        else if (embedding != null)
+        {
+            var featureColumns = signature.TextColumns.Select((_, i) => $"__features{i}").ToArray();
+            string steps = string.Join("\n                .Append(", signature.TextColumns.Select((c, i) =>
+                $"mlContext.Llm().SentenceEmbedding({Lit(featureColumns[i])}, {Lit(c)}, {PipelineFactory.EmbeddingOptionsCode(embedding)})"));
+            lines.Add($".Append({steps}{new string(')', signature.TextColumns.Count - 1)}" +
+                      $"\n                .Append(mlContext.Transforms.Concatenate({Lit(PipelineFactory.FeaturesColumn)}, {string.Join(", ", featureColumns.Select(Lit))})), \"featurize_columns\")");
+        }
         else
         {
             var featureColumns = signature.TextColumns.Select((_, i) => $"__features{i}").ToArray();

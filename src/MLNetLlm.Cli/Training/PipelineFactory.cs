@@ -39,11 +39,13 @@ internal static class PipelineFactory
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
             return $"{normalize}{trainer}({model}, {t.EpochsOrDefault} epoch(s), max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
+        if (config.EmbeddingOrNull is { } e)
+            return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"SentenceEmbedding({e.Name}, {c})")) + " → " + TrainerName(signature.Task);
         return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
     }
 
-    /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>.</summary>
-    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization)
+    /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>: n-grams, or sentence embeddings when <paramref name="embedding"/> is given.</summary>
+    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization, EmbeddingSettings? embedding = null)
     {
         IEstimator<ITransformer>? chain = null;
         if (normalization != null)
@@ -53,7 +55,9 @@ internal static class PipelineFactory
         for (int i = 0; i < textColumns.Count; i++)
         {
             string output = textColumns.Count == 1 ? FeaturesColumn : $"__features{i}";
-            var step = ml.Transforms.Text.FeaturizeText(output, textColumns[i]);
+            IEstimator<ITransformer> step = embedding is null
+                ? ml.Transforms.Text.FeaturizeText(output, textColumns[i])
+                : ml.Llm().SentenceEmbedding(output, textColumns[i], embedding.Options());
             chain = chain == null ? step : chain.Append(step);
             featureColumns.Add(output);
         }
@@ -68,7 +72,7 @@ internal static class PipelineFactory
         var normalization = config.Normalization;
         if (config.Trainer == "bert") return Transformer(ml, signature, config, progress, cancel);
         // SDCA makes many passes over the data: cache the features instead of featurizing the text on every pass.
-        var features = Featurizer(ml, signature.TextColumns, normalization).AppendCacheCheckpoint(ml);
+        var features = Featurizer(ml, signature.TextColumns, normalization, config.EmbeddingOrNull).AppendCacheCheckpoint(ml);
         const string label = ModelSignature.LabelColumnName;
         return signature.Task switch
         {
@@ -135,7 +139,9 @@ internal static class PipelineFactory
         for (int i = 0; i < signature.TextColumns.Count; i++)
         {
             string output = signature.TextColumns.Count == 1 ? FeaturesColumn : $"__features{i}";
-            steps.Add($"mlContext.Transforms.Text.FeaturizeText({Lit(output)}, {Lit(signature.TextColumns[i])})");
+            steps.Add(config.EmbeddingOrNull is { } e
+                ? $"mlContext.Llm().SentenceEmbedding({Lit(output)}, {Lit(signature.TextColumns[i])}, {EmbeddingOptionsCode(e)})"
+                : $"mlContext.Transforms.Text.FeaturizeText({Lit(output)}, {Lit(signature.TextColumns[i])})");
             featureColumns.Add(output);
         }
         if (featureColumns.Count > 1)
@@ -186,6 +192,16 @@ internal static class PipelineFactory
     }
 
     static string Lit(string s) => CodeGen.CSharpNames.Literal(s);
+
+    /// <summary>A C# object creation for the embedding estimator's options of <paramref name="e"/> (a folder made absolute).</summary>
+    internal static string EmbeddingOptionsCode(EmbeddingSettings e)
+    {
+        string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string model = Directory.Exists(e.Model) ? Path.GetFullPath(e.Model) : e.Model;
+        return $"new MLNetLlm.Torch.Embeddings.SentenceEmbeddingEstimator.Options {{ PretrainedModel = {Lit(model)}, " +
+               $"MaxLength = {(e.MaxLength is { } m ? I(m) : "null")}, BatchSize = {I(e.BatchSize ?? MLNetLlm.Torch.Embeddings.SentenceEmbeddingEstimator.Defaults.BatchSize)}, " +
+               $"Normalize = {(e.Normalize ? "true" : "false")}, Device = {Lit(e.Device)} }}";
+    }
 
     /// <summary>
     /// The step that turns a multiclass text label into the key the trainer needs, with the classes in the signature's

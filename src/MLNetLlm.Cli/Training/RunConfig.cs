@@ -56,6 +56,22 @@ internal sealed class RunConfig
     /// <summary>sdca (n-gram features + SDCA, default) or bert (a BERT encoder via MLNetLlm.Torch; see <see cref="Transformer"/>).</summary>
     public string Trainer { get; set; } = "sdca";
 
+    /// <summary>
+    /// How text becomes features for sdca and the AutoML trainers: ngrams (ML.NET's FeaturizeText, default) or
+    /// embedding (a pretrained encoder's sentence embeddings; see <see cref="Embedding"/>).
+    /// </summary>
+    public string Featurizer { get; set; } = "ngrams";
+
+    /// <summary>The featurizers <see cref="Featurizer"/> may name.</summary>
+    public static readonly string[] Featurizers = ["ngrams", "embedding"];
+
+    /// <summary>The encoder settings when <see cref="Featurizer"/> is embedding (null: the defaults).</summary>
+    public EmbeddingSettings? Embedding { get; set; }
+
+    /// <summary>The embedding settings in force: null unless <see cref="Featurizer"/> is embedding.</summary>
+    [JsonIgnore]
+    public EmbeddingSettings? EmbeddingOrNull => Featurizer == "embedding" ? Embedding ?? new EmbeddingSettings() : null;
+
     /// <summary>The BERT settings when <see cref="Trainer"/> is bert.</summary>
     public TransformerSettings? Transformer { get; set; }
 
@@ -119,6 +135,11 @@ internal sealed class RunConfig
         // A storage inside the output folder is written relative to it: the folder can move, and a run of this file
         // into another --output gets a storage of its own there.
         if (Storage != null) copy.Storage = IsConnectionString(Storage) ? WithoutPassword(Storage) : InOutput(Storage);
+        if (Embedding != null)
+        {
+            copy.Embedding = Embedding.Clone();
+            if (Directory.Exists(Embedding.Model)) copy.Embedding.Model = Full(Embedding.Model)!;
+        }
         if (Transformer != null)
         {
             copy.Transformer = Transformer.Clone();
@@ -195,6 +216,13 @@ internal sealed class RunConfig
             (Transformer ??= new()).Validate();
         }
         else if (Transformer != null) throw new CliException("BERT settings (--epochs, --pretrained, --device, …) need --trainer bert.");
+        if (!Featurizers.Contains(Featurizer)) throw new CliException($"--featurizer must be one of {string.Join(", ", Featurizers)}, not '{Featurizer}'.");
+        if (Featurizer == "embedding")
+        {
+            if (Trainer == "bert") throw new CliException("--featurizer embedding feeds sdca and the AutoML trainers; --trainer bert fine-tunes the encoder itself: drop one of them.");
+            (Embedding ??= new()).Validate();
+        }
+        else if (Embedding != null) throw new CliException("Embedding settings need --featurizer embedding.");
         try { Normalization?.Validate(); }
         catch (ArgumentException ex) { throw new CliException($"Normalization settings: {ex.Message}", ex); }
     }

@@ -67,5 +67,6 @@ public sealed class ShippedOptionsSpaceTests
     [Fact] public void LightGbm() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.LightGbmSearchOptions>();
     [Fact] public void FastTree() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.FastTreeSearchOptions>();
     [Fact] public void TextFeaturizer() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.TextFeaturizerSearchOptions>("MaximumNgramsCount");
+    [Fact] public void SentenceEmbedding() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.SentenceEmbeddingSearchOptions>("Normalize", "MaxLength");
     [Fact] public void TextNormalizer() => SamplesStayInsideTheDeclaredRanges<DefaultSpaces.TextNormalizerSearchOptions>();
 }
