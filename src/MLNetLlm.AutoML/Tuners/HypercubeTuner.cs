@@ -65,7 +65,8 @@ public abstract class HypercubeTuner : ITuner
             if (!_pending.Remove(result.TrialSettings.TrialId, out var x)) x = SearchSpace.MappingToFeatureSpace(p);
             _evaluated.Add(p);
             if (result.IsSuccess) Observe(x, result.Loss);
-            else if (result.Status is TrialStatus.Failed or TrialStatus.Pruned) ObserveFailure(x);
+            // a completed trial whose loss is NaN or infinite (a diverged training) says as little as a crash
+            else if (result.Status is TrialStatus.Failed or TrialStatus.Pruned or TrialStatus.Completed) ObserveFailure(x);
         }
     }
 
