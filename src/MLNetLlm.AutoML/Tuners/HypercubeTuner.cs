@@ -110,7 +110,8 @@ public abstract class HypercubeTuner : ITuner
             _evaluated.Add(p);
             _finishedIds.Add(result.TrialSettings.TrialId);
             if (result.IsSuccess) Observe(entry.X, result.Loss);
-            else if (result.Status is TrialStatus.Failed or TrialStatus.Pruned) ObserveFailure(entry.X);
+            // a completed trial whose loss is NaN or infinite (a diverged training) says as little as a crash
+            else if (result.Status is TrialStatus.Failed or TrialStatus.Pruned or TrialStatus.Completed) ObserveFailure(entry.X);
         }
     }
 

@@ -5,11 +5,13 @@ namespace MLNetLlm.AutoML.Tuners;
 /// <summary>
 /// Base of the Bayesian tuners: an initial design (optional starting points, e.g. a cheap known-good configuration,
 /// then a Latin hypercube), then the point that maximises the acquisition of a
-/// surrogate model fitted to every result so far. Failed trials count as the worst loss seen (so the model learns to
-/// avoid them), pending trials (its own proposals and other workers' announced ones) are never proposed twice and the
-/// surrogate is told about them (a stand-in loss, so parallel proposals spread out), and an evaluated parameter is
-/// never proposed again. Design points already evaluated or pending (a resumed study, another worker with the same
-/// seed) are skipped, so workers share the design instead of repeating it.
+/// surrogate model fitted to every result so far. The surrogate sees the losses through a <see cref="LossWarping"/>
+/// and robust standardisation (<see cref="Warping"/>); failed trials, and successes whose loss is not a finite number,
+/// count as the worst target seen (so the model learns to avoid them). Pending trials (its own proposals and other
+/// workers' announced ones) are never proposed twice and the surrogate is told about them (a stand-in loss, so
+/// parallel proposals spread out), and an evaluated parameter is never proposed again. Design points already evaluated
+/// or pending (a resumed study, another worker with the same seed) are skipped, so workers share the design instead of
+/// repeating it.
 /// </summary>
 public abstract class ModelBasedTuner : HypercubeTuner
 {
@@ -19,9 +21,11 @@ public abstract class ModelBasedTuner : HypercubeTuner
     readonly Queue<double[]> _initial;
     readonly AcquisitionSearch _search;
 
-    private protected ModelBasedTuner(SearchSpace searchSpace, int seed, int? initialPoints, int randomCandidates, IEnumerable<Parameter>? startingPoints = null)
+    private protected ModelBasedTuner(SearchSpace searchSpace, int seed, int? initialPoints, int randomCandidates, IEnumerable<Parameter>? startingPoints, LossWarping warping)
         : base(searchSpace, seed)
     {
+        if (!Enum.IsDefined(warping)) throw new ArgumentOutOfRangeException(nameof(warping), warping, "Unknown warping.");
+        Warping = warping;
         if (initialPoints is < 1) throw new ArgumentOutOfRangeException(nameof(initialPoints), initialPoints, "At least one initial point is needed.");
         var start = (startingPoints ?? []).Select(p => p is null
             ? throw new ArgumentException("A starting point is null.", nameof(startingPoints))
@@ -34,6 +38,13 @@ public abstract class ModelBasedTuner : HypercubeTuner
 
     /// <summary>The size of the initial design (starting points plus the Latin hypercube) before the model takes over.</summary>
     public int InitialPoints { get; }
+
+    /// <summary>How the losses are warped before the surrogate sees them.</summary>
+    public LossWarping Warping { get; }
+
+    /// <summary>The warping the last model fit used (<see cref="Warping"/>, or the one <see cref="LossWarping.Auto"/>
+    /// chose); null before the first fit.</summary>
+    public LossWarping? LastWarping { get; private set; }
 
     /// <summary>The number of results the model is fitted to (successes and failures).</summary>
     public int ObservationCount => _x.Count + _failed.Count;
@@ -49,9 +60,10 @@ public abstract class ModelBasedTuner : HypercubeTuner
         }
         if (_x.Count < 2) return FreshRandomPoint();
 
-        double worst = _y.Max();
+        var transform = LossTransform.Fit(_y, Warping);
+        LastWarping = transform.Applied;
         var xs = _x.Concat(_failed).ToArray();
-        var ys = _y.Concat(_failed.Select(_ => worst)).ToArray();
+        var ys = transform.Targets.Concat(_failed.Select(_ => transform.FailedTarget)).ToArray();
         var pending = Pending.ToArray();
         var acquisition = FitAcquisition(xs, ys, pending);
         var ranked = _x.Zip(_y).OrderBy(p => p.Second).Select(p => p.First).ToArray();
@@ -79,10 +91,11 @@ public abstract class ModelBasedTuner : HypercubeTuner
         _search.Rank(acquisition, byLoss.Take(5).ToArray());
 
     /// <summary>
-    /// Fits the surrogate to the observations (<paramref name="x"/>, <paramref name="loss"/>; failures already carry
-    /// the worst loss) and returns the acquisition to maximise. <paramref name="pending"/> are proposals still running.
+    /// Fits the surrogate to the observations (<paramref name="x"/>, <paramref name="target"/>: the warped,
+    /// standardised losses, lower is better; failures already carry the worst target) and returns the acquisition to
+    /// maximise. <paramref name="pending"/> are proposals still running.
     /// </summary>
-    private protected abstract Func<double[], double> FitAcquisition(double[][] x, double[] loss, double[][] pending);
+    private protected abstract Func<double[], double> FitAcquisition(double[][] x, double[] target, double[][] pending);
 
     private protected override void Observe(double[] x, double loss)
     {

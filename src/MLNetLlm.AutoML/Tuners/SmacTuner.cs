@@ -47,9 +47,11 @@ public sealed class SmacTuner : ModelBasedTuner
     /// <param name="randomFraction">Fraction of the model-based proposals replaced by random configurations; default 0.05, range 0–1.</param>
     /// <param name="localTrend">Whether the surrogate is semi-parametric (default true): a local diagonal-quadratic trend
     /// around the incumbent plus the forest on its residuals, so that the mean has a slope; false: the forest alone.</param>
+    /// <param name="warping">How losses are warped before the surrogate sees them (default <see cref="LossWarping.Log"/>:
+    /// splits then resolve the region near the best values instead of spending themselves on the worst ones).</param>
     public SmacTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, int trees = 24, int refitEvery = 2,
-        IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05, bool localTrend = true)
-        : base(searchSpace, seed, initialPoints ?? DefaultDesignSize(searchSpace?.FeatureSpaceDim ?? 0), randomCandidates: 500, startingPoints)
+        IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05, bool localTrend = true, LossWarping warping = LossWarping.Log)
+        : base(searchSpace, seed, initialPoints ?? DefaultDesignSize(searchSpace?.FeatureSpaceDim ?? 0), randomCandidates: 500, startingPoints, warping)
     {
         if (trees < 2) throw new ArgumentOutOfRangeException(nameof(trees), trees, "The forest needs at least 2 trees.");
         if (refitEvery < 1) throw new ArgumentOutOfRangeException(nameof(refitEvery), refitEvery, "Must be at least 1.");
@@ -79,16 +81,12 @@ public sealed class SmacTuner : ModelBasedTuner
     private protected override IEnumerable<double[]> RankCandidates(Func<double[], double> acquisition, IReadOnlyList<double[]> byLoss) =>
         _search.Rank(acquisition, byLoss, Radius);
 
-    private protected override Func<double[], double> FitAcquisition(double[][] x, double[] loss, double[][] pending)
+    private protected override Func<double[], double> FitAcquisition(double[][] x, double[] y, double[][] pending)
     {
-        // The forest sees log-scaled losses: splits then resolve the region near the best values instead of
-        // spending themselves on the worst ones (SMAC does the same for run-time costs).
-        double min = loss.Min(), range = loss.Max() - min;
-        double shift = range > 0 ? 1e-3 * range : 1;
-        var y = loss.Select(v => Math.Log(v - min + shift)).ToArray();
+        // y arrives warped and standardised (ModelBasedTuner's LossTransform)
         if (pending.Length > 0)
         {
-            // constant liar (the mean observed loss) for the trials still running: their neighbourhood looks no
+            // constant liar (the mean observed target) for the trials still running: their neighbourhood looks no
             // better than average, so parallel workers propose elsewhere instead of next to each other
             double lie = y.Average();
             _forest.Fit(x.Concat(pending).ToArray(), y.Concat(pending.Select(_ => lie)).ToArray());
