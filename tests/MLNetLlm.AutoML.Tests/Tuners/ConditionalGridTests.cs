@@ -81,6 +81,20 @@ public sealed class ConditionalGridTests
     }
 
     [Fact]
+    public async Task AGridSearchOverTheCliSpaceCompletesEightTrialsWithinItsBudget()
+    {
+        var ml = new MLContext(42);
+        const double budget = 600;
+        var result = await ml.Llm().Auto().CreateExperiment().SetPipeline(CliBinaryPipeline(ml))
+            .SetDataset(TextData.Make(200, 1), TextData.Make(100, 2)).SetBinaryClassificationMetric(BinaryClassificationMetric.F1Score)
+            .SetGridSearchTuner().SetMaxTrials(8).SetTrainingTimeInSeconds(budget).SetSeed(42).RunAsync().WaitAsync(TimeSpan.FromSeconds(budget + 60));
+        Assert.Equal("trial limit of 8", result.StopReason);
+        Assert.Equal(8, result.Trials.Count);
+        Assert.All(result.Trials, t => Assert.Equal(TrialStatus.Completed, t.Status));
+        Assert.Equal(8, result.Trials.Select(t => t.TrialSettings.Parameter).Distinct().Count());
+    }
+
+    [Fact]
     public void AProposalStopsWhenItsTokenFires()
     {
         using var cts = new CancellationTokenSource();
