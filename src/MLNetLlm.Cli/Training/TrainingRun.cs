@@ -137,9 +137,11 @@ internal sealed class TrainingRun
         c.Status = Interrupted ? RunOutput.Interrupted : RunOutput.Completed;
         c.Save(Path.Combine(output, RunConfig.FileName));
         RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(folder.Folder)}", metrics, trials, Settings(c, signature));
-        var example = signature.TextColumns.Select(col => test.Rows[testRows[0]][test.ColumnIndex(col)]).ToArray();
+        var rowTexts = testRows.Select(r => signature.TextColumns.Select(col => test.Rows[r][test.ColumnIndex(col)]).ToArray()).ToList();
+        var (exampleRow, exampleRight) = ExampleRow.Pick(signature, model.Transform(testData), rowTexts);
+        string exampleLabel = test.Rows[testRows[exampleRow]][test.ColumnIndex(signature.LabelColumn)].Trim() + (exampleRight ? "" : ", mispredicted");
         var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(folder.Folder));
-        string project = folder.Final(generator.Write(output, ModelFileName, model, example, code, RepoLocator.Find()));
+        string project = folder.Final(generator.Write(output, ModelFileName, model, rowTexts[exampleRow], code, RepoLocator.Find(), exampleLabel));
         folder.Commit();
 
         if (_stopReason != null) _out.WriteLine($"AutoML {(Interrupted ? "interrupted" : "stopped")}: {_stopReason}; best: {trainer}");

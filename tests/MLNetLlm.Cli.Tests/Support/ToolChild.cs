@@ -12,7 +12,11 @@ public sealed class ToolChild : IDisposable
     readonly List<string> _out = [], _err = [];
     readonly object _gate = new();
 
-    public ToolChild(params string[] args)
+    public ToolChild(params string[] args) : this(null, args) { }
+
+    /// <param name="environment">Variables to set in the child's environment (null values remove one).</param>
+    /// <param name="args">The tool's arguments.</param>
+    public ToolChild(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "mlnet-llm.dll");
         Assert.True(File.Exists(dll), $"the tool is not beside the tests: {dll}");
@@ -21,6 +25,7 @@ public sealed class ToolChild : IDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("MLNETLLM_DEBUG");
         psi.Environment["CI"] = "1"; // plain progress lines
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>()) psi.Environment[k] = v;
         _process = new Process { StartInfo = psi };
         _process.OutputDataReceived += (_, e) => Add(_out, e.Data);
         _process.ErrorDataReceived += (_, e) => Add(_err, e.Data);
