@@ -14,6 +14,12 @@ internal static class TrainCommand
         Console.CancelKeyPress += onCancel;
         try
         {
+            // Convert a catalogue model once (with a progress line) before the run starts; training then reuses the cache.
+            if (run.Trainer == "bert" && run.Transformer?.Pretrained is { } pretrained)
+            {
+                PretrainedArgument.Validate(pretrained);
+                PretrainedArgument.Resolve(pretrained, context.Out);
+            }
             new TrainingRun(run, context.Out, stop.Token).Execute();
             return 0;
         }
@@ -44,7 +50,7 @@ internal static class TrainCommand
         var study = new Option<string?>("--study") { Description = "AutoML: the study name in --storage (default: the output folder's name)." };
         var trainer = new Option<string?>("--trainer") { Description = "sdca (n-gram features + SDCA, default) or bert (fine-tune a BERT encoder with TorchSharp)." };
         trainer.AcceptOnlyFromAmong("sdca", "bert");
-        var pretrained = new Option<string?>("--pretrained") { Description = "bert: a HF BERT checkpoint folder to fine-tune (default: a small BERT trained from scratch)." };
+        var pretrained = new Option<string?>("--pretrained") { Description = "bert: the pretrained encoder to fine-tune: a catalogue name (all-MiniLM-L6-v2, arctic-embed-xs; see 'models list'), a HF BERT folder or a BERT .onnx file with vocab.txt beside it (default: a small BERT trained from scratch)." };
         var epochs = new Option<int?>("--epochs") { Description = "bert: passes over the training data (default 3)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "bert: rows per batch (default 16)." };
         var maxLength = new Option<int?>("--max-length") { Description = "bert: tokens per row, longer texts truncated (default 128)." };
