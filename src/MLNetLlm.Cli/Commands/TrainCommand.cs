@@ -18,6 +18,12 @@ internal static class TrainCommand
             : "the model being fitted is finished and written");
         try
         {
+            // Convert a catalogue model once (with a progress line) before the run starts; training then reuses the cache.
+            if (run.Trainer == "bert" && run.Transformer?.Pretrained is { } pretrained)
+            {
+                PretrainedArgument.Validate(pretrained);
+                PretrainedArgument.Resolve(pretrained, context.Out);
+            }
             var training = new TrainingRun(run, context.Out, interrupt.Token, policy);
             training.Execute();
             return training.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;
@@ -55,7 +61,7 @@ internal static class TrainCommand
         trainer.AcceptOnlyFromAmong("sdca", "bert");
         var featurizer = new Option<string?>("--featurizer") { Description = "sdca/AutoML: how text becomes features: ngrams (FeaturizeText, default) or embedding (a pretrained encoder's sentence embeddings, see --pretrained)." };
         featurizer.AcceptOnlyFromAmong(RunConfig.Featurizers);
-        var pretrained = new Option<string?>("--pretrained") { Description = "bert: a HF BERT checkpoint folder to fine-tune (default: a small BERT trained from scratch). --featurizer embedding: the encoder, a catalogue name or HF folder (default all-MiniLM-L6-v2)." };
+        var pretrained = new Option<string?>("--pretrained") { Description = "bert: the pretrained encoder to fine-tune: a catalogue name (all-MiniLM-L6-v2, arctic-embed-xs; see 'models list'), a HF BERT folder or a BERT .onnx file with vocab.txt beside it (default: a small BERT trained from scratch). --featurizer embedding: the encoder (default all-MiniLM-L6-v2)." };
         var epochs = new Option<int?>("--epochs") { Description = "bert: passes over the training data (default 3)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "bert: rows per batch (default 16)." };
         var maxLength = new Option<int?>("--max-length") { Description = "bert: tokens per row, longer texts truncated (default 128)." };

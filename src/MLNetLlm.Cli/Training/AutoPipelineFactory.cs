@@ -195,7 +195,7 @@ internal static class AutoPipelineFactory
             foreach (var column in cols)
                 lines.Add($".Append(mlContext.Llm().NormalizeText({Lit(column)}, options: {PipelineFactory.NormalizationCode(config.Normalization)}), {Lit("normalize_" + column)})");
         var set = new List<string> { $"o.SecondTextColumnName = {(cols.Count > 1 ? Lit(cols[1]) : "null")};" };
-        set.Add($"o.PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))};");
+        set.Add($"o.PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(PretrainedArgument.Portable(t.Pretrained)))};");
         string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (t.Epochs is { } e) set.Add($"o.NumberOfEpochs = {I(e)};");
         if (t.BatchSize is { } b) set.Add($"o.BatchSize = {I(b)};");

@@ -35,7 +35,7 @@ internal static class PipelineFactory
         string normalize = config.Normalization == null ? "" : $"NormalizeText({config.Normalization.Summary}) → ";
         if (config.Transformer is { } t && config.Trainer == "bert")
         {
-            string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {Path.GetFileName(Path.TrimEndingDirectorySeparator(t.Pretrained))}";
+            string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {PretrainedArgument.Label(t.Pretrained)}";
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
             return $"{normalize}{trainer}({model}, {t.EpochsOrDefault} epoch(s), max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
@@ -163,7 +163,7 @@ internal static class PipelineFactory
     {
         var t = config.Transformer ?? new TransformerSettings();
         var cols = signature.TextColumns;
-        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))}, NumberOfEpochs = {t.EpochsOrDefault}, " +
+        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(PretrainedArgument.Portable(t.Pretrained)))}, NumberOfEpochs = {t.EpochsOrDefault}, " +
                         $"BatchSize = {t.BatchSizeOrDefault}, MaxLength = {t.MaxLengthOrDefault}, " +
                         $"LearningRate = {(t.LearningRate is { } lr ? lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "null")}, " +
                         $"Device = {Lit(t.Device)}, Seed = {config.Seed}";

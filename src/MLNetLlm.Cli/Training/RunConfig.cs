@@ -143,7 +143,7 @@ internal sealed class RunConfig
         if (Transformer != null)
         {
             copy.Transformer = Transformer.Clone();
-            copy.Transformer.Pretrained = Full(Transformer.Pretrained);
+            copy.Transformer.Pretrained = Transformer.Pretrained is { } p ? PretrainedArgument.Portable(p) : null;
         }
         return JsonSerializer.Serialize(copy, JsonOptions) + "\n";
     }
