@@ -162,7 +162,7 @@ public sealed class AutoMLExperimentTests
         var completed = result.Trials.Where(t => t.Status == TrialStatus.Completed).ToArray();
         Assert.NotEmpty(completed);
         Assert.Equal(3, result.BestTrial.FoldMetrics.Count);
-        Assert.Equal(result.BestTrial.FoldMetrics.Average(), result.BestTrial.Metric, 9);
+        AssertClose.Equal(result.BestTrial.FoldMetrics.Average(), result.BestTrial.Metric, abs: 1e-9);
         var pruned = result.Trials.Where(t => t.Status == TrialStatus.Pruned).ToArray();
         Assert.NotEmpty(pruned);
         Assert.All(pruned, p => Assert.StartsWith("Pruned at step", p.Error));

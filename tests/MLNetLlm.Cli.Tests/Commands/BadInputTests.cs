@@ -126,6 +126,56 @@ public sealed class BadInputTests(TrainedModels models) : IDisposable
         CliResult.Run("evaluate", "--model", notModel, "--dataset", models.BinaryTest).AssertOneLineError("model.mlnetllm", "not");
     }
 
+    [Theory]
+    [InlineData("200 bytes changed, seed 1")]
+    [InlineData("200 bytes changed, seed 2")]
+    [InlineData("200 bytes changed, seed 3")]
+    [InlineData("truncated")]
+    [InlineData("another zip")]
+    [InlineData("unknown type")]
+    public void Evaluate_and_predict_with_a_damaged_model_name_the_file_on_one_line_and_exit_1(string damage)
+    {
+        string damaged = _tmp.File("damaged.mlnetllm");
+        byte[] bytes = File.ReadAllBytes(models.BinaryModel);
+        switch (damage)
+        {
+            case "truncated":
+                File.WriteAllBytes(damaged, bytes[..(bytes.Length / 2)]);
+                break;
+            case "another zip":
+                using (var zip = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Create))
+                using (var w = new StreamWriter(zip.CreateEntry("readme.txt").Open())) w.Write("not a model");
+                break;
+            case "unknown type":
+                File.WriteAllBytes(damaged, bytes);
+                using (var zip = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Update))
+                {
+                    var entry = zip.GetEntry("manifest.json")!;
+                    System.Text.Json.Nodes.JsonObject manifest;
+                    using (var r = entry.Open()) manifest = System.Text.Json.Nodes.JsonNode.Parse(r)!.AsObject();
+                    manifest["stages"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["kind"] = "component", ["entry"] = "stages/999/", ["type"] = "System.IO.FileInfo, System.Runtime",
+                    });
+                    entry.Delete();
+                    using var w = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+                    w.Write(manifest.ToJsonString());
+                }
+                break;
+            default:
+                var rng = new Random(damage[^1] - '0');
+                for (int i = 0; i < 200; i++) bytes[rng.Next(bytes.Length)] ^= (byte)(1 + rng.Next(255));
+                File.WriteAllBytes(damaged, bytes);
+                break;
+        }
+        var evaluate = CliResult.Run("evaluate", "--model", damaged, "--dataset", models.BinaryTest);
+        evaluate.AssertOneLineError("damaged.mlnetllm");
+        Assert.Equal(1, evaluate.ExitCode);
+        var predict = CliResult.RunWithInput("{\"Text\":\"hi\"}\n", "predict", "--model", damaged);
+        predict.AssertOneLineError("damaged.mlnetllm");
+        Assert.Equal(1, predict.ExitCode);
+    }
+
     [Fact]
     public void Evaluate_with_a_missing_model_is_reported()
     {
