@@ -27,6 +27,8 @@ internal static class AutoPipelineFactory
         if (normalization != null)
             foreach (var column in signature.TextColumns)
                 pipeline.Append(ml.Llm().NormalizeText(column, options: normalization), $"normalize_{column}");
+        if (Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) pipeline.Append(Languages.ChineseSteps.Sweepable(column));
         if (signature.TextColumns.Count == 1)
             pipeline.Append(auto.FeaturizeText(PipelineFactory.FeaturesColumn, signature.TextColumns[0]));
         else
@@ -118,6 +120,8 @@ internal static class AutoPipelineFactory
         if (normalization != null)
             foreach (var column in signature.TextColumns)
                 lines.Add($".Append(mlContext.Llm().NormalizeText({Lit(column)}, options: {PipelineFactory.NormalizationCode(normalization)}), {Lit("normalize_" + column)})");
+        if (Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) lines.Add(Languages.ChineseSteps.SweepableCode(column));
         if (signature.TextColumns.Count == 1)
             lines.Add($".Append(auto.FeaturizeText({Lit(PipelineFactory.FeaturesColumn)}, {Lit(signature.TextColumns[0])}))");
         else
