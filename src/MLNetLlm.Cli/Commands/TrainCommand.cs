@@ -69,11 +69,12 @@ internal static class TrainCommand
         var device = new Option<string?>("--device") { Description = "bert: auto (CUDA when available, default), cpu or cuda[:N]." };
         var output = new Option<string?>("--output", "-o") { Description = "The output folder (model, metrics, run.json). A non-empty folder is refused unless it holds this run's unfinished part (continued) or --force is given." };
         var force = new Option<bool>("--force") { Description = "Replace a non-empty --output folder that holds something else (its old contents are deleted once the new output is in place)." };
+        var language = Languages.LanguageSettings.CreateOption("zh: jieba word segmentation before the n-gram featurizer (searched by AutoML).");
 
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
             config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study,
-            trainer, featurizer, pretrained, epochs, batchSize, maxLength, learningRate, device, output, force,
+            trainer, featurizer, pretrained, epochs, batchSize, maxLength, learningRate, device, output, force, language,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -88,6 +89,7 @@ internal static class TrainCommand
             if (Given(textCol)) run.TextColumns = [.. parse.GetValue(textCol)!];
             if (Given(positive)) run.PositiveLabel = parse.GetValue(positive);
             if (Given(output)) run.Output = parse.GetValue(output);
+            if (Given(language)) run.Language = parse.GetValue(language) ?? "auto";
             if (parse.GetValue(noNormalize) || parse.GetValue(stripHeaders) || Given(mask))
                 run.Normalization = NormalizationFlags.Apply(run.Normalization, parse.GetValue(noNormalize), parse.GetValue(stripHeaders), parse.GetValue(mask));
             if (parse.GetValue(trainTime) is { } tt) run.TrainTimeSeconds = tt;

@@ -28,6 +28,8 @@ internal static class AutoPipelineFactory
             foreach (var column in signature.TextColumns)
                 pipeline.Append(ml.Llm().NormalizeText(column, options: normalization), $"normalize_{column}");
         var embedding = config.EmbeddingOrNull;
+        if (embedding is null && Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) pipeline.Append(Languages.ChineseSteps.Sweepable(column));
         if (signature.TextColumns.Count == 1)
             pipeline.Append(embedding is null
                 ? auto.FeaturizeText(PipelineFactory.FeaturesColumn, signature.TextColumns[0])
@@ -142,6 +144,8 @@ internal static class AutoPipelineFactory
             foreach (var column in signature.TextColumns)
                 lines.Add($".Append(mlContext.Llm().NormalizeText({Lit(column)}, options: {PipelineFactory.NormalizationCode(normalization)}), {Lit("normalize_" + column)})");
         var embedding = config.EmbeddingOrNull;
+        if (embedding is null && Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) lines.Add(Languages.ChineseSteps.SweepableCode(column));
         if (signature.TextColumns.Count == 1 && embedding != null)
         {
             string keys = string.Join(", ", SearchedEmbeddingOptions(embedding).Select(Lit));

@@ -41,16 +41,20 @@ internal static class PipelineFactory
         }
         if (config.EmbeddingOrNull is { } e)
             return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"SentenceEmbedding({e.Name}, {c})")) + " → " + TrainerName(signature.Task);
-        return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+        string segment = Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer) ? "SegmentWords(jieba) → " : "";
+        return normalize + segment + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
     }
 
-    /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>: n-grams, or sentence embeddings when <paramref name="embedding"/> is given.</summary>
-    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization, EmbeddingSettings? embedding = null)
+    /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>: n-grams (after jieba word segmentation when <paramref name="segmentChinese"/>), or sentence embeddings when <paramref name="embedding"/> is given.</summary>
+    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization, EmbeddingSettings? embedding = null, bool segmentChinese = false)
     {
         IEstimator<ITransformer>? chain = null;
         if (normalization != null)
             foreach (var column in textColumns)
                 chain = chain == null ? ml.Llm().NormalizeText(column, options: normalization) : chain.Append(ml.Llm().NormalizeText(column, options: normalization));
+        if (segmentChinese)
+            foreach (var column in textColumns)
+                chain = chain == null ? Languages.ChineseSteps.Segment(ml, column) : chain.Append(Languages.ChineseSteps.Segment(ml, column));
         var featureColumns = new List<string>();
         for (int i = 0; i < textColumns.Count; i++)
         {
@@ -72,7 +76,8 @@ internal static class PipelineFactory
         var normalization = config.Normalization;
         if (config.Trainer == "bert") return Transformer(ml, signature, config, progress, cancel);
         // SDCA makes many passes over the data: cache the features instead of featurizing the text on every pass.
-        var features = Featurizer(ml, signature.TextColumns, normalization, config.EmbeddingOrNull).AppendCacheCheckpoint(ml);
+        var features = Featurizer(ml, signature.TextColumns, normalization, config.EmbeddingOrNull,
+            config.EmbeddingOrNull is null && Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer)).AppendCacheCheckpoint(ml);
         const string label = ModelSignature.LabelColumnName;
         return signature.Task switch
         {
@@ -135,6 +140,8 @@ internal static class PipelineFactory
         if (normalization != null)
             foreach (var column in signature.TextColumns)
                 steps.Add($"mlContext.Llm().NormalizeText({Lit(column)}, options: {NormalizationCode(normalization)})");
+        if (Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) steps.Add(Languages.ChineseSteps.SegmentCode(column));
         var featureColumns = new List<string>();
         for (int i = 0; i < signature.TextColumns.Count; i++)
         {

@@ -53,6 +53,16 @@ internal sealed class RunConfig
     /// </summary>
     public TextNormalizerOptions? Normalization { get; set; } = new();
 
+    /// <summary>
+    /// The language of the text: auto (default; decided from the training text's script), en or zh. Chinese n-gram
+    /// pipelines segment words with jieba before the featurizer (see Languages/ChineseSteps).
+    /// </summary>
+    public string Language { get; set; } = "auto";
+
+    /// <summary>The language the run uses (<see cref="Language"/>, or the detected one for auto); set by the run.</summary>
+    [JsonIgnore]
+    public Data.Languages.TextLanguage ResolvedLanguage { get; set; } = Data.Languages.TextLanguage.English;
+
     /// <summary>sdca (n-gram features + SDCA, default) or bert (a BERT encoder via MLNetLlm.Torch; see <see cref="Transformer"/>).</summary>
     public string Trainer { get; set; } = "sdca";
 
@@ -204,6 +214,7 @@ internal sealed class RunConfig
         if (Tuner != null && !Tuners.Contains(Tuner)) throw new CliException($"--tuner must be one of {string.Join(", ", Tuners)}, not '{Tuner}'.");
         if (!IsAutoML && (Tuner != null || Storage != null || Parallel != 1))
             throw new CliException("--tuner, --storage and --parallel are AutoML settings: give --max-trials and/or --train-time too.");
+        Languages.LanguageSettings.Parse(Language);
         if (Trainer is not ("sdca" or "bert")) throw new CliException($"--trainer must be sdca or bert, not '{Trainer}'.");
         if (Trainer == "bert")
         {

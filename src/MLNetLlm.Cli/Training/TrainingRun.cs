@@ -70,6 +70,9 @@ internal sealed class TrainingRun
         }
 
         var signature = LabeledData.InferSignature(c.Task, train, trainRows, c.LabelColumn, c.TextColumns, c.PositiveLabel);
+        c.ResolvedLanguage = Languages.LanguageSettings.Resolve(c.Language,
+            trainRows.SelectMany(r => signature.TextColumns.Select(col => train.Rows[r][train.ColumnIndex(col)])), out string languageLine);
+        _out.WriteLine(languageLine);
         var trainView = LabeledData.Build(train, trainRows, signature);
         var testView = LabeledData.Build(test, testRows, signature);
 
@@ -117,6 +120,8 @@ internal sealed class TrainingRun
                 trainer = pipeline;
                 trials = [];
             }
+            if (Languages.ChineseSteps.Applies(c.ResolvedLanguage, c.Trainer))
+                code = code with { Usings = [.. code.Usings, .. Languages.ChineseSteps.Usings], Libraries = [.. code.Libraries, Languages.ChineseSteps.Library] };
             double seconds = watch.Elapsed.TotalSeconds;
             metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), testName, trainRows.Length);
             metrics.TrainSeconds = Math.Round(seconds, 3);
@@ -132,6 +137,7 @@ internal sealed class TrainingRun
         var metadata = signature.ToMetadata();
         metadata["pipeline"] = trainer;
         metadata["seed"] = c.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        metadata["language"] = Languages.LanguageSettings.Name(c.ResolvedLanguage);
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Status = Interrupted ? RunOutput.Interrupted : RunOutput.Completed;
