@@ -39,7 +39,8 @@ internal static class PipelineFactory
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
             return $"{normalize}{trainer}({model}, {t.EpochsOrDefault} epoch(s), max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
-        return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+        string balance = config.Balance is null or "none" || signature.Task == TaskKind.Regression ? "" : $"Balance({config.Balance}) → ";
+        return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + balance + TrainerName(signature.Task);
     }
 
     /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>.</summary>
@@ -70,13 +71,15 @@ internal static class PipelineFactory
         // SDCA makes many passes over the data: cache the features instead of featurizing the text on every pass.
         var features = Featurizer(ml, signature.TextColumns, normalization).AppendCacheCheckpoint(ml);
         const string label = ModelSignature.LabelColumnName;
+        // --balance: the trainer's training rows are balanced first (training only; the saved model is the trainer's)
+        IEstimator<ITransformer> Balanced(IEstimator<ITransformer> trainer) => ClassBalance.Wrap(ml, trainer, config.Balance, config.Seed);
         return signature.Task switch
         {
-            TaskKind.Binary => features.Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(
-                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })),
+            TaskKind.Binary => features.Append(Balanced(ml.BinaryClassification.Trainers.SdcaLogisticRegression(
+                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 }))),
             TaskKind.Multiclass => features
-                .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(
-                    new SdcaMaximumEntropyMulticlassTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 }))
+                .Append(Balanced(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(
+                    new SdcaMaximumEntropyMulticlassTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })))
                 .Append(ml.Transforms.Conversion.MapKeyToValue(PredictedClassColumn, "PredictedLabel")),
             _ => features.Append(ml.Regression.Trainers.Sdca(
                 new SdcaRegressionTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })),
@@ -145,8 +148,8 @@ internal static class PipelineFactory
         chain += "\n            .AppendCacheCheckpoint(mlContext)";
         chain += signature.Task switch
         {
-            TaskKind.Binary => $"\n            .Append(mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options {options}))",
-            TaskKind.Multiclass => $"\n            .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options {options}))" +
+            TaskKind.Binary => $"\n            .Append({ClassBalance.WrapCode($"mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options {options})", config.Balance, config.Seed)})",
+            TaskKind.Multiclass => $"\n            .Append({ClassBalance.WrapCode($"mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options {options})", config.Balance, config.Seed)})" +
                                    $"\n            .Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PredictedClassColumn)}, \"PredictedLabel\"))",
             _ => $"\n            .Append(mlContext.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options {options}))",
         };
