@@ -498,10 +498,23 @@ public sealed class AutoMLExperiment
                 await storage.EnqueueTrialAsync(study.Id, p, SafeDescribe(p), ct).ConfigureAwait(false);
         }
 
-        /// <summary>The baseline's completed full-fidelity trial, if any.</summary>
-        public TrialResult? BaselineTrial(IReadOnlyList<TrialResult> trials) =>
-            trials.Where(t => t.IsSuccess && t.Fidelity >= 1 && SamePoint(pipeline.SearchSpace, t.TrialSettings.Parameter, owner._baseline!))
-                .OrderBy(t => t.TrialSettings.TrialId).FirstOrDefault();
+        /// <summary>
+        /// The baseline's completed full-fidelity trial; else, for a holdout experiment, its trial that did not finish (cut
+        /// by the budget, failed) or a stand-in, so that the comparison still fits and scores it; null when there is none to compare.
+        /// </summary>
+        public TrialResult? BaselineTrial(IReadOnlyList<TrialResult> trials)
+        {
+            var mine = trials.Where(t => t.Fidelity >= 1 && SamePoint(pipeline.SearchSpace, t.TrialSettings.Parameter, owner._baseline!))
+                .OrderBy(t => t.TrialSettings.TrialId).ToArray();
+            if (mine.FirstOrDefault(t => t.IsSuccess) is { } done) return done;
+            if (splits.Length > 1) return null; // k-fold: no fold metrics to pair with
+            return new TrialResult
+            {
+                TrialSettings = new TrialSettings { TrialId = mine.FirstOrDefault()?.TrialSettings.TrialId ?? 0, Parameter = owner._baseline! },
+                Status = TrialStatus.Failed, Pipeline = SafeDescribe(owner._baseline!),
+                Error = "The baseline's trial did not complete during the search; fitted for the comparison.",
+            };
+        }
 
         /// <summary>
         /// <see cref="SetBaseline"/>'s rule: the pick stays only if it beats the baseline by more than the noise. Returns the
@@ -515,6 +528,7 @@ public sealed class AutoMLExperiment
                 return (new BaselineComparison(baseId, baseId, baseline.Metric, baseline.Metric, 0, 0, conf, "the baseline was the best trial", true), pick, null);
             (double Improvement, double LowerBound, string Method) test;
             ITransformer? pickModel = null;
+            if (!baseline.IsSuccess) crossValidated = []; // no completed baseline trial: compare on the holdout
             var cvPick = crossValidated.FirstOrDefault(t => t.TrialSettings.TrialId == pickId && t.IsSuccess);
             var cvBase = crossValidated.FirstOrDefault(t => t.TrialSettings.TrialId == baseId && t.IsSuccess);
             double baseMetric = baseline.Metric, pickMetric = pick.Metric;
@@ -523,7 +537,7 @@ public sealed class AutoMLExperiment
                 test = BaselineGuard.PairedFolds(cvPick.FoldMetrics, cvBase.FoldMetrics, metric.Maximize, conf);
                 (baseMetric, pickMetric) = (cvBase.Metric, cvPick.Metric);
             }
-            else if (splits.Length > 1 && pick.FoldMetrics.Count == splits.Length && baseline.FoldMetrics.Count == splits.Length)
+            else if (splits.Length > 1 && baseline.IsSuccess && pick.FoldMetrics.Count == splits.Length && baseline.FoldMetrics.Count == splits.Length)
                 test = BaselineGuard.PairedFolds(pick.FoldMetrics, baseline.FoldMetrics, metric.Maximize, conf);
             else
             {
@@ -531,7 +545,18 @@ public sealed class AutoMLExperiment
                 var pickFit = pipeline.Fit(new MLContext(owner._seed), pick.TrialSettings.Parameter, train);
                 var baseFit = pipeline.Fit(new MLContext(owner._seed), baseline.TrialSettings.Parameter, train);
                 var context = new MLContext(owner._seed);
-                test = BaselineGuard.Bootstrap(context, metric, pickFit.Transform(validation), baseFit.Transform(validation), owner._bootstrapSamples, conf, owner._seed);
+                var (pickScored, baseScored) = (pickFit.Transform(validation), baseFit.Transform(validation));
+                test = BaselineGuard.Bootstrap(context, metric, pickScored, baseScored, owner._bootstrapSamples, conf, owner._seed);
+                if (!baseline.IsSuccess)
+                {
+                    // the stand-in gets the metric measured here, so the baseline can be returned like a trial
+                    baseMetric = metric.Evaluate(context, baseScored);
+                    baseline = new TrialResult
+                    {
+                        TrialSettings = baseline.TrialSettings, Status = TrialStatus.Completed, Metric = baseMetric, Loss = metric.ToLoss(baseMetric),
+                        Pipeline = baseline.Pipeline, Error = baseline.Error,
+                    };
+                }
                 var (winner, loser) = test.LowerBound > 0 ? (pickFit, baseFit) : (baseFit, pickFit);
                 OwnThreadWork.Dispose(loser);
                 // without a refit on the validation rows, the final model is trained on these same rows: keep it

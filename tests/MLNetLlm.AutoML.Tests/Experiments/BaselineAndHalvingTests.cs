@@ -103,6 +103,29 @@ public sealed class BaselineAndHalvingTests : IDisposable
     }
 
     [Fact]
+    public async Task ABaselineTrialThatDidNotCompleteIsStillFittedAndCompared()
+    {
+        int fits = 0;
+        // the baseline's trial fails (as when the budget cuts it); the comparison fits it again and it works
+        var flaky = SweepableEstimator.Create<Empty>("baseline", (ctx, o) => Interlocked.Increment(ref fits) == 1
+            ? throw new InvalidOperationException("cut")
+            : ctx.Transforms.CustomMapping<TextInput, Correct>((i, c) => c.Quality = Bucket(i.Text) < 70 ? 1 : 0, contractName: null));
+        var pipeline = new SweepablePipeline().Append(RightOn("challenger", 10, 81), flaky);
+        var result = await new MLContext(1).Llm().Auto().CreateExperiment().SetPipeline(pipeline)
+            .SetDataset(TextData.Make(200, 1), TextData.Make(400, 2)).SetMetric(Accuracy)
+            .SetGridSearchTuner().SetMaxTrials(2).SetRefitOnValidationData(false)
+            .SetBaseline(Choose("challenger|baseline", "baseline"))
+            .RunAsync();
+        Assert.Equal(TrialStatus.Failed, result.Trials[0].Status);
+        var b = result.Baseline!;
+        Assert.Equal((1, 2), (b.BaselineTrial, b.ChallengerTrial));
+        Assert.True(b.BaselineKept); // 71% vs 70%: noise
+        Assert.Equal("baseline", result.BestTrial.Pipeline);
+        Assert.Equal(b.BaselineMetric, result.BestTrial.Metric, 9);
+        Assert.Equal(b.BaselineMetric, result.BestTrial.Model!.Transform(TextData.Make(400, 2)).GetColumn<float>("Quality").Average(), 6);
+    }
+
+    [Fact]
     public void TheFoldTestUsesThePairedDifferences()
     {
         // the same +0.01 mean: consistent across folds beats the baseline, erratic does not
