@@ -20,8 +20,20 @@ public sealed class ExperimentResult
         StudyName = studyName;
         Duration = duration;
         StopReason = stopReason;
-        Leaderboard = trials.Where(t => t.IsSuccess).OrderBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).ToArray();
+        Leaderboard = trials.Where(t => t.IsSuccess).OrderByDescending(t => t.Fidelity).ThenBy(t => t.Loss).ThenBy(t => t.TrialSettings.TrialId).ToArray();
     }
+
+    /// <summary>
+    /// How the pick compared with the baseline (<see cref="AutoMLExperiment.SetBaseline"/>), and whether the baseline
+    /// was returned instead; null without a baseline, or when the baseline's trial did not complete.
+    /// </summary>
+    public BaselineComparison? Baseline { get; init; }
+
+    /// <summary>Proposals and promotions skipped because the cost model predicted they could not finish in the time left.</summary>
+    public int SkippedProposals { get; init; }
+
+    /// <summary>The fidelities (shares of the training rows) trials ran at, ascending; [1] without successive halving.</summary>
+    public IReadOnlyList<double> Fidelities { get; init; } = [1.0];
 
     /// <summary>
     /// The best completed trial with the model returned: the trial's own model when the experiment does not refit on
@@ -49,7 +61,7 @@ public sealed class ExperimentResult
     /// </summary>
     public double ModelMetric { get; init; } = double.NaN;
 
-    /// <summary>Completed trials, best first.</summary>
+    /// <summary>Completed trials, best first (full-fidelity trials before those of successive halving's lower rungs).</summary>
     public IReadOnlyList<TrialResult> Leaderboard { get; }
 
     /// <summary>
@@ -79,16 +91,18 @@ public sealed class ExperimentResult
     public string FormatLeaderboard(int top = 10)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"| Rank | Trial | {Metric.Name} | Seconds | Pipeline | Parameters |");
-        sb.AppendLine("|---:|---:|---:|---:|---|---|");
+        bool rungs = Trials.Any(t => t.Fidelity < 1);
+        sb.AppendLine($"| Rank | Trial | {Metric.Name} |{(rungs ? " Fidelity |" : "")} Seconds | Pipeline | Parameters |");
+        sb.AppendLine($"|---:|---:|---:|{(rungs ? "---:|" : "")}---:|---|---|");
         int rank = 1;
         foreach (var t in Leaderboard.Take(top))
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {rank++} | {t.TrialSettings.TrialId} | {t.Metric:F4} | {t.Duration.TotalSeconds:F1} | {t.Pipeline} | `{t.TrialSettings.Parameter.ToJson()}` |"));
+                $"| {rank++} | {t.TrialSettings.TrialId} | {t.Metric:F4} |{(rungs ? $" {t.Fidelity:0.###} |" : "")} {t.Duration.TotalSeconds:F1} | {t.Pipeline} | `{t.TrialSettings.Parameter.ToJson()}` |"));
         int failed = Trials.Count(t => t.Status == TrialStatus.Failed), pruned = Trials.Count(t => t.Status == TrialStatus.Pruned);
         int cancelled = Trials.Count(t => t.Status == TrialStatus.Cancelled);
         sb.AppendLine($"{Leaderboard.Count} completed, {pruned} pruned, {failed} failed{(cancelled > 0 ? $", {cancelled} cancelled" : "")}; stopped: {StopReason}.");
         sb.AppendLine(DescribeModel());
+        if (Baseline is { } b) sb.AppendLine(b.Describe());
         if (CrossValidatedTrials.Count > 0)
         {
             sb.AppendLine();

@@ -70,6 +70,30 @@ public interface ITrialStorage : IDisposable
     /// <summary>Adds a trial with a given parameter to the queue (e.g. a known good configuration to try first).</summary>
     Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether the storage records each trial's fidelity (the share of training rows it ran on, for successive
+    /// halving; <see cref="AutoMLExperiment.SetSuccessiveHalving"/>). The shipped storages do; an implementation that
+    /// does not runs every trial at full fidelity.
+    /// </summary>
+    bool SupportsFidelity => false;
+
+    /// <summary><see cref="CreateTrialAsync(int, int?, Func{int, ValueTuple{Parameter, string}?}, string, TimeSpan, CancellationToken)"/> for a trial at <paramref name="fidelity"/> (in (0, 1]; 1 = every training row).</summary>
+    Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default) =>
+        fidelity == 1 ? CreateTrialAsync(studyId, maxTrials, propose, worker, lease, cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} does not record fidelities (SupportsFidelity is false).");
+
+    /// <summary>The study-aware <c>CreateTrialAsync</c> (the proposer sees every trial of the study under the lock) for a trial at <paramref name="fidelity"/> (in (0, 1]).</summary>
+    Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default) =>
+        fidelity == 1 ? CreateTrialAsync(studyId, maxTrials, propose, worker, lease, cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} does not record fidelities (SupportsFidelity is false).");
+
+    /// <summary><see cref="EnqueueTrialAsync(int, Parameter, string?, CancellationToken)"/> for a trial at <paramref name="fidelity"/> (in (0, 1]).</summary>
+    Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline, double fidelity, CancellationToken cancellationToken = default) =>
+        fidelity == 1 ? EnqueueTrialAsync(studyId, parameter, pipeline, cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} does not record fidelities (SupportsFidelity is false).");
+
     /// <summary>Every trial of the study, by number.</summary>
     Task<IReadOnlyList<StoredTrial>> GetTrialsAsync(int studyId, CancellationToken cancellationToken = default);
 }

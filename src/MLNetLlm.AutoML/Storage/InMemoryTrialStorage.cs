@@ -57,17 +57,31 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
 
     /// <inheritdoc/>
     public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
-        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public bool SupportsFidelity => true;
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(propose);
-        return CreateTrialAsync(studyId, maxTrials, (n, _) => propose(n), worker, lease, cancellationToken);
+        return CreateTrialAsync(studyId, maxTrials, (n, _) => propose(n), worker, lease, fidelity, cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
-        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(propose);
+        StudyCheck.EnsureFidelity(fidelity);
         lock (_gate)
         {
             var mine = _trials.Where(x => x.Study == studyId).Select(x => x.Trial).OrderBy(t => t.Number).ToList();
@@ -78,7 +92,7 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
             var t = new StoredTrial
             {
                 Id = _trials.Count + 1, Number = number, Status = TrialStatus.Running, Parameter = proposal.Value.Parameter,
-                Pipeline = proposal.Value.Pipeline, Worker = worker, Attempts = 1,
+                Pipeline = proposal.Value.Pipeline, Worker = worker, Attempts = 1, Fidelity = fidelity,
             };
             _trials.Add((studyId, t, DateTimeOffset.UtcNow + lease));
             return Task.FromResult<StoredTrial?>(t);
@@ -152,12 +166,17 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
     }
 
     /// <inheritdoc/>
-    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default)
+    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default) =>
+        EnqueueTrialAsync(studyId, parameter, pipeline, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline, double fidelity, CancellationToken cancellationToken = default)
     {
+        StudyCheck.EnsureFidelity(fidelity);
         lock (_gate)
         {
             int number = _trials.Where(x => x.Study == studyId).Select(x => x.Trial.Number).DefaultIfEmpty(0).Max() + 1;
-            var t = new StoredTrial { Id = _trials.Count + 1, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline };
+            var t = new StoredTrial { Id = _trials.Count + 1, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline, Fidelity = fidelity };
             _trials.Add((studyId, t, DateTimeOffset.MinValue));
             return Task.FromResult(t);
         }

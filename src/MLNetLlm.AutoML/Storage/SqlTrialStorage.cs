@@ -45,8 +45,10 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     private protected abstract string ColumnCountSql { get; }
 
     /// <summary>Columns added since the first version of the schema (the CREATE statements have them too).</summary>
+    /// <remarks>fidelity (the share of training rows a trial ran on, successive halving; NULL = 1) is only added this way, on new
+    /// databases too.</remarks>
     static readonly (string Table, string Column, string Type)[] AddedColumns =
-        [("automl_trials", "fold_metrics", "TEXT"), ("automl_trials", "parameters_hash", "TEXT")];
+        [("automl_trials", "fold_metrics", "TEXT"), ("automl_trials", "parameters_hash", "TEXT"), ("automl_trials", "fidelity", "DOUBLE PRECISION")];
 
     async Task<DbConnection> ConnectAsync(CancellationToken ct)
     {
@@ -113,7 +115,7 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     static TimeSpan Millis(DbDataReader r, int i) => r.IsDBNull(i) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Real(r, i));
     static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts, fold_metrics, finished_ms";
+    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts, fold_metrics, finished_ms, fidelity";
 
     /// <summary>Runs <paramref name="sql"/> and maps each row.</summary>
     static async Task<List<T>> ReadRows<T>(DbConnection c, DbTransaction? tx, string sql, Func<DbDataReader, T> map, CancellationToken ct, params (string, object?)[] ps)
@@ -142,6 +144,7 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         Attempts = Int(r, 11),
         FoldMetrics = Text(r, 12) is { } folds ? ParseDoubles(folds) : [],
         StartedAtUtc = r.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(Long(r, 13)) - Millis(r, 7),
+        Fidelity = r.IsDBNull(14) ? 1 : Real(r, 14),
     };
 
     static Task<List<StoredTrial>> ReadTrials(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps) =>
@@ -236,22 +239,37 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
 
     /// <inheritdoc/>
     public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
-        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public bool SupportsFidelity => true;
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
     {
+        StudyCheck.EnsureFidelity(fidelity);
         ArgumentNullException.ThrowIfNull(propose);
-        return CreateAsync(studyId, maxTrials, (n, _) => propose(n), readTrials: false, worker, lease, cancellationToken);
+        return CreateAsync(studyId, maxTrials, (n, _) => propose(n), readTrials: false, worker, lease, fidelity, cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
-        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
     {
+        StudyCheck.EnsureFidelity(fidelity);
         ArgumentNullException.ThrowIfNull(propose);
-        return CreateAsync(studyId, maxTrials, propose, readTrials: true, worker, lease, cancellationToken);
+        return CreateAsync(studyId, maxTrials, propose, readTrials: true, worker, lease, fidelity, cancellationToken);
     }
 
     async Task<StoredTrial?> CreateAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
-        bool readTrials, string worker, TimeSpan lease, CancellationToken cancellationToken)
+        bool readTrials, string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken)
     {
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
@@ -267,12 +285,12 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         if (proposal is null) { await tx.CommitAsync(cancellationToken).ConfigureAwait(false); return null; }
         var (parameter, pipeline) = proposal.Value;
         long id = Convert.ToInt64(await Scalar(c, tx,
-            "INSERT INTO automl_trials (study_id, number, status, parameters, parameters_hash, pipeline, worker, attempts, lease_expires_ms, created_ms) " +
-            $"VALUES (@s, @n, 'Running', @p, @h, @pl, @w, 1, {NowMs} + @l, {NowMs}) RETURNING id",
+            "INSERT INTO automl_trials (study_id, number, status, parameters, parameters_hash, pipeline, worker, attempts, lease_expires_ms, created_ms, fidelity) " +
+            $"VALUES (@s, @n, 'Running', @p, @h, @pl, @w, 1, {NowMs} + @l, {NowMs}, @f) RETURNING id",
             cancellationToken, ("@s", studyId), ("@n", number), ("@p", parameter.ToJson()), ("@h", parameter.Hash), ("@pl", pipeline), ("@w", worker),
-            ("@l", (long)lease.TotalMilliseconds)).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            ("@l", (long)lease.TotalMilliseconds), ("@f", fidelity)).ConfigureAwait(false), CultureInfo.InvariantCulture);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Running, Parameter = parameter, Pipeline = pipeline, Worker = worker, Attempts = 1 };
+        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Running, Parameter = parameter, Pipeline = pipeline, Worker = worker, Attempts = 1, Fidelity = fidelity };
     }
 
     /// <inheritdoc/>
@@ -315,18 +333,23 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         RequeueAsync("automl_trials", trialId, worker, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default)
+    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default) =>
+        EnqueueTrialAsync(studyId, parameter, pipeline, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline, double fidelity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameter);
+        StudyCheck.EnsureFidelity(fidelity);
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
         if (LockStudy is not null) await Exec(c, tx, LockStudy, cancellationToken, ("@s", studyId)).ConfigureAwait(false);
         int number = Convert.ToInt32(await Scalar(c, tx, "SELECT COALESCE(MAX(number), 0) FROM automl_trials WHERE study_id = @s", cancellationToken, ("@s", studyId)).ConfigureAwait(false), CultureInfo.InvariantCulture) + 1;
         long id = Convert.ToInt64(await Scalar(c, tx,
-            $"INSERT INTO automl_trials (study_id, number, status, parameters, parameters_hash, pipeline, attempts, created_ms) VALUES (@s, @n, 'Queued', @p, @h, @pl, 0, {NowMs}) RETURNING id",
-            cancellationToken, ("@s", studyId), ("@n", number), ("@p", parameter.ToJson()), ("@h", parameter.Hash), ("@pl", pipeline)).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            $"INSERT INTO automl_trials (study_id, number, status, parameters, parameters_hash, pipeline, attempts, created_ms, fidelity) VALUES (@s, @n, 'Queued', @p, @h, @pl, 0, {NowMs}, @f) RETURNING id",
+            cancellationToken, ("@s", studyId), ("@n", number), ("@p", parameter.ToJson()), ("@h", parameter.Hash), ("@pl", pipeline), ("@f", fidelity)).ConfigureAwait(false), CultureInfo.InvariantCulture);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline };
+        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline, Fidelity = fidelity };
     }
 
     /// <inheritdoc/>

@@ -33,6 +33,12 @@ public sealed record StoredTrial
     /// <summary>The metric of each cross-validation fold of a k-fold experiment's trial (empty for a holdout split).</summary>
     public IReadOnlyList<double> FoldMetrics { get; init; } = [];
 
+    /// <summary>
+    /// The share of the training rows the trial trained on (successive halving's low-fidelity rungs), in (0, 1];
+    /// 1 (every row) for trials of experiments without successive halving and of databases written before it.
+    /// </summary>
+    public double Fidelity { get; init; } = 1;
+
     /// <summary>How long the last attempt took.</summary>
     public TimeSpan Duration { get; init; }
 
@@ -57,7 +63,8 @@ public sealed record StoredTrial
     /// <summary>The trial as a <see cref="TrialResult"/> (without a model).</summary>
     public TrialResult ToResult() => new()
     {
-        TrialSettings = new TrialSettings { TrialId = Number, Parameter = Parameter, StartedAtUtc = StartedAtUtc ?? DateTimeOffset.UtcNow },
+        TrialSettings = new TrialSettings { TrialId = Number, Parameter = Parameter, StartedAtUtc = StartedAtUtc ?? DateTimeOffset.UtcNow, Fidelity = Fidelity },
+        Fidelity = Fidelity,
         Status = Status,
         Metric = Metric,
         Loss = Loss,

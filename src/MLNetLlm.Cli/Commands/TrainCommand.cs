@@ -38,10 +38,13 @@ internal static class TrainCommand
     public static Command Create(CliContext context)
     {
         var config = new Option<FileInfo?>("--config") { Description = "A run.json from an earlier run: run it again. Options given here override its values." };
-        var task = new Option<TaskKind?>("--task") { Description = "binary | multiclass | regression (two text columns: sentence-pair regression). Default binary." };
+        var task = new Option<TaskKind?>("--task") { Description = "binary | multiclass | regression (two text columns: sentence-pair regression). Default: inferred from --label-col (two values: binary; more numbers: regression; more values: multiclass)." };
         var dataset = new Option<string?>("--dataset") { Description = "Training data: a CSV/TSV file with a header row." };
-        var validation = new Option<string?>("--validation-dataset", "--test-dataset") { Description = "Data to measure the model on. Without it, --split of --dataset is held out." };
-        var split = new Option<double?>("--split") { Description = "Fraction of --dataset held out for evaluation when there is no --validation-dataset (default 0.2)." };
+        var validation = new Option<string?>("--validation-dataset") { Description = "Data the trials are scored and selected on. Without it, a stratified --split of --dataset is held out." };
+        var test = new Option<string?>("--test-dataset") { Description = "Data read once, after training/search, by the final model only: reported as the test metrics next to the validation metrics." };
+        var split = new Option<double?>("--split") { Description = "Fraction of --dataset held out for validation when there is no --validation-dataset (default 0.2)." };
+        var balance = new Option<string?>("--balance") { Description = "Classification: balance the training rows: none, oversample, undersample or smote. Default: none (AutoML searches none/over/undersampling when the largest class has 3x the rows of the smallest)." };
+        var metric = new Option<string?>("--metric") { Description = "The metric trials are selected by: binary f1 (default), accuracy, auc, aucPr, precision, recall, logLoss; multiclass macroAccuracy (default), microAccuracy, logLoss, logLossReduction; regression r2 (default), rmse, mae." };
         var seed = new Option<int?>("--seed") { Description = "Seed of the split and the trainers (default 42): the same seed gives the same model." };
         var labelCol = new Option<string?>("--label-col") { Description = "The label column (default Label)." };
         var textCol = new Option<string[]>("--text-col") { Description = "A text column the model reads; repeat for more (default Text).", AllowMultipleArgumentsPerToken = false };
@@ -73,7 +76,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a text model and write the model, its metrics and run.json to --output.")
         {
-            config, task, dataset, validation, split, seed, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study,
+            config, task, dataset, validation, test, split, seed, balance, metric, labelCol, textCol, positive, noNormalize, stripHeaders, mask, trainTime, maxTrials, tuner, parallel, storage, study,
             trainer, featurizer, pretrained, epochs, batchSize, maxLength, learningRate, device, output, force, language,
         };
         command.SetAction(parse => context.Guard(() =>
@@ -83,6 +86,9 @@ internal static class TrainCommand
             if (parse.GetValue(task) is { } t) run.Task = t;
             if (Given(dataset)) run.Dataset = parse.GetValue(dataset);
             if (Given(validation)) run.ValidationDataset = parse.GetValue(validation);
+            if (Given(test)) run.TestDataset = parse.GetValue(test);
+            if (Given(balance)) run.Balance = parse.GetValue(balance);
+            if (Given(metric)) run.Metric = parse.GetValue(metric);
             if (parse.GetValue(split) is { } s) run.Split = s;
             if (parse.GetValue(seed) is { } sd) run.Seed = sd;
             if (Given(labelCol)) run.LabelColumn = parse.GetValue(labelCol)!;

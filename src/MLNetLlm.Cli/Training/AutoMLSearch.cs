@@ -27,19 +27,24 @@ internal sealed class AutoMLSearch(TextWriter output)
     /// <c>ModelSource</c>: which model <c>Model</c> is, e.g. "the pipeline of trial 3 refitted on the training rows".
     /// </summary>
     public sealed record Outcome(ITransformer Model, IReadOnlyList<Trial> Trials, TrainingCode Code, string BestPipeline, string StopReason, string Study,
-        bool Interrupted = false, string? ModelSource = null);
+        Evaluation.SearchSummary Summary, bool Interrupted = false, string? ModelSource = null);
 
-    /// <summary>Runs the search; once <paramref name="cancel"/> is cancelled (an interrupt) no new trial starts, the running ones finish and the best is refitted.</summary>
-    public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel)
+    /// <summary>
+    /// Searches on <paramref name="train"/>, scoring trials on <paramref name="validation"/>; once <paramref name="cancel"/>
+    /// is cancelled (an interrupt) no new trial starts, the running ones finish and the best is returned.
+    /// <paramref name="imbalance"/> is the largest ÷ smallest class in the training rows (null for regression): balancing
+    /// is searched from <see cref="ClassBalance.SearchedRatio"/> up, unless --balance is given; <paramref name="metricName"/>
+    /// is the metric trials are selected by (<see cref="SelectionMetric"/>; null: --metric or the task's default).
+    /// </summary>
+    public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel,
+        double? imbalance = null, string? metricName = null)
     {
         int? threads = c.Parallel > 1 ? 1 : null;
-        var pipeline = AutoPipelineFactory.Create(ml, signature, c, threads);
-        var metric = signature.Task switch
-        {
-            TaskKind.Binary => ExperimentMetric.Binary(BinaryClassificationMetric.F1Score),
-            TaskKind.Multiclass => ExperimentMetric.Multiclass(MulticlassClassificationMetric.MacroAccuracy),
-            _ => ExperimentMetric.Regression(RegressionMetric.RSquared),
-        };
+        bool ngrams = c.Trainer != "bert";
+        bool searchBalance = ngrams && c.Balance == null && imbalance >= ClassBalance.SearchedRatio;
+        var pipeline = AutoPipelineFactory.Create(ml, signature, c, threads, searchBalance);
+        metricName ??= SelectionMetric.Name(signature.Task, c.Metric);
+        var metric = SelectionMetric.Experiment(signature.Task, metricName);
         var experiment = ml.Llm().Auto().CreateExperiment()
             .SetPipeline(pipeline)
             .SetDataset(train, validation)
@@ -47,6 +52,13 @@ internal sealed class AutoMLSearch(TextWriter output)
             .SetSeed(c.Seed)
             .SetParallelism(c.Parallel)
             .SetRefitOnValidationData(false);
+        if (ngrams)
+        {
+            // the classic pipeline is the first trial, and stays the answer unless a trial beats it by more than the noise;
+            // the tuner's configurations start on a ninth of the rows and the best third climb to all of them
+            experiment.SetBaseline(AutoPipelinePoints.Baseline(pipeline))
+                .SetSuccessiveHalving(labelColumnName: signature.Task == TaskKind.Regression ? null : ModelSignature.LabelColumnName);
+        }
         if (c.MaxTrials is { } max) experiment.SetMaxTrials(max);
         if (c.TrainTimeSeconds is { } seconds) experiment.SetTrainingTimeInSeconds(seconds);
         // The same tuners as the experiment's SetXxxTuner() (seeded with the run's seed), wrapped so that an interrupt stops proposals.
@@ -72,14 +84,15 @@ internal sealed class AutoMLSearch(TextWriter output)
         var start = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         TimeSpan? TimeLeft() => c.TrainTimeSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
-        experiment.TrialStarted += (_, settings) => progress.TrialStarted(settings.TrialId, "…");
+        experiment.TrialStarted += (_, settings) => progress.TrialStarted(settings.TrialId, settings.Fidelity < 1 ? FormattableString.Invariant($"… on {settings.Fidelity:0.###} of the rows") : "…");
         experiment.TrialCompleted += (_, t) =>
         {
             var trial = ToTrial(t, start);
             Trial? best;
             lock (_gate)
             {
-                if (trial.Metric is { } m && (_best?.Metric is not { } b || (metric.Maximize ? m > b : m < b))) _best = trial;
+                // best so far among full-fidelity trials (lower rungs trained on fewer rows)
+                if (trial.Fidelity >= 1 && trial.Metric is { } m && (_best?.Metric is not { } b || (metric.Maximize ? m > b : m < b))) _best = trial;
                 best = _best;
             }
             progress.TrialFinished(trial, best, TimeLeft());
@@ -101,11 +114,29 @@ internal sealed class AutoMLSearch(TextWriter output)
         }
         var trials = result.Trials.Select(t => ToTrial(t, start)).ToList();
         var bestTrial = result.BestTrial;
-        var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c, threads), bestTrial.TrialSettings.Parameter.ToJson());
+        var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c, threads, searchBalance), bestTrial.TrialSettings.Parameter.ToJson());
         bool interrupted = tuner?.Stopped == true;
+        var rungs = result.Fidelities.ToArray();
+        string stopReason = interrupted ? $"interrupted after {trials.Count(t => t.Metric != null)} completed trial(s)" : result.StopReason;
+        var summary = new Evaluation.SearchSummary
+        {
+            SelectedBy = metricName,
+            TrialsStarted = result.Trials.Count,
+            TrialsCompleted = result.Trials.Count(t => t.IsSuccess),
+            Fidelities = rungs,
+            TrialsPerFidelity = rungs.Select(f => result.Trials.Count(t => Math.Abs(t.Fidelity - f) < 1e-9)).ToArray(),
+            SkippedProposals = result.SkippedProposals,
+            DefaultKept = result.Baseline?.BaselineKept,
+            Baseline = result.Baseline is { } b ? "Default pipeline rule: " + b.Describe() : null,
+            ImbalanceRatio = imbalance,
+            Balance = signature.Task == TaskKind.Regression ? null : c.Balance ?? (searchBalance ? "searched (none, oversample, undersample)" : "none"),
+            StopReason = stopReason,
+        };
+        int id = bestTrial.TrialSettings.TrialId;
+        string source = !result.ModelIsRefit ? $"the model trial {id} trained and scored"
+            : $"the pipeline of trial {id} refitted on the training{(result.ModelTrainedOnValidation ? " + validation" : "")} rows";
         return new Outcome(bestTrial.Model ?? throw new CliException("AutoML returned no model for the best trial."),
-            trials, code, Describe(bestTrial), interrupted ? $"interrupted after {trials.Count(t => t.Metric != null)} completed trial(s)" : result.StopReason, study,
-            interrupted, $"the pipeline of trial {bestTrial.TrialSettings.TrialId} refitted on the training rows");
+            trials, code, Describe(bestTrial), stopReason, study, summary, interrupted, source);
     }
 
     static ITrialStorage? OpenStorage(string? storage)
@@ -129,6 +160,7 @@ internal sealed class AutoMLSearch(TextWriter output)
         double finished = (t.TrialSettings.StartedAtUtc + t.Duration - start).TotalSeconds;
         string status = t.Status.ToString().ToLowerInvariant();
         if (t.Error is { Length: > 0 } error && !t.IsSuccess) status += ": " + error.Split('\n')[0];
-        return new Trial(t.TrialSettings.TrialId, t.Pipeline ?? "?", metric, t.Duration.TotalSeconds, status, finished, t.TrialSettings.Parameter.ToJson());
+        string pipeline = (t.Pipeline ?? "?") + (t.Fidelity < 1 ? FormattableString.Invariant($" [{t.Fidelity:0.###} of the rows]") : "");
+        return new Trial(t.TrialSettings.TrialId, pipeline, metric, t.Duration.TotalSeconds, status, finished, t.TrialSettings.Parameter.ToJson(), t.Fidelity);
     }
 }

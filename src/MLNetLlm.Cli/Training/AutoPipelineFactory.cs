@@ -18,7 +18,8 @@ namespace MLNetLlm.Cli.Training;
 /// </summary>
 internal static class AutoPipelineFactory
 {
-    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, RunConfig config, int? threads)
+    /// <summary>The searched pipeline; with <paramref name="searchBalance"/> (classification, imbalanced label, no <c>--balance</c>) balancing (none, over-, undersampling) is a searched stage.</summary>
+    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, RunConfig config, int? threads, bool searchBalance = false)
     {
         if (config.Trainer == "bert") return Transformer(ml, signature, config);
         var normalization = config.Normalization;
@@ -38,6 +39,9 @@ internal static class AutoPipelineFactory
             pipeline.Append(PipelineFactory.Featurizer(ml, signature.TextColumns, normalization: null, embedding), "featurize_columns");
         // Iterative trainers pass over the data many times: cache the features once per trial (training rows only).
         pipeline.AppendCacheCheckpoint();
+        // balancing acts on the cached featurized training rows (SMOTE needs the vectors); never on validation rows
+        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStage(auto, config.Balance, searchBalance, config.Seed) is { } balance)
+            pipeline.Append(balance);
         const string label = ModelSignature.LabelColumnName, features = PipelineFactory.FeaturesColumn;
         switch (signature.Task)
         {
@@ -49,7 +53,8 @@ internal static class AutoPipelineFactory
                 pipeline.Append(ml.Transforms.Conversion.MapKeyToValue(PipelineFactory.PredictedClassColumn, "PredictedLabel"), "to_class");
                 break;
             default:
-                pipeline.Append(auto.SdcaRegression(label, features, threads), auto.LightGbmRegression(label, features, threads), auto.FastTreeRegression(label, features, threads));
+                pipeline.Append(auto.SdcaRegression(label, features, threads), auto.LightGbmRegression(label, features, threads, selectFeatures: true),
+                    auto.FastTreeRegression(label, features, threads, selectFeatures: true));
                 break;
         }
         return pipeline;
@@ -133,7 +138,7 @@ internal static class AutoPipelineFactory
     }
 
     /// <summary>C# code of a method body expression that builds the same sweepable pipeline from <c>mlContext</c> (for the generated training code).</summary>
-    public static string Code(ModelSignature signature, RunConfig config, int? threads)
+    public static string Code(ModelSignature signature, RunConfig config, int? threads, bool searchBalance = false)
     {
         if (config.Trainer == "bert") return TransformerCode(signature, config);
         var normalization = config.Normalization;
@@ -172,6 +177,8 @@ internal static class AutoPipelineFactory
                       $"\n                .Append(mlContext.Transforms.Concatenate({Lit(PipelineFactory.FeaturesColumn)}, {string.Join(", ", featureColumns.Select(Lit))})), \"featurize_columns\")");
         }
         lines.Add(".AppendCacheCheckpoint()");
+        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStageCode(config.Balance, searchBalance, config.Seed) is { } balance)
+            lines.Add($".Append({balance})");
         string args = $"\"Label\", {Lit(PipelineFactory.FeaturesColumn)}, {t}";
         switch (signature.Task)
         {
@@ -183,7 +190,7 @@ internal static class AutoPipelineFactory
                 lines.Add($".Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PipelineFactory.PredictedClassColumn)}, \"PredictedLabel\"), \"to_class\")");
                 break;
             default:
-                lines.Add($".Append(auto.SdcaRegression({args}), auto.LightGbmRegression({args}), auto.FastTreeRegression({args}))");
+                lines.Add($".Append(auto.SdcaRegression({args}), auto.LightGbmRegression({args}, selectFeatures: true), auto.FastTreeRegression({args}, selectFeatures: true))");
                 break;
         }
         return string.Join("\n            ", lines);

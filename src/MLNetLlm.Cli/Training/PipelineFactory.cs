@@ -39,10 +39,11 @@ internal static class PipelineFactory
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
             return $"{normalize}{trainer}({model}, {t.EpochsOrDefault} epoch(s), max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
+        string balance = config.Balance is null or "none" || signature.Task == TaskKind.Regression ? "" : $"Balance({config.Balance}) → ";
         if (config.EmbeddingOrNull is { } e)
-            return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"SentenceEmbedding({e.Name}, {c})")) + " → " + TrainerName(signature.Task);
+            return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"SentenceEmbedding({e.Name}, {c})")) + " → " + balance + TrainerName(signature.Task);
         string segment = Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer) ? "SegmentWords(jieba) → " : "";
-        return normalize + segment + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+        return normalize + segment + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + balance + TrainerName(signature.Task);
     }
 
     /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>: n-grams (after jieba word segmentation when <paramref name="segmentChinese"/>), or sentence embeddings when <paramref name="embedding"/> is given.</summary>
@@ -79,13 +80,15 @@ internal static class PipelineFactory
         var features = Featurizer(ml, signature.TextColumns, normalization, config.EmbeddingOrNull,
             config.EmbeddingOrNull is null && Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer)).AppendCacheCheckpoint(ml);
         const string label = ModelSignature.LabelColumnName;
+        // --balance: the trainer's training rows are balanced first (training only; the saved model is the trainer's)
+        IEstimator<ITransformer> Balanced(IEstimator<ITransformer> trainer) => ClassBalance.Wrap(ml, trainer, config.Balance, config.Seed);
         return signature.Task switch
         {
-            TaskKind.Binary => features.Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(
-                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })),
+            TaskKind.Binary => features.Append(Balanced(ml.BinaryClassification.Trainers.SdcaLogisticRegression(
+                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 }))),
             TaskKind.Multiclass => features
-                .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(
-                    new SdcaMaximumEntropyMulticlassTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 }))
+                .Append(Balanced(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(
+                    new SdcaMaximumEntropyMulticlassTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })))
                 .Append(ml.Transforms.Conversion.MapKeyToValue(PredictedClassColumn, "PredictedLabel")),
             _ => features.Append(ml.Regression.Trainers.Sdca(
                 new SdcaRegressionTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })),
@@ -158,8 +161,8 @@ internal static class PipelineFactory
         chain += "\n            .AppendCacheCheckpoint(mlContext)";
         chain += signature.Task switch
         {
-            TaskKind.Binary => $"\n            .Append(mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options {options}))",
-            TaskKind.Multiclass => $"\n            .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options {options}))" +
+            TaskKind.Binary => $"\n            .Append({ClassBalance.WrapCode($"mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options {options})", config.Balance, config.Seed)})",
+            TaskKind.Multiclass => $"\n            .Append({ClassBalance.WrapCode($"mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options {options})", config.Balance, config.Seed)})" +
                                    $"\n            .Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PredictedClassColumn)}, \"PredictedLabel\"))",
             _ => $"\n            .Append(mlContext.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options {options}))",
         };

@@ -23,16 +23,31 @@ internal sealed class RunConfig
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
-    /// <summary>binary, multiclass or regression.</summary>
-    public TaskKind Task { get; set; } = TaskKind.Binary;
+    /// <summary>binary, multiclass or regression; null: inferred from the label column (two values → binary, more numbers → regression, more values → multiclass).</summary>
+    public TaskKind? Task { get; set; }
 
     /// <summary>The training data file (CSV/TSV with a header).</summary>
     public string? Dataset { get; set; }
 
-    /// <summary>The data the model is measured on; when null, <see cref="Split"/> of <see cref="Dataset"/> is held out.</summary>
+    /// <summary>
+    /// The data trials are scored and selected on; when null, a stratified <see cref="Split"/> of <see cref="Dataset"/>
+    /// is held out for it. The model is trained on the training rows only.
+    /// </summary>
     public string? ValidationDataset { get; set; }
 
-    /// <summary>The fraction of the training rows held out for evaluation when there is no validation file; (0, 1), default 0.2.</summary>
+    /// <summary>
+    /// Data read once, after the search, by the final model only: its metrics are the run's test metrics, reported next
+    /// to the validation metrics. Null: no test metrics (the validation metrics are the run's).
+    /// </summary>
+    public string? TestDataset { get; set; }
+
+    /// <summary>Classification: none, oversample, undersample or smote (training rows only); null: none, or searched by AutoML when the label is imbalanced.</summary>
+    public string? Balance { get; set; }
+
+    /// <summary>The metric trials are selected and ranked by, by its metrics.json name (null: f1 / macroAccuracy / r2); see <see cref="SelectionMetric"/>.</summary>
+    public string? Metric { get; set; }
+
+    /// <summary>The fraction of the training rows held out for validation when there is no validation file; (0, 1), default 0.2.</summary>
     public double Split { get; set; } = 0.2;
 
     /// <summary>The seed of the split and of every trainer; the same seed gives the same model.</summary>
@@ -141,6 +156,7 @@ internal sealed class RunConfig
         copy.Normalization = Normalization?.Clone();
         copy.Dataset = Full(Dataset);
         copy.ValidationDataset = Full(ValidationDataset);
+        copy.TestDataset = Full(TestDataset);
         copy.Output = Full(Output);
         // A storage inside the output folder is written relative to it: the folder can move, and a run of this file
         // into another --output gets a storage of its own there.
@@ -215,6 +231,14 @@ internal sealed class RunConfig
         if (!IsAutoML && (Tuner != null || Storage != null || Parallel != 1))
             throw new CliException("--tuner, --storage and --parallel are AutoML settings: give --max-trials and/or --train-time too.");
         Languages.LanguageSettings.Parse(Language);
+        if (Balance != null && !ClassBalance.Methods.Contains(Balance)) throw new CliException($"--balance must be one of {string.Join(", ", ClassBalance.Methods)}, not '{Balance}'.");
+        if (Balance is not (null or "none") && Task == TaskKind.Regression) throw new CliException("--balance is for classification; this run is --task regression.");
+        if (Balance is not (null or "none") && Trainer == "bert") throw new CliException("--balance works with --trainer sdca (n-gram features).");
+        if (Metric != null && Task is { } task) SelectionMetric.Name(task, Metric);
+        if (TestDataset != null && ValidationDataset != null && Path.GetFullPath(TestDataset) == Path.GetFullPath(ValidationDataset))
+            throw new CliException("--test-dataset and --validation-dataset are the same file: the test data must stay unseen until the final model is measured.");
+        if (TestDataset != null && Path.GetFullPath(TestDataset) == Path.GetFullPath(Dataset))
+            throw new CliException("--test-dataset is the --dataset file: the test data must not be trained on.");
         if (Trainer is not ("sdca" or "bert")) throw new CliException($"--trainer must be sdca or bert, not '{Trainer}'.");
         if (Trainer == "bert")
         {

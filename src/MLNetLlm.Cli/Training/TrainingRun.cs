@@ -47,66 +47,102 @@ internal sealed class TrainingRun
     /// <summary>Whether the run was interrupted and wrote its output from the trials that finished (run.json status interrupted).</summary>
     public bool Interrupted { get; private set; }
 
-    /// <summary>Runs and returns the metrics on the evaluation data; the output folder holds the model, metrics and run.json.</summary>
+    /// <summary>
+    /// Reads a data file (the run's CSV/TSV reader; tests swap in one that counts reads). The test file goes through it
+    /// exactly once per run, after the search.
+    /// </summary>
+    internal Func<string, DelimitedTable> ReadTable { get; init; } = path => DelimitedFile.Read(path);
+
+    /// <summary>
+    /// Runs and returns the headline metrics: on the test data when there is a test file (with the validation metrics
+    /// in <see cref="MetricsReport.Validation"/>), else on the validation data. The output folder holds the model,
+    /// metrics and run.json.
+    /// </summary>
     public MetricsReport Execute()
     {
         var c = _config;
         c.Validate();
-        var train = DelimitedFile.Read(c.Dataset!);
+        var train = ReadTable(c.Dataset!);
         if (train.Rows.Count == 0) throw new CliException($"'{train.Source}' has a header but no data rows.");
-        DelimitedTable test;
-        int[] trainRows, testRows;
+        LabeledData.CheckColumns(train, c.LabelColumn, c.TextColumns);
+        if (c.Task is null)
+        {
+            var (inferred, why) = TaskInference.Infer(train, Enumerable.Range(0, train.Rows.Count).ToArray(), c.LabelColumn);
+            c.Task = inferred;
+            if (inferred == TaskKind.Binary && c.PositiveLabel == null && LabeledData.TryBooleans(train, c.LabelColumn) == null)
+            {
+                c.PositiveLabel = TaskInference.RarerValue(train, Enumerable.Range(0, train.Rows.Count).ToArray(), c.LabelColumn);
+                why += $"; positive class '{c.PositiveLabel}' (the rarer; --positive-label to choose)";
+            }
+            _out.WriteLine($"Task: {inferred.ToString().ToLowerInvariant()} ({why}; --task to override)");
+            c.Validate();
+        }
+        var task = c.Task.Value;
+        string metricName = SelectionMetric.Name(task, c.Metric);
+
+        // the validation data selects: a file, or a stratified split of the training file; the test file is not read here
+        DelimitedTable validation;
+        int[] trainRows, validationRows;
         if (c.ValidationDataset != null)
         {
-            test = DelimitedFile.Read(c.ValidationDataset);
+            validation = ReadTable(c.ValidationDataset);
             trainRows = Enumerable.Range(0, train.Rows.Count).ToArray();
-            testRows = Enumerable.Range(0, test.Rows.Count).ToArray();
-            if (testRows.Length == 0) throw new CliException($"'{test.Source}' has a header but no data rows.");
+            validationRows = Enumerable.Range(0, validation.Rows.Count).ToArray();
+            if (validationRows.Length == 0) throw new CliException($"'{validation.Source}' has a header but no data rows.");
         }
         else
         {
-            test = train;
-            (trainRows, testRows) = Split(train, c.Split, c.Seed, c.Task == TaskKind.Regression ? null : c.LabelColumn);
+            validation = train;
+            (trainRows, validationRows) = Split(train, c.Split, c.Seed, task == TaskKind.Regression ? null : c.LabelColumn);
         }
 
-        var signature = LabeledData.InferSignature(c.Task, train, trainRows, c.LabelColumn, c.TextColumns, c.PositiveLabel);
+        var signature = LabeledData.InferSignature(task, train, trainRows, c.LabelColumn, c.TextColumns, c.PositiveLabel);
         c.ResolvedLanguage = Languages.LanguageSettings.Resolve(c.Language,
             trainRows.SelectMany(r => signature.TextColumns.Select(col => train.Rows[r][train.ColumnIndex(col)])), out string languageLine);
         _out.WriteLine(languageLine);
         var trainView = LabeledData.Build(train, trainRows, signature);
-        var testView = LabeledData.Build(test, testRows, signature);
+        var validationView = LabeledData.Build(validation, validationRows, signature);
 
         var ml = new MLContext(c.Seed);
-        IDataView trainData = trainView, testData = testView;
+        IDataView trainData = trainView, validationData = validationView;
+        ITransformer? toKey = null;
         if (signature.Task == TaskKind.Multiclass)
         {
-            var toKey = PipelineFactory.LabelToKey(ml, signature, trainView);
+            toKey = PipelineFactory.LabelToKey(ml, signature, trainView);
             trainData = toKey.Transform(trainView);
-            testData = toKey.Transform(testView);
+            validationData = toKey.Transform(validationView);
         }
+        double? imbalance = signature.Task == TaskKind.Regression ? null
+            : ClassBalance.ImbalanceRatio(signature, TaskInference.Counts(train, trainRows, train.ColumnIndex(c.LabelColumn)));
 
         RunOutput.ApplyDefaults(c);
         using var folder = RunOutput.Prepare(c, _out, _policy.Force, _policy.Resuming, _policy.NewFolderIfUsed);
         folder.Begin(c, _cancel); // from here on the folder is this run's: bad input has been reported above
         _out.WriteLine($"Training {signature.Task.ToString().ToLowerInvariant()} model on {trainRows.Length} rows of '{train.Source}' " +
-                       $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
-        string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
+                       $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn}" +
+                       $"{(imbalance is { } ir ? FormattableString.Invariant($"; largest/smallest class {ir:0.#}:1") : "")})");
+        string validationName = c.ValidationDataset != null ? validation.Source : $"{train.Source} (held-out {c.Split:0.##} stratified split, seed {c.Seed})";
+        _out.WriteLine($"Validation (selection): {validationName}, {validationRows.Length} rows" +
+                       (c.TestDataset != null ? $"; test: {Path.GetFullPath(c.TestDataset)} (read once, after the search)" : "; no --test-dataset: validation metrics only"));
         ITransformer model;
         string? modelSource = null;
         MetricsReport metrics;
         IReadOnlyList<TrialResult> trials;
         TrainingCode code;
         string trainer;
-        using (var progress = RunProgress.For(_out, ModelEvaluator.PrimaryMetric(signature.Task)))
+        SearchSummary search;
+        using (var progress = RunProgress.For(_out, metricName))
         {
             var watch = Stopwatch.StartNew();
             if (c.IsAutoML)
             {
-                var outcome = new AutoMLSearch(_out).Run(ml, c, signature, trainData, testData, progress, _cancel);
+                var outcome = new AutoMLSearch(_out).Run(ml, c, signature, trainData, validationData, progress, _cancel, imbalance, metricName);
                 (model, trials, code, trainer) = (outcome.Model, outcome.Trials, outcome.Code, outcome.BestPipeline);
                 _stopReason = $"{outcome.StopReason} (study '{outcome.Study}', {trials.Count} trial(s))";
                 Interrupted = outcome.Interrupted;
                 modelSource = outcome.ModelSource;
+                search = outcome.Summary;
+                if (outcome.Summary.Baseline is { } rule) _out.WriteLine(rule);
             }
             else
             {
@@ -119,11 +155,18 @@ internal sealed class TrainingRun
                 if (c.Trainer == "bert") code = code with { Usings = ["MLNetLlm.Torch.Trainers"] };
                 trainer = pipeline;
                 trials = [];
+                search = new SearchSummary
+                {
+                    SelectedBy = metricName, TrialsStarted = 1, TrialsCompleted = 1, TrialsPerFidelity = [1], ImbalanceRatio = imbalance,
+                    Balance = c.Balance ?? "none",
+                };
             }
             if (Languages.ChineseSteps.Applies(c.ResolvedLanguage, c.Trainer))
                 code = code with { Usings = [.. code.Usings, .. Languages.ChineseSteps.Usings], Libraries = [.. code.Libraries, Languages.ChineseSteps.Library] };
             double seconds = watch.Elapsed.TotalSeconds;
-            metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), testName, trainRows.Length);
+            metrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(validationData), validationName, trainRows.Length);
+            metrics.PrimaryMetric = metricName;
+            metrics.Role = "validation";
             metrics.TrainSeconds = Math.Round(seconds, 3);
             if (!c.IsAutoML)
             {
@@ -132,6 +175,28 @@ internal sealed class TrainingRun
                 progress.TrialFinished(trial, trial, null);
             }
         }
+
+        // the test data: read now, once, by the final model only
+        DelimitedTable exampleTable = validation;
+        int[] exampleRows = validationRows;
+        IDataView exampleData = validationData;
+        if (c.TestDataset != null)
+        {
+            _out.WriteLine($"Reading the test data '{Path.GetFullPath(c.TestDataset)}' (once, after the search; only the final model sees it)");
+            var test = ReadTable(c.TestDataset);
+            if (test.Rows.Count == 0) throw new CliException($"'{test.Source}' has a header but no data rows.");
+            var testRows = Enumerable.Range(0, test.Rows.Count).ToArray();
+            IDataView testData = LabeledData.Build(test, testRows, signature);
+            if (toKey != null) testData = toKey.Transform(testData);
+            var testMetrics = ModelEvaluator.Evaluate(ml, signature, model.Transform(testData), test.Source, trainRows.Length);
+            testMetrics.PrimaryMetric = metricName;
+            testMetrics.Role = "test";
+            testMetrics.TrainSeconds = metrics.TrainSeconds;
+            testMetrics.Validation = metrics;
+            metrics = testMetrics;
+            (exampleTable, exampleRows, exampleData) = (test, testRows, testData);
+        }
+        metrics.Search = search;
 
         string output = folder.Stage(); // moved into place by Commit: nothing half-written
         var metadata = signature.ToMetadata();
@@ -143,9 +208,9 @@ internal sealed class TrainingRun
         c.Status = Interrupted ? RunOutput.Interrupted : RunOutput.Completed;
         c.Save(Path.Combine(output, RunConfig.FileName));
         RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(folder.Folder)}", metrics, trials, Settings(c, signature));
-        var rowTexts = testRows.Select(r => signature.TextColumns.Select(col => test.Rows[r][test.ColumnIndex(col)]).ToArray()).ToList();
-        var (exampleRow, exampleRight) = ExampleRow.Pick(signature, model.Transform(testData), rowTexts);
-        string exampleLabel = test.Rows[testRows[exampleRow]][test.ColumnIndex(signature.LabelColumn)].Trim() + (exampleRight ? "" : ", mispredicted");
+        var rowTexts = exampleRows.Select(r => signature.TextColumns.Select(col => exampleTable.Rows[r][exampleTable.ColumnIndex(col)]).ToArray()).ToList();
+        var (exampleRow, exampleRight) = ExampleRow.Pick(signature, model.Transform(exampleData), rowTexts);
+        string exampleLabel = exampleTable.Rows[exampleRows[exampleRow]][exampleTable.ColumnIndex(signature.LabelColumn)].Trim() + (exampleRight ? "" : ", mispredicted");
         var generator = new ConsumptionProjectGenerator(signature, ConsumptionProjectGenerator.NameFor(folder.Folder));
         string project = folder.Final(generator.Write(output, ModelFileName, model, rowTexts[exampleRow], code, RepoLocator.Find(), exampleLabel));
         folder.Commit();
@@ -171,6 +236,8 @@ internal sealed class TrainingRun
         };
         if (s.PositiveLabel != null) d["positive label"] = s.PositiveLabel;
         if (c.ValidationDataset == null) d["split"] = c.Split.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else d["validation data"] = Path.GetFullPath(c.ValidationDataset);
+        if (c.TestDataset != null) d["test data"] = Path.GetFullPath(c.TestDataset) + " (read once, after the search)";
         if (c.IsAutoML)
         {
             d["search"] = $"tuner {c.Tuner ?? "smac"}, {(c.MaxTrials is { } m ? $"at most {m} trials" : "no trial limit")}, " +
