@@ -37,7 +37,7 @@ public sealed class LlmModelOperations
     /// <summary>The assemblies whose <see cref="IPersistentTransformer"/> types load without registration.</summary>
     static readonly HashSet<string> OwnAssemblies = new(StringComparer.Ordinal)
     {
-        "MLNetLlm.Core", "MLNetLlm.Data", "MLNetLlm.Torch", "MLNetLlm.AutoML",
+        "MLNetLlm.Core", "MLNetLlm.Data", "MLNetLlm.Torch", "MLNetLlm.AutoML", "MLNetLlm.Chinese",
     };
 
     /// <summary>Types registered by the application, by the name a model file records (<c>FullName, AssemblyName</c>).</summary>
