@@ -589,7 +589,7 @@ public sealed class AutoMLExperiment
         void TellTuner(TrialResult r)
         {
             try { tuner.Update(r); }
-            catch (ArgumentException) { /* a stored parameter outside today's space (the pipeline changed): nothing to learn */ }
+            catch (Exception e) when (IsForeignParameter(e)) { /* a stored parameter outside today's space (the pipeline changed): nothing to learn */ }
         }
 
         /// <summary>
@@ -630,8 +630,11 @@ public sealed class AutoMLExperiment
         void TellPending(StoredTrial t)
         {
             try { tuner.AddPending(new TrialSettings { TrialId = t.Number, Parameter = t.Parameter }); }
-            catch (ArgumentException) { /* a stored parameter outside today's space (the pipeline changed) */ }
+            catch (Exception e) when (IsForeignParameter(e)) { /* a stored parameter outside today's space (the pipeline changed) */ }
         }
+
+        /// <summary>What mapping a parameter of another space into this one throws (a missing key, a wrong kind, a value out of range).</summary>
+        static bool IsForeignParameter(Exception e) => e is ArgumentException or KeyNotFoundException or InvalidOperationException or FormatException;
 
         public async Task WorkerAsync(int slot, CancellationToken stop)
         {
