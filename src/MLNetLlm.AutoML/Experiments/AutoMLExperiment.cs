@@ -15,8 +15,12 @@ namespace MLNetLlm.AutoML.Experiments;
 /// reached; failed trials are recorded and the search goes on; a pruner can stop bad trials from their intermediate
 /// reports; every trial goes to an <see cref="ITrialStorage"/> (resumable with SQLite, shared by several machines
 /// with PostgreSQL); the best parameter (optionally chosen among the holdout leaders by k-fold cross-validation,
-/// <see cref="SetCrossValidatedSelection"/>) is refitted on all training data. Trials train on threads of their own,
-/// are abandoned at their time limit even if the trainer does not stop, and their models are disposed once scored.
+/// <see cref="SetCrossValidatedSelection"/>) is refitted on all training data with its trial's seed, or, when that refit
+/// would train on the trial's own rows (<see cref="SetRefitOnValidationData"/> false), the best trial's own scored model
+/// is returned. Trials train on threads of their own and read their rows through cursors that stop with them; they are
+/// stopped at their time limit and at the end of the budget (recorded as <see cref="TrialStatus.Cancelled"/> with their
+/// duration) even if the trainer does not stop, and their models are disposed once scored. No two trials of a study
+/// share parameters (across resumes, threads and processes), and a trial's seed depends on its parameter only.
 /// </summary>
 /// <example>
 /// <code>
@@ -131,7 +135,10 @@ public sealed class AutoMLExperiment
     public AutoMLExperiment SetRegressionMetric(RegressionMetric metric = RegressionMetric.RSquared, string labelColumn = "Label") =>
         SetMetric(ExperimentMetric.Regression(metric, labelColumn));
 
-    /// <summary>Stops starting trials after this many seconds and cancels the running ones (they are re-queued).</summary>
+    /// <summary>
+    /// Stops starting trials after this many seconds and stops the running ones at once (recorded as
+    /// <see cref="TrialStatus.Cancelled"/> with how long they ran; a resumed study runs them again).
+    /// </summary>
     public AutoMLExperiment SetTrainingTimeInSeconds(double seconds)
     {
         if (!(seconds > 0)) throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "The time budget must be positive.");
@@ -345,7 +352,10 @@ public sealed class AutoMLExperiment
         return this;
     }
 
-    /// <summary>Runs the search, then refits the best parameter on all training data.</summary>
+    /// <summary>
+    /// Runs the search, then returns the best trial with its model (its own, or refitted: <see cref="ExperimentResult.ModelIsRefit"/>).
+    /// Cancelled after a trial completed, it returns what finished (<see cref="ExperimentResult.StopReason"/> "cancelled").
+    /// </summary>
     /// <exception cref="InvalidOperationException">When no trial completed successfully (the message gives the first errors).</exception>
     /// <exception cref="OperationCanceledException">When cancelled before any trial completed.</exception>
     public async Task<ExperimentResult> RunAsync(CancellationToken cancellationToken = default)
@@ -804,7 +814,7 @@ public sealed class AutoMLExperiment
         void TellTuner(TrialResult r)
         {
             try { tuner.Update(r); }
-            catch (ArgumentException) { /* a stored parameter outside today's space (the pipeline changed): nothing to learn */ }
+            catch (Exception e) when (IsForeignParameter(e)) { /* a stored parameter outside today's space (the pipeline changed): nothing to learn */ }
         }
 
         /// <summary>
@@ -864,7 +874,7 @@ public sealed class AutoMLExperiment
         void TellPending(StoredTrial t)
         {
             try { tuner.AddPending(new TrialSettings { TrialId = t.Number, Parameter = t.Parameter }); }
-            catch (ArgumentException) { /* a stored parameter outside today's space (the pipeline changed) */ }
+            catch (Exception e) when (IsForeignParameter(e)) { /* a stored parameter outside today's space (the pipeline changed) */ }
         }
 
         /// <summary>
@@ -892,6 +902,9 @@ public sealed class AutoMLExperiment
             }
             finally { _promotionGate.Release(); }
         }
+
+        /// <summary>What mapping a parameter of another space into this one throws (a missing key, a wrong kind, a value out of range).</summary>
+        static bool IsForeignParameter(Exception e) => e is ArgumentException or KeyNotFoundException or InvalidOperationException or FormatException;
 
         public async Task WorkerAsync(int slot, CancellationToken stop)
         {
