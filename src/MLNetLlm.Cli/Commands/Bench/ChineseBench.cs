@@ -155,10 +155,28 @@ internal static class ChineseBench
                 var m = metrics.ConfusionMatrix!;
                 // rows: actual, columns: predicted, classes [negative, positive]
                 var (acc, macro) = FromConfusion(m);
-                output.WriteLine($"| {task} | {size} | AutoML {automlSeconds:0}s, language-aware (best: {best}) | {acc:0.000} | {macro:0.000} | {watch.Elapsed.TotalSeconds:0} |");
+                output.WriteLine($"| {task} | {size} | AutoML {automlSeconds:0}s, language-aware (best: {Compact(best)}) | {acc:0.000} | {macro:0.000} | {watch.Elapsed.TotalSeconds:0} |");
             }
             finally { Directory.Delete(dir, recursive: true); }
         }
+    }
+
+    /// <summary>"normalize_Text ⇒ segment_Text ⇒ … ⇒ fasttree {json}" → the stages, with the segmentation setting and the n-gram lengths.</summary>
+    static string Compact(string pipeline)
+    {
+        int brace = pipeline.IndexOf(" {", StringComparison.Ordinal);
+        string stages = brace < 0 ? pipeline : pipeline[..brace];
+        if (brace < 0) return stages;
+        string json = pipeline[(brace + 1)..];
+        var details = new List<string>();
+        var seg = System.Text.RegularExpressions.Regex.Match(json, "\"segment_Text\":\\{\"Mode\":\"(\\w+)\",\"UseHmm\":(\\w+)\\}");
+        if (seg.Success) details.Add($"jieba {seg.Groups[1].Value.ToLowerInvariant()}, HMM {(seg.Groups[2].Value == "true" ? "on" : "off")}");
+        foreach (var key in new[] { "WordNgramLength", "CharNgramLength" })
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(json, $"\"{key}\":(\\d+)");
+            if (m.Success) details.Add($"{(key[0] == 'W' ? "words" : "chars")} {m.Groups[1].Value}");
+        }
+        return details.Count == 0 ? stages : $"{stages}; {string.Join(", ", details)}";
     }
 
     static IEstimator<ITransformer> Normalize(MLContext ml) => ml.Llm().NormalizeText("Text");
