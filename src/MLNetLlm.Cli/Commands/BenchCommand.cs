@@ -9,7 +9,7 @@ namespace MLNetLlm.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, payoff, compression, distill.")
+    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, payoff, compression, distill, chinese.")
     {
         TorchBench.Create(context.Out, context.Guard),
         DataBench.Create(context),
@@ -19,5 +19,6 @@ internal static class BenchCommand
         PayoffBench.Create(context),
         CompressionBench.Create(context),
         DistillationBench.Create(context),
+        ChineseBench.Create(context),
     };
 }

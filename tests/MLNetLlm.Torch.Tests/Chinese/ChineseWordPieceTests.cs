@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using MLNetLlm.IO;
 using MLNetLlm.Torch.Tokenization;
+using MLNetLlm.Torch.Compression;
+using MLNetLlm.Torch.Compression.Quantization;
 using MLNetLlm.Torch.Trainers;
 
 namespace MLNetLlm.Torch.Tests.Chinese;
@@ -92,7 +94,7 @@ public class ChineseWordPieceTests
     }
 
     [Fact]
-    public void A_bert_trained_from_scratch_tells_ci_from_shi_and_round_trips()
+    public void A_bert_trained_from_scratch_tells_ci_from_shi_round_trips_and_quantizes()
     {
         var ml = new MLContext(seed: 1);
         Poem[] Rows(string part) { var t = Poetry("form", part); return t.Rows.Select(r => new Poem { Text = r[t.ColumnIndex("Text")], Label = r[t.ColumnIndex("Label")] == "ci" }).ToArray(); }
@@ -119,5 +121,10 @@ public class ChineseWordPieceTests
             foreach (var r in testRows.Take(10)) Assert.Equal(a.Predict(r).Score, b.Predict(r).Score, 4);
         }
         finally { File.Delete(path); }
+
+        // int8 compression (ONNX export + dynamic quantization) has nothing language-specific: it keeps the accuracy
+        using var quantized = ml.Llm().Quantize(model, new QuantizationOptions { Mode = QuantizationMode.DynamicInt8, Threads = 1 }).Fit(train);
+        var int8 = ml.BinaryClassification.Evaluate(quantized.Transform(test));
+        Assert.True(int8.Accuracy >= metrics.Accuracy - 0.05, $"int8 accuracy {int8.Accuracy:0.000} vs {metrics.Accuracy:0.000}");
     }
 }
