@@ -22,6 +22,7 @@ internal sealed class TrainingRun
     readonly CancellationToken _cancel;
     readonly OutputPolicy _policy;
     string? _stopReason;
+    string? _modelSource;
 
     /// <summary>How <see cref="Execute"/> treats an output folder that is not empty.</summary>
     /// <param name="Force">Replace a folder that is not this run's own (<c>--force</c>).</param>
@@ -89,7 +90,6 @@ internal sealed class TrainingRun
                        $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
         ITransformer model;
-        string? modelSource = null;
         MetricsReport metrics;
         IReadOnlyList<TrialResult> trials;
         TrainingCode code;
@@ -103,7 +103,7 @@ internal sealed class TrainingRun
                 (model, trials, code, trainer) = (outcome.Model, outcome.Trials, outcome.Code, outcome.BestPipeline);
                 _stopReason = $"{outcome.StopReason} (study '{outcome.Study}', {trials.Count} trial(s))";
                 Interrupted = outcome.Interrupted;
-                modelSource = outcome.ModelSource;
+                _modelSource = outcome.ModelSource;
             }
             else
             {
@@ -146,7 +146,7 @@ internal sealed class TrainingRun
 
         if (_stopReason != null) _out.WriteLine($"AutoML {(Interrupted ? "interrupted" : "stopped")}: {_stopReason}; best: {trainer}");
         metrics.Print(_out);
-        _out.WriteLine($"Model:  {Path.Combine(folder.Folder, ModelFileName)}{(modelSource is { } source ? $" ({source})" : "")}");
+        _out.WriteLine($"Model:  {Path.Combine(folder.Folder, ModelFileName)}{(_modelSource is { } source ? $" ({source})" : "")}");
         _out.WriteLine($"Report: {Path.Combine(folder.Folder, RunReports.ReportHtml)}");
         _out.WriteLine($"Code:   {project} (dotnet run --project \"{project}\")");
         if (Interrupted) _out.WriteLine($"Interrupted: the output is from the trials that finished; 'mlnet-llm resume -o {folder.Folder}' continues the search.");
@@ -171,6 +171,7 @@ internal sealed class TrainingRun
                           $"{(c.TrainTimeSeconds is { } t ? $"{t:0.#}s budget" : "no time limit")}, parallel {c.Parallel}";
             if (_stopReason != null) d["stopped"] = _stopReason;
             d["status"] = c.Status ?? RunOutput.Completed;
+            if (_modelSource != null) d["model"] = _modelSource;
         }
         return d;
     }
