@@ -90,6 +90,7 @@ internal sealed class TrainingRun
                        $"(text: {string.Join(", ", signature.TextColumns)}; label: {signature.LabelColumn})");
         string testName = c.ValidationDataset != null ? test.Source : $"{train.Source} (held-out {c.Split:0.##} split, seed {c.Seed})";
         ITransformer model;
+        string? modelSource = null;
         MetricsReport metrics;
         IReadOnlyList<TrialResult> trials;
         TrainingCode code;
@@ -103,7 +104,7 @@ internal sealed class TrainingRun
                 (model, trials, code, trainer) = (outcome.Model, outcome.Trials, outcome.Code, outcome.BestPipeline);
                 _stopReason = $"{outcome.StopReason} (study '{outcome.Study}', {trials.Count} trial(s))";
                 Interrupted = outcome.Interrupted;
-                _modelSource = outcome.ModelSource;
+                modelSource = outcome.ModelSource;
             }
             else
             {
@@ -135,6 +136,7 @@ internal sealed class TrainingRun
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Status = Interrupted ? RunOutput.Interrupted : RunOutput.Completed;
+        _modelSource = modelSource;
         c.Save(Path.Combine(output, RunConfig.FileName));
         RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(folder.Folder)}", metrics, trials, Settings(c, signature));
         var rowTexts = testRows.Select(r => signature.TextColumns.Select(col => test.Rows[r][test.ColumnIndex(col)]).ToArray()).ToList();
@@ -146,7 +148,7 @@ internal sealed class TrainingRun
 
         if (_stopReason != null) _out.WriteLine($"AutoML {(Interrupted ? "interrupted" : "stopped")}: {_stopReason}; best: {trainer}");
         metrics.Print(_out);
-        _out.WriteLine($"Model:  {Path.Combine(folder.Folder, ModelFileName)}{(_modelSource is { } source ? $" ({source})" : "")}");
+        _out.WriteLine($"Model:  {Path.Combine(folder.Folder, ModelFileName)}{(modelSource is { } source ? $" ({source})" : "")}");
         _out.WriteLine($"Report: {Path.Combine(folder.Folder, RunReports.ReportHtml)}");
         _out.WriteLine($"Code:   {project} (dotnet run --project \"{project}\")");
         if (Interrupted) _out.WriteLine($"Interrupted: the output is from the trials that finished; 'mlnet-llm resume -o {folder.Folder}' continues the search.");
