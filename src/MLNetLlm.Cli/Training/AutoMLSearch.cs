@@ -67,10 +67,6 @@ internal sealed class AutoMLSearch(TextWriter output)
             experiment.SetStorage(storage, study);
             if (StaleTrials.Requeue(storage, study, metric) is { Count: > 0 } stale)
                 _out.WriteLine($"Trial(s) {string.Join(", ", stale)} of study '{study}' were left running by a process that is gone: queued again.");
-            // the progress lines' "best" starts from the study's earlier trials
-            foreach (var t in StaleTrials.Stored(storage, study, metric).Where(t => t.Status == TrialStatus.Completed && double.IsFinite(t.Metric)))
-                if (_best?.Metric is not { } b || (metric.Maximize ? t.Metric > b : t.Metric < b))
-                    _best = new Trial(t.Number, t.Pipeline ?? "?", t.Metric, t.Duration.TotalSeconds, "completed", 0, t.Parameter.ToJson());
         }
 
         var start = DateTimeOffset.UtcNow;

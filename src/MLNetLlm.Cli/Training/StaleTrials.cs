@@ -24,13 +24,6 @@ internal static class StaleTrials
         return requeued;
     }
 
-    /// <summary>The study's trials as stored now (earlier runs' included).</summary>
-    public static IReadOnlyList<StoredTrial> Stored(ITrialStorage storage, string study, ExperimentMetric metric)
-    {
-        var info = storage.OpenStudyAsync(study, metric.Name, metric.Maximize).GetAwaiter().GetResult();
-        return storage.GetTrialsAsync(info.Id).GetAwaiter().GetResult();
-    }
-
     /// <summary>Workers are named "machine:pid:…" (AutoMLExperiment): true when the machine is this one and the pid is not running.</summary>
     internal static bool IsDeadLocalWorker(string worker)
     {
