@@ -46,6 +46,7 @@ internal sealed class RunOutput : IDisposable
     string? _staging;
     FileStream? _lock;
     bool _committed;
+    bool _holdsFolder; // Begin created (or continued) the folder under this run's lock
 
     RunOutput(string folder, TextWriter output, bool continues)
     {
@@ -80,6 +81,7 @@ internal sealed class RunOutput : IDisposable
         RemoveDeadStaging(folder);
         if (IsEmpty(folder)) return new RunOutput(folder, output, continues: false);
 
+        if (InUse(folder)) throw new CliException($"--output '{config.Output}' is in use by another mlnet-llm process: wait for it to end, or give another folder.");
         var existing = ReadConfig(folder);
         if (resuming) return new RunOutput(folder, output, continues: true).Locked();
         if (force)
@@ -107,7 +109,6 @@ internal sealed class RunOutput : IDisposable
     /// marked interrupted, else failed.</param>
     public void Begin(RunConfig config, CancellationToken interrupt = default)
     {
-        _config = config;
         _interrupt = interrupt;
         if (!Continues && !IsEmpty(Folder))
         {
@@ -116,9 +117,17 @@ internal sealed class RunOutput : IDisposable
             Directory.Move(Folder, _aside);
             _out.WriteLine($"--force: the old contents of '{Folder}' are replaced once this run has written its output.");
         }
-        if (!config.IsAutoML) return;
+        if (!config.IsAutoML)
+        {
+            _config = config;
+            return;
+        }
         Directory.CreateDirectory(Folder);
-        Locked();
+        Locked(); // a second process that got here at the same time stops here, before it writes anything
+        if (!Continues && Directory.EnumerateFileSystemEntries(Folder).Any(e => Path.GetFileName(e) != LockFile))
+            throw new CliException($"--output '{Folder}' was just started by another mlnet-llm process: give another folder.");
+        _config = config;
+        _holdsFolder = true;
         WriteStatus(config, Running);
     }
 
@@ -148,6 +157,8 @@ internal sealed class RunOutput : IDisposable
     public void Commit()
     {
         string staging = _staging ?? throw new InvalidOperationException("Nothing staged.");
+        if (!Continues && !_holdsFolder && !IsEmpty(Folder))
+            throw new CliException($"--output '{Folder}' was written by another run while this one ran: nothing was overwritten; give another folder.");
         if (IsEmpty(Folder))
         {
             if (Directory.Exists(Folder)) Directory.Delete(Folder);
@@ -238,6 +249,20 @@ internal sealed class RunOutput : IDisposable
             throw new CliException($"--output '{Folder}' is in use by another mlnet-llm process: wait for it to end, or give another folder.");
         }
         return this;
+    }
+
+    /// <summary>Whether a live process holds the folder's lock file.</summary>
+    static bool InUse(string folder)
+    {
+        string path = Path.Combine(folder, LockFile);
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException) { return false; }
+        catch (IOException) { return true; }
     }
 
     void ReleaseLock()

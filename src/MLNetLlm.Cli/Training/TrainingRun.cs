@@ -22,6 +22,7 @@ internal sealed class TrainingRun
     readonly CancellationToken _cancel;
     readonly OutputPolicy _policy;
     string? _stopReason;
+    string? _modelSource;
 
     /// <summary>How <see cref="Execute"/> treats an output folder that is not empty.</summary>
     /// <param name="Force">Replace a folder that is not this run's own (<c>--force</c>).</param>
@@ -206,6 +207,7 @@ internal sealed class TrainingRun
         ml.Llm().Model.Save(model, trainView.Schema, Path.Combine(output, ModelFileName), metadata);
         metrics.Save(Path.Combine(output, MetricsFileName));
         c.Status = Interrupted ? RunOutput.Interrupted : RunOutput.Completed;
+        _modelSource = modelSource;
         c.Save(Path.Combine(output, RunConfig.FileName));
         RunReports.Write(output, $"mlnet-llm train: {Path.GetFileName(folder.Folder)}", metrics, trials, Settings(c, signature));
         var rowTexts = exampleRows.Select(r => signature.TextColumns.Select(col => exampleTable.Rows[r][exampleTable.ColumnIndex(col)]).ToArray()).ToList();
@@ -244,6 +246,7 @@ internal sealed class TrainingRun
                           $"{(c.TrainTimeSeconds is { } t ? $"{t:0.#}s budget" : "no time limit")}, parallel {c.Parallel}";
             if (_stopReason != null) d["stopped"] = _stopReason;
             d["status"] = c.Status ?? RunOutput.Completed;
+            if (_modelSource != null) d["model"] = _modelSource;
         }
         return d;
     }

@@ -38,6 +38,11 @@ public sealed class InterruptAndResumeTests : IDisposable
             "--max-trials", "200", "--tuner", "random", "--output", output);
         child.WaitForLines(TrialLine, 2, Patience);
         Assert.Equal("running", Status(output)); // run.json is there before the search ends
+        // a second run into the folder while the first is alive is kept out, and changes nothing
+        CliResult.Run("train", "--dataset", Train, "--test-dataset", Test, "--positive-label", "spam", "--max-trials", "200", "--tuner", "random", "--output", output)
+            .AssertOneLineError("in use by another mlnet-llm process");
+        CliResult.Run("resume", "-o", output).AssertOneLineError("in use by another mlnet-llm process");
+        Assert.Equal("running", Status(output));
         child.Signal(signal);
         int code = child.WaitForExit(Patience);
 
