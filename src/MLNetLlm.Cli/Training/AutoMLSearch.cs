@@ -68,6 +68,8 @@ internal sealed class AutoMLSearch
         var start = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         TimeSpan? TimeLeft() => c.TrainTimeSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
+        var started = new System.Collections.Concurrent.ConcurrentBag<double>();
+        experiment.TrialStarted += (_, settings) => started.Add(settings.Fidelity);
         experiment.TrialStarted += (_, settings) => progress.TrialStarted(settings.TrialId, settings.Fidelity < 1 ? FormattableString.Invariant($"… on {settings.Fidelity:0.###} of the rows") : "…");
         experiment.TrialCompleted += (_, t) =>
         {
@@ -99,10 +101,11 @@ internal sealed class AutoMLSearch
         var summary = new Evaluation.SearchSummary
         {
             SelectedBy = metricName,
-            TrialsStarted = result.Trials.Count,
+            // this run's starts (a trial cut by the budget counts; a resumed study's earlier trials do not)
+            TrialsStarted = started.Count,
             TrialsCompleted = result.Trials.Count(t => t.IsSuccess),
             Fidelities = rungs,
-            TrialsPerFidelity = rungs.Select(f => result.Trials.Count(t => Math.Abs(t.Fidelity - f) < 1e-9)).ToArray(),
+            TrialsPerFidelity = rungs.Select(f => started.Count(x => Math.Abs(x - f) < 1e-9)).ToArray(),
             SkippedProposals = result.SkippedProposals,
             DefaultKept = result.Baseline?.BaselineKept,
             Baseline = result.Baseline is { } b ? "Default pipeline rule: " + b.Describe() : null,
