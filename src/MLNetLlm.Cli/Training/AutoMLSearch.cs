@@ -26,14 +26,15 @@ internal sealed class AutoMLSearch
     /// Searches on <paramref name="train"/>, scoring trials on <paramref name="validation"/>; <paramref name="imbalance"/>
     /// is the largest ÷ smallest class in the training rows (null for regression): balancing is searched from
     /// <see cref="ClassBalance.SearchedRatio"/> up, unless --balance is given; <paramref name="metricName"/> is the
-    /// metric trials are selected by (<see cref="SelectionMetric"/>; null: --metric or the task's default).
+    /// metric trials are selected by (<see cref="SelectionMetric"/>; null: --metric or the task's default); <paramref name="smallestClass"/>
+    /// the smallest class's training rows (undersampling is searched from <see cref="ClassBalance.UndersampleMinimumRows"/> up).
     /// </summary>
     public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel,
-        double? imbalance = null, string? metricName = null)
+        double? imbalance = null, string? metricName = null, int? smallestClass = null)
     {
         int? threads = c.Parallel > 1 ? 1 : null;
         bool ngrams = c.Trainer != "bert";
-        bool searchBalance = ngrams && c.Balance == null && imbalance >= ClassBalance.SearchedRatio;
+        string[] searchBalance = ngrams && c.Balance == null ? ClassBalance.Searched(imbalance, smallestClass) : [];
         var pipeline = AutoPipelineFactory.Create(ml, signature, c, threads, searchBalance);
         metricName ??= SelectionMetric.Name(signature.Task, c.Metric);
         var metric = SelectionMetric.Experiment(signature.Task, metricName);
@@ -110,7 +111,7 @@ internal sealed class AutoMLSearch
             DefaultKept = result.Baseline?.BaselineKept,
             Baseline = result.Baseline is { } b ? "Default pipeline rule: " + b.Describe() : null,
             ImbalanceRatio = imbalance,
-            Balance = signature.Task == TaskKind.Regression ? null : c.Balance ?? (searchBalance ? "searched (none, oversample, undersample)" : "none"),
+            Balance = signature.Task == TaskKind.Regression ? null : c.Balance ?? (searchBalance.Length > 0 ? $"searched (none, {string.Join(", ", searchBalance)})" : "none"),
             StopReason = result.StopReason,
         };
         return new Outcome(bestTrial.Model ?? throw new CliException("AutoML returned no model for the best trial."),
