@@ -6,16 +6,16 @@ internal sealed class SearchSummary
     /// <summary>The metric trials were selected by (metrics.json name), on the validation data.</summary>
     public required string SelectedBy { get; init; }
 
-    /// <summary>Trials started (every fidelity; a classic run has one).</summary>
+    /// <summary>Trials this run started (every fidelity, those the budget cut included; a classic run has one).</summary>
     public int TrialsStarted { get; init; }
 
-    /// <summary>Trials completed.</summary>
+    /// <summary>Trials of the study completed.</summary>
     public int TrialsCompleted { get; init; }
 
     /// <summary>The fidelities (shares of the training rows) trials ran at, ascending; [1] without successive halving.</summary>
     public IReadOnlyList<double> Fidelities { get; init; } = [1.0];
 
-    /// <summary>Trials started per fidelity, in the order of <see cref="Fidelities"/>.</summary>
+    /// <summary>Trials this run started per fidelity, in the order of <see cref="Fidelities"/>.</summary>
     public IReadOnlyList<int> TrialsPerFidelity { get; init; } = [];
 
     /// <summary>Proposals and promotions the cost model skipped (predicted not to finish in the time left).</summary>

@@ -34,14 +34,16 @@ internal sealed class AutoMLSearch(TextWriter output)
     /// is cancelled (an interrupt) no new trial starts, the running ones finish and the best is returned.
     /// <paramref name="imbalance"/> is the largest ÷ smallest class in the training rows (null for regression): balancing
     /// is searched from <see cref="ClassBalance.SearchedRatio"/> up, unless --balance is given; <paramref name="metricName"/>
-    /// is the metric trials are selected by (<see cref="SelectionMetric"/>; null: --metric or the task's default).
+    /// is the metric trials are selected by (<see cref="SelectionMetric"/>; null: --metric or the task's default);
+    /// <paramref name="smallestClass"/> the smallest class's training rows (undersampling is searched from
+    /// <see cref="ClassBalance.UndersampleMinimumRows"/> up).
     /// </summary>
     public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel,
-        double? imbalance = null, string? metricName = null)
+        double? imbalance = null, string? metricName = null, int? smallestClass = null)
     {
         int? threads = c.Parallel > 1 ? 1 : null;
         bool ngrams = c.Trainer != "bert";
-        bool searchBalance = ngrams && c.Balance == null && imbalance >= ClassBalance.SearchedRatio;
+        string[] searchBalance = ngrams && c.Balance == null ? ClassBalance.Searched(imbalance, smallestClass) : [];
         var pipeline = AutoPipelineFactory.Create(ml, signature, c, threads, searchBalance);
         metricName ??= SelectionMetric.Name(signature.Task, c.Metric);
         var metric = SelectionMetric.Experiment(signature.Task, metricName);
@@ -84,6 +86,8 @@ internal sealed class AutoMLSearch(TextWriter output)
         var start = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         TimeSpan? TimeLeft() => c.TrainTimeSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
+        var started = new System.Collections.Concurrent.ConcurrentBag<double>();
+        experiment.TrialStarted += (_, settings) => started.Add(settings.Fidelity);
         experiment.TrialStarted += (_, settings) => progress.TrialStarted(settings.TrialId, settings.Fidelity < 1 ? FormattableString.Invariant($"… on {settings.Fidelity:0.###} of the rows") : "…");
         experiment.TrialCompleted += (_, t) =>
         {
@@ -121,15 +125,16 @@ internal sealed class AutoMLSearch(TextWriter output)
         var summary = new Evaluation.SearchSummary
         {
             SelectedBy = metricName,
-            TrialsStarted = result.Trials.Count,
+            // this run's starts (a trial cut by the budget counts; a resumed study's earlier trials do not)
+            TrialsStarted = started.Count,
             TrialsCompleted = result.Trials.Count(t => t.IsSuccess),
             Fidelities = rungs,
-            TrialsPerFidelity = rungs.Select(f => result.Trials.Count(t => Math.Abs(t.Fidelity - f) < 1e-9)).ToArray(),
+            TrialsPerFidelity = rungs.Select(f => started.Count(x => Math.Abs(x - f) < 1e-9)).ToArray(),
             SkippedProposals = result.SkippedProposals,
             DefaultKept = result.Baseline?.BaselineKept,
             Baseline = result.Baseline is { } b ? "Default pipeline rule: " + b.Describe() : null,
             ImbalanceRatio = imbalance,
-            Balance = signature.Task == TaskKind.Regression ? null : c.Balance ?? (searchBalance ? "searched (none, oversample, undersample)" : "none"),
+            Balance = signature.Task == TaskKind.Regression ? null : c.Balance ?? (searchBalance.Length > 0 ? $"searched (none, {string.Join(", ", searchBalance)})" : "none"),
             StopReason = stopReason,
         };
         int id = bestTrial.TrialSettings.TrialId;

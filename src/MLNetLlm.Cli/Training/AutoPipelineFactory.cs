@@ -18,8 +18,8 @@ namespace MLNetLlm.Cli.Training;
 /// </summary>
 internal static class AutoPipelineFactory
 {
-    /// <summary>The searched pipeline; with <paramref name="searchBalance"/> (classification, imbalanced label, no <c>--balance</c>) balancing (none, over-, undersampling) is a searched stage.</summary>
-    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, RunConfig config, int? threads, bool searchBalance = false)
+    /// <summary>The searched pipeline; with <paramref name="searchBalance"/> methods (classification, imbalanced label, no <c>--balance</c>: <see cref="ClassBalance.Searched"/>) balancing is a searched stage (none or one of them).</summary>
+    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, RunConfig config, int? threads, IReadOnlyList<string>? searchBalance = null)
     {
         if (config.Trainer == "bert") return Transformer(ml, signature, config);
         var normalization = config.Normalization;
@@ -40,7 +40,7 @@ internal static class AutoPipelineFactory
         // Iterative trainers pass over the data many times: cache the features once per trial (training rows only).
         pipeline.AppendCacheCheckpoint();
         // balancing acts on the cached featurized training rows (SMOTE needs the vectors); never on validation rows
-        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStage(auto, config.Balance, searchBalance, config.Seed) is { } balance)
+        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStage(auto, config.Balance, searchBalance ?? [], config.Seed) is { } balance)
             pipeline.Append(balance);
         const string label = ModelSignature.LabelColumnName, features = PipelineFactory.FeaturesColumn;
         switch (signature.Task)
@@ -138,7 +138,7 @@ internal static class AutoPipelineFactory
     }
 
     /// <summary>C# code of a method body expression that builds the same sweepable pipeline from <c>mlContext</c> (for the generated training code).</summary>
-    public static string Code(ModelSignature signature, RunConfig config, int? threads, bool searchBalance = false)
+    public static string Code(ModelSignature signature, RunConfig config, int? threads, IReadOnlyList<string>? searchBalance = null)
     {
         if (config.Trainer == "bert") return TransformerCode(signature, config);
         var normalization = config.Normalization;
@@ -177,7 +177,7 @@ internal static class AutoPipelineFactory
                       $"\n                .Append(mlContext.Transforms.Concatenate({Lit(PipelineFactory.FeaturesColumn)}, {string.Join(", ", featureColumns.Select(Lit))})), \"featurize_columns\")");
         }
         lines.Add(".AppendCacheCheckpoint()");
-        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStageCode(config.Balance, searchBalance, config.Seed) is { } balance)
+        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStageCode(config.Balance, searchBalance ?? [], config.Seed) is { } balance)
             lines.Add($".Append({balance})");
         string args = $"\"Label\", {Lit(PipelineFactory.FeaturesColumn)}, {t}";
         switch (signature.Task)

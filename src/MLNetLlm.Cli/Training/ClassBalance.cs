@@ -20,6 +20,13 @@ internal static class ClassBalance
     /// <summary>An AutoML search adds balancing as a searched stage when the largest class has at least this many times the rows of the smallest.</summary>
     public const double SearchedRatio = 3;
 
+    /// <summary>Undersampling is searched only when the smallest class has at least this many training rows (else it would cut every class to a handful).</summary>
+    public const int UndersampleMinimumRows = 100;
+
+    /// <summary>The methods an AutoML search tries besides none for a label with this imbalance and smallest class; empty: no balancing stage.</summary>
+    public static string[] Searched(double? imbalance, int? smallestClass) =>
+        imbalance >= SearchedRatio ? smallestClass >= UndersampleMinimumRows ? ["oversample", "undersample"] : ["oversample"] : [];
+
     /// <summary>Largest class ÷ smallest class in the training rows (1 for regression or a single class).</summary>
     public static double ImbalanceRatio(ModelSignature signature, IReadOnlyDictionary<string, int> counts) =>
         signature.Task == TaskKind.Regression || counts.Count < 2 ? 1 : (double)counts.Values.Max() / counts.Values.Min();
@@ -51,10 +58,10 @@ internal static class ClassBalance
 
     /// <summary>
     /// The AutoML stage: with <paramref name="method"/> given, that method (its ratio searched in [0.3, 1], default 1);
-    /// without, when <paramref name="searched"/>: none, oversampling or undersampling, chosen by the search.
+    /// without, none or one of the <paramref name="searched"/> methods (<see cref="Searched"/>), chosen by the search.
     /// Null when there is nothing to add.
     /// </summary>
-    public static SweepableEstimator[]? AutoStage(AutoCatalog auto, string? method, bool searched, int seed)
+    public static SweepableEstimator[]? AutoStage(AutoCatalog auto, string? method, IReadOnlyList<string> searched, int seed)
     {
         SweepableEstimator Stage(string m) => auto.TrainingRowOperation<BalanceOptions>(m, (ctx, o) =>
         {
@@ -66,11 +73,11 @@ internal static class ClassBalance
         }, new SearchSpace { ["TargetRatio"] = new UniformDoubleOption(0.3, 1.0, defaultValue: 1.0) });
         if (method is "none") return null;
         if (method is not null) return [Stage(method)];
-        return searched ? [SweepableEstimator.Skip("no_balance"), Stage("oversample"), Stage("undersample")] : null;
+        return searched.Count > 0 ? [SweepableEstimator.Skip("no_balance"), .. searched.Select(Stage)] : null;
     }
 
     /// <summary>C# code of <see cref="AutoStage"/>'s alternatives (an argument list for <c>SweepablePipeline.Append</c>), or null.</summary>
-    public static string? AutoStageCode(string? method, bool searched, int seed)
+    public static string? AutoStageCode(string? method, IReadOnlyList<string> searched, int seed)
     {
         string Stage(string m) =>
             $"auto.TrainingRowOperation<MLNetLlm.Data.Balancing.BalanceOptions>(\"{m}\", (ctx, o) => {{ o.LabelColumn = \"{ModelSignature.LabelColumnName}\"; " +
@@ -78,6 +85,6 @@ internal static class ClassBalance
             "new SearchSpace { [\"TargetRatio\"] = new UniformDoubleOption(0.3, 1.0, defaultValue: 1.0) })";
         if (method is "none") return null;
         if (method is not null) return Stage(method);
-        return searched ? $"SweepableEstimator.Skip(\"no_balance\"), {Stage("oversample")}, {Stage("undersample")}" : null;
+        return searched.Count > 0 ? string.Join(", ", ["SweepableEstimator.Skip(\"no_balance\")", .. searched.Select(Stage)]) : null;
     }
 }

@@ -113,8 +113,9 @@ internal sealed class TrainingRun
             trainData = toKey.Transform(trainView);
             validationData = toKey.Transform(validationView);
         }
-        double? imbalance = signature.Task == TaskKind.Regression ? null
-            : ClassBalance.ImbalanceRatio(signature, TaskInference.Counts(train, trainRows, train.ColumnIndex(c.LabelColumn)));
+        var classCounts = TaskInference.Counts(train, trainRows, train.ColumnIndex(c.LabelColumn));
+        double? imbalance = signature.Task == TaskKind.Regression ? null : ClassBalance.ImbalanceRatio(signature, classCounts);
+        int? smallestClass = signature.Task == TaskKind.Regression || classCounts.Count == 0 ? null : classCounts.Values.Min();
 
         RunOutput.ApplyDefaults(c);
         using var folder = RunOutput.Prepare(c, _out, _policy.Force, _policy.Resuming, _policy.NewFolderIfUsed);
@@ -137,7 +138,7 @@ internal sealed class TrainingRun
             var watch = Stopwatch.StartNew();
             if (c.IsAutoML)
             {
-                var outcome = new AutoMLSearch(_out).Run(ml, c, signature, trainData, validationData, progress, _cancel, imbalance, metricName);
+                var outcome = new AutoMLSearch(_out).Run(ml, c, signature, trainData, validationData, progress, _cancel, imbalance, metricName, smallestClass);
                 (model, trials, code, trainer) = (outcome.Model, outcome.Trials, outcome.Code, outcome.BestPipeline);
                 _stopReason = $"{outcome.StopReason} (study '{outcome.Study}', {trials.Count} trial(s))";
                 Interrupted = outcome.Interrupted;

@@ -120,4 +120,19 @@ public sealed class DatasetRolesTests(TrainedModels models) : IDisposable
         Assert.Equal("microAccuracy", json.RootElement.GetProperty("primaryMetric").GetString());
         Assert.Equal("oversample", json.RootElement.GetProperty("search").GetProperty("balance").GetString());
     }
+
+    [Fact]
+    public void BalancingIsSearchedForAnImbalancedLabelAndUndersamplingOnlyWhenTheSmallestClassIsLargeEnough()
+    {
+        Assert.Empty(ClassBalance.Searched(2.9, 1000));
+        Assert.Equal(["oversample"], ClassBalance.Searched(801, 1));
+        Assert.Equal(["oversample", "undersample"], ClassBalance.Searched(4, 100));
+        var signature = new ModelSignature { Task = TaskKind.Multiclass, LabelColumn = "Label", TextColumns = ["Text"], Classes = ["a", "b", "c"] };
+        var ml = new Microsoft.ML.MLContext(1);
+        var searched = AutoPipelineFactory.Create(ml, signature, new RunConfig(), null, ["oversample"]).SearchSpace.Keys;
+        Assert.Contains("no_balance|oversample", searched);
+        Assert.DoesNotContain(AutoPipelineFactory.Create(ml, signature, new RunConfig(), null).SearchSpace.Keys, k => k.Contains("balance"));
+        // a fixed --balance is a stage of its own, not searched
+        Assert.Contains("smote", AutoPipelineFactory.Create(ml, signature, new RunConfig { Balance = "smote" }, null).SearchSpace.Keys);
+    }
 }

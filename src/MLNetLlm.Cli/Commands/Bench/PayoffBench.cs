@@ -28,9 +28,10 @@ internal static class PayoffBench
         var minutes = new Option<double>("--minutes") { Description = "AutoML search budget per data set (default 10).", DefaultValueFactory = _ => 10 };
         var parallel = new Option<int>("--parallel") { Description = "AutoML trials at once (default 2).", DefaultValueFactory = _ => 2 };
         var output = new Option<string>("--output") { Description = "Where the runs' output folders go (default out/bench-payoff).", DefaultValueFactory = _ => "out/bench-payoff" };
-        var skipDefault = new Option<bool>("--skip-default") { Description = "Only the AutoML runs." };
+        var runs = new Option<string>("--runs") { Description = "default, automl or both (default both; the default pipeline's metrics do not depend on the machine's load, so it may run at another time).", DefaultValueFactory = _ => "both" };
+        runs.AcceptOnlyFromAmong("default", "automl", "both");
         var command = new Command("payoff", "The CLI's default pipeline vs a timed AutoML search: honest test metrics side by side, trials, fidelities.")
-            { datasets, minutes, parallel, output, skipDefault };
+            { datasets, minutes, parallel, output, runs };
         command.SetAction(p => context.Guard(() =>
         {
             var table = new StringBuilder();
@@ -43,7 +44,7 @@ internal static class PayoffBench
                 string name = parts[0], dir = parts[1];
                 string train = Path.Combine(dir, "train.csv"), test = Path.Combine(dir, "test.csv");
                 if (!File.Exists(train) || !File.Exists(test)) throw new CliException($"--datasets: '{dir}' needs train.csv and test.csv (scripts/text_datasets.py, scripts/fetch-spamassassin.sh).");
-                foreach (bool auto in p.GetValue(skipDefault) ? new[] { true } : [false, true])
+                foreach (bool auto in p.GetValue(runs) switch { "default" => new[] { false }, "automl" => [true], _ => [false, true] })
                 {
                     var config = new RunConfig
                     {
