@@ -104,6 +104,7 @@ public sealed class InterruptAndResumeTests : IDisposable
         var board = DelimitedFile.Read(Path.Combine(output, "leaderboard.csv"));
         Assert.Equal(Enumerable.Range(1, 7), board.Column("Trial").Select(int.Parse).Order());
         Assert.All(board.Column("Status"), s => Assert.Matches("^(completed|failed)", s));
+        Assert.Equal(7, board.Column("Parameters").Distinct().Count()); // the resumed tuner never repeats a configuration
         Assert.Equal("completed", Status(output));
         Assert.DoesNotMatch(@"(?m)^trial +1 ", resumed.Out); // finished trials are not run again
     }
