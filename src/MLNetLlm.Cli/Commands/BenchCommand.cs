@@ -9,7 +9,7 @@ namespace MLNetLlm.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, compression, distill.")
+    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, compression, distill, embedding.")
     {
         TorchBench.Create(context.Out, context.Guard),
         DataBench.Create(context),
@@ -18,5 +18,6 @@ internal static class BenchCommand
         AutoMLBench.Trees(context),
         CompressionBench.Create(context),
         DistillationBench.Create(context),
+        EmbeddingBench.Create(context),
     };
 }
