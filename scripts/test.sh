@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test project of the solution and ends with one line: "N passed, N failed, N skipped".
 # Used by README ("run the tests") and by .ci/run. Installs what the tests need when it is missing.
+#
+#   scripts/test.sh            every test
+#   scripts/test.sh --fast     only tests not marked [Trait("Speed", "Slow")] (see docs/testing.md for the time)
+#   scripts/test.sh ARGS...    other arguments go to every `dotnet test` (e.g. --filter "FullyQualifiedName~Parity")
+#
+# Every test runs under a hang timeout (MLNETLLM_TEST_HANG_TIMEOUT, default 10m): VSTest's blame-hang ends the test host
+# and names the test that hung. libtorch is pinned to MLNETLLM_TEST_THREADS threads (default 1, tests/Shared).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+
+args=()
+for a in "$@"; do
+  if [ "$a" = "--fast" ]; then args+=(--filter "Speed!=Slow"); else args+=("$a"); fi
+done
+hang=${MLNETLLM_TEST_HANG_TIMEOUT:-10m}
 
 # --- prerequisites ------------------------------------------------------------------------------------------------
 source scripts/prereqs.sh
@@ -36,7 +49,8 @@ for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
   echo "=== $name"
   dotnet test "$proj" -c "$config" --no-build -nologo --logger "trx;LogFileName=$name.trx" \
-    --results-directory "$results" "$@" || status=1
+    --results-directory "$results" --blame-hang --blame-hang-timeout "$hang" --blame-hang-dump-type none \
+    ${args[@]+"${args[@]}"} || status=1
 done
 
 # --- summary ------------------------------------------------------------------------------------------------------

@@ -26,8 +26,11 @@ namespace MLNetLlm.AutoML;
 /// AutoML from <c>mlContext.Llm().Auto()</c>: experiments, and sweepable versions of ML.NET's trainers and text
 /// featurizer with default search spaces (<see cref="SdcaSearchOptions"/>, <see cref="LightGbmSearchOptions"/>,
 /// <see cref="FastTreeSearchOptions"/>, <see cref="TextFeaturizerSearchOptions"/>). Every method takes an optional
-/// search space to replace the default one. <c>numberOfThreads</c> (default: the trainer's own) is worth setting to 1
-/// when trials run in parallel.
+/// search space to replace the default one. Trials are reproducible: a trainer's thread count is always pinned
+/// (<c>numberOfThreads</c>; by default 1 for SDCA, whose multi-threaded updates depend on thread timing, and the
+/// machine's core count for LightGBM and FastTree) and its random numbers come from the trial's seeded context, so the
+/// same parameter and seed give the same model and metric in any trial or process. Set <c>numberOfThreads</c> to 1
+/// for the tree learners when trials run in parallel.
 /// </summary>
 public sealed class AutoCatalog
 {
@@ -247,7 +250,7 @@ public sealed class AutoCatalog
             new SdcaLogisticRegressionBinaryTrainer.Options
             {
                 LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2,
-                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
+                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = SdcaThreads(numberOfThreads),
             }), searchSpace);
 
     /// <summary>SDCA maximum entropy (multiclass; key label).</summary>
@@ -256,7 +259,7 @@ public sealed class AutoCatalog
             new SdcaMaximumEntropyMulticlassTrainer.Options
             {
                 LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2,
-                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
+                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = SdcaThreads(numberOfThreads),
             }), searchSpace);
 
     /// <summary>SDCA regression.</summary>
@@ -265,8 +268,14 @@ public sealed class AutoCatalog
             new SdcaRegressionTrainer.Options
             {
                 LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, L2Regularization = o.L2,
-                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = numberOfThreads,
+                L1Regularization = o.L1, MaximumNumberOfIterations = o.Iterations, NumberOfThreads = SdcaThreads(numberOfThreads),
             }), searchSpace);
+
+    /// <summary>SDCA's thread count: as given, else 1 (with more, its result depends on how the threads interleave).</summary>
+    static int SdcaThreads(int? threads) => threads ?? 1;
+
+    /// <summary>A tree learner's thread count: as given, else the machine's cores (what the trainers would pick), pinned for the whole trial.</summary>
+    static int TreeThreads(int? threads) => threads ?? Environment.ProcessorCount;
 
     /// <summary>LightGBM binary classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
     public SweepableEstimator LightGbmBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
@@ -314,7 +323,7 @@ public sealed class AutoCatalog
         Set(options, "NumberOfLeaves", (int?)o.NumberOfLeaves);
         Set(options, "MinimumExampleCountPerLeaf", (int?)o.MinimumExampleCountPerLeaf);
         Set(options, "LearningRate", (double?)o.LearningRate);
-        Set(options, "NumberOfThreads", threads);
+        Set(options, "NumberOfThreads", (int?)TreeThreads(threads));
         Set(options, "Booster", new GradientBooster.Options { L2Regularization = o.L2Regularization, FeatureFraction = o.FeatureFraction });
         return options;
     }
@@ -348,7 +357,7 @@ public sealed class AutoCatalog
         options.MinimumExampleCountPerLeaf = o.MinimumExampleCountPerLeaf;
         options.LearningRate = o.LearningRate;
         options.FeatureFraction = o.FeatureFraction;
-        options.NumberOfThreads = threads;
+        options.NumberOfThreads = TreeThreads(threads);
         return options;
     }
 }

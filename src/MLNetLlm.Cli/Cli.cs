@@ -26,6 +26,7 @@ internal static class Cli
             ResumeCommand.Create(context),
             CompressCommand.Create(context),
             BenchCommand.Create(context),
+            ModelsCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

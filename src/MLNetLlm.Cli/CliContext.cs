@@ -7,10 +7,10 @@ namespace MLNetLlm.Cli;
 internal sealed class CliContext(TextWriter output, TextWriter error, TextReader input)
 {
     /// <summary>Exit code of a run that failed because of its input (a file, a column, an option value).</summary>
-    public const int InputError = 1;
+    public const int InputError = ExitCodes.InputError;
 
     /// <summary>Exit code of a run that failed for another reason (a bug, an environment problem).</summary>
-    public const int InternalError = 2;
+    public const int InternalError = ExitCodes.InternalError;
 
     public TextWriter Out { get; } = output;
     public TextWriter Err { get; } = error;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MLNetLlm.Torch.Models;
 
 namespace MLNetLlm.Torch.Tests;
 
@@ -18,6 +19,14 @@ internal static class HfFixture
     });
 
     public static string Dir => _dir.Value;
+
+    static readonly Lazy<BertConfig> _config = new(() => BertConfig.Load(Path.Combine(Dir, "config.json")));
+
+    /// <summary>The fixture's architecture: tests take widths, label count and head size from here, never as literals.</summary>
+    public static BertConfig Config => _config.Value;
+
+    /// <summary>The padded length of the reference's single-sentence inputs.</summary>
+    public static int MaxLength => Reference["max_length"]!.GetValue<int>();
 
     static readonly Lazy<JsonObject> _reference = new(() => JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, "reference.json")))!.AsObject());
 

@@ -32,8 +32,26 @@ internal static class OwnThreadWork
                 if (t.Status == TaskStatus.RanToCompletion) disposable(t.Result)?.Dispose();
                 else _ = t.Exception; // observed: the trial is already recorded as timed out or requeued
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
+            throw new AbandonedWorkException(task, token);
         }
+    }
+
+    /// <summary>
+    /// Whether the work behind a cancellation <paramref name="e"/> has ended within <paramref name="grace"/> (true for
+    /// any other exception: the work ended by throwing it).
+    /// </summary>
+    public static async Task<bool> StoppedAsync(Exception e, TimeSpan grace)
+    {
+        if (e is not AbandonedWorkException { Work: var work }) return true;
+        await Task.WhenAny(work, Task.Delay(grace)).ConfigureAwait(false);
+        return work.IsCompleted;
+    }
+
+    /// <summary>The cancellation of a run whose work may still be going on (on its own thread).</summary>
+    sealed class AbandonedWorkException(Task work, CancellationToken token)
+        : OperationCanceledException("The work was cancelled; it may still be running on its own thread.", token)
+    {
+        public Task Work { get; } = work;
     }
 
     /// <summary>Disposes a model that is not kept (ML.NET chains dispose their stages: ONNX sessions, Torch modules).</summary>

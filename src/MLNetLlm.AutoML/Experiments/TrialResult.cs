@@ -23,6 +23,9 @@ public sealed class TrialResult
     /// <summary>The trained model (null for stored trials, failed trials, and trials not kept in memory).</summary>
     public ITransformer? Model { get; init; }
 
+    /// <summary>The share of the training rows the trial trained on (1 = all; less on successive halving's lower rungs).</summary>
+    public double Fidelity { get; init; } = 1;
+
     /// <summary>Wall-clock duration of the trial.</summary>
     public TimeSpan Duration { get; init; }
 

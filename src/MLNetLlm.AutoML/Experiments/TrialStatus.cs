@@ -13,4 +13,10 @@ public enum TrialStatus
     Failed,
     /// <summary>Stopped early by the pruner because its intermediate reports were bad.</summary>
     Pruned,
+    /// <summary>
+    /// Stopped before it finished by the end of the time budget or a cancellation of the experiment (not by its own
+    /// fault): its duration is how long it ran, its error says what stopped it, and it has no metric. A resumed study
+    /// runs it again (its attempt is not counted).
+    /// </summary>
+    Cancelled,
 }

@@ -16,6 +16,7 @@ public sealed class ChoiceOption : SearchSpaceOption
         var dup = _choices.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"The choice lists {dup.Key} twice.", nameof(choices));
         DefaultIndex = 0;
+        HasDeclaredDefault = defaultChoice is not null;
         if (defaultChoice is not null)
         {
             DefaultIndex = Array.IndexOf(_choices, Parameter.FromValue(defaultChoice));
@@ -31,6 +32,11 @@ public sealed class ChoiceOption : SearchSpaceOption
 
     /// <summary>The index of the default value.</summary>
     public int DefaultIndex { get; }
+
+    /// <summary>Whether the default was given (by the caller or an options class) rather than taken as the middle or
+    /// the first value; tuners that start from one point (<see cref="Tuners.CostFrugalTuner"/>) start only from declared
+    /// defaults.</summary>
+    public bool HasDeclaredDefault { get; }
 
     /// <inheritdoc/>
     public override int FeatureSpaceDim => 1;

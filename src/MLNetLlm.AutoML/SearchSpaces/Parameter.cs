@@ -17,6 +17,7 @@ public sealed class Parameter : IEquatable<Parameter>
     readonly string? _text;
     readonly SortedDictionary<string, Parameter>? _children;
     string? _json;
+    string? _hash;
 
     Parameter(ParameterKind kind, double number = 0, string? text = null, SortedDictionary<string, Parameter>? children = null)
     {
@@ -223,6 +224,12 @@ public sealed class Parameter : IEquatable<Parameter>
         JsonValueKind.Number => e.GetRawText().IndexOfAny(['.', 'e', 'E']) < 0 ? FromInt(e.GetInt64()) : FromDouble(e.GetDouble()),
         _ => throw new FormatException($"A parameter cannot be JSON {e.ValueKind}."),
     };
+
+    /// <summary>
+    /// A stable fingerprint of the canonical JSON (the first 32 hex digits of its SHA-256): equal parameters have equal
+    /// hashes, in every process and on every machine. Trial storages index trials by it.
+    /// </summary>
+    public string Hash => _hash ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(ToJson())))[..32];
 
     /// <inheritdoc/>
     public bool Equals(Parameter? other) => other is not null && ToJson() == other.ToJson();

@@ -13,6 +13,7 @@ public sealed class UniformDoubleOption : SearchSpaceOption
         Min = min;
         Max = max;
         LogBase = logBase;
+        HasDeclaredDefault = defaultValue is not null;
         DefaultValue = defaultValue ?? (logBase ? Math.Sqrt(min * max) : (min + max) / 2);
     }
 
@@ -27,6 +28,11 @@ public sealed class UniformDoubleOption : SearchSpaceOption
 
     /// <summary>The default value.</summary>
     public double DefaultValue { get; }
+
+    /// <summary>Whether the default was given (by the caller or an options class) rather than taken as the middle or
+    /// the first value; tuners that start from one point (<see cref="Tuners.CostFrugalTuner"/>) start only from declared
+    /// defaults.</summary>
+    public bool HasDeclaredDefault { get; }
 
     /// <inheritdoc/>
     public override int FeatureSpaceDim => 1;

@@ -43,7 +43,7 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
                 }
                 return Task.FromResult<StoredTrial?>(Take(i, worker, now + lease));
             }
-            int q = _trials.FindIndex(x => x.Study == studyId && x.Trial.Status == TrialStatus.Queued);
+            int q = _trials.FindIndex(x => x.Study == studyId && x.Trial.Status is TrialStatus.Queued or TrialStatus.Cancelled);
             return Task.FromResult(q < 0 ? null : Take(q, worker, now + lease));
         }
     }
@@ -57,19 +57,42 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
 
     /// <inheritdoc/>
     public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
-        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public bool SupportsFidelity => true;
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(propose);
+        return CreateTrialAsync(studyId, maxTrials, (n, _) => propose(n), worker, lease, fidelity, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(propose);
+        StudyCheck.EnsureFidelity(fidelity);
         lock (_gate)
         {
-            var mine = _trials.Where(x => x.Study == studyId).ToList();
+            var mine = _trials.Where(x => x.Study == studyId).Select(x => x.Trial).OrderBy(t => t.Number).ToList();
             if (maxTrials is int max && mine.Count >= max) return Task.FromResult<StoredTrial?>(null);
-            int number = mine.Count == 0 ? 1 : mine.Max(x => x.Trial.Number) + 1;
-            var proposal = propose(number);
+            int number = mine.Count == 0 ? 1 : mine.Max(x => x.Number) + 1;
+            var proposal = propose(number, mine);
             if (proposal is null) return Task.FromResult<StoredTrial?>(null);
             var t = new StoredTrial
             {
                 Id = _trials.Count + 1, Number = number, Status = TrialStatus.Running, Parameter = proposal.Value.Parameter,
-                Pipeline = proposal.Value.Pipeline, Worker = worker, Attempts = 1,
+                Pipeline = proposal.Value.Pipeline, Worker = worker, Attempts = 1, Fidelity = fidelity,
             };
             _trials.Add((studyId, t, DateTimeOffset.UtcNow + lease));
             return Task.FromResult<StoredTrial?>(t);
@@ -122,7 +145,8 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
             {
                 Status = result.Status, Metric = result.Metric, Loss = result.Loss, Duration = result.Duration,
                 PeakMemoryBytes = result.PeakMemoryBytes, Error = result.Error, Pipeline = result.Pipeline ?? t.Pipeline,
-                FoldMetrics = result.FoldMetrics.ToArray(),
+                FoldMetrics = result.FoldMetrics.ToArray(), StartedAtUtc = result.TrialSettings.StartedAtUtc,
+                Attempts = result.Status == TrialStatus.Cancelled ? Math.Max(0, t.Attempts - 1) : t.Attempts,
             }, _trials[i].Lease);
             return Task.FromResult(true);
         }
@@ -142,12 +166,17 @@ public sealed class InMemoryTrialStorage : ITrialStorage, ISelectionStorage
     }
 
     /// <inheritdoc/>
-    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default)
+    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default) =>
+        EnqueueTrialAsync(studyId, parameter, pipeline, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline, double fidelity, CancellationToken cancellationToken = default)
     {
+        StudyCheck.EnsureFidelity(fidelity);
         lock (_gate)
         {
             int number = _trials.Where(x => x.Study == studyId).Select(x => x.Trial.Number).DefaultIfEmpty(0).Max() + 1;
-            var t = new StoredTrial { Id = _trials.Count + 1, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline };
+            var t = new StoredTrial { Id = _trials.Count + 1, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline, Fidelity = fidelity };
             _trials.Add((studyId, t, DateTimeOffset.MinValue));
             return Task.FromResult(t);
         }

@@ -31,7 +31,7 @@ public sealed class PostgresTrialStorage : SqlTrialStorage
         "SELECT pg_advisory_xact_lock(727201)",
         "CREATE TABLE IF NOT EXISTS automl_studies (id SERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, metric TEXT NOT NULL, maximize INT NOT NULL, created_ms BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS automl_trials (id BIGSERIAL PRIMARY KEY, study_id INT NOT NULL REFERENCES automl_studies(id), number INT NOT NULL, " +
-            "status TEXT NOT NULL, parameters TEXT NOT NULL, pipeline TEXT, metric DOUBLE PRECISION, loss DOUBLE PRECISION, duration_ms DOUBLE PRECISION, " +
+            "status TEXT NOT NULL, parameters TEXT NOT NULL, parameters_hash TEXT, pipeline TEXT, metric DOUBLE PRECISION, loss DOUBLE PRECISION, duration_ms DOUBLE PRECISION, " +
             "peak_memory BIGINT, error TEXT, worker TEXT, attempts INT NOT NULL DEFAULT 0, lease_expires_ms BIGINT, created_ms BIGINT NOT NULL, finished_ms BIGINT, fold_metrics TEXT, " +
             "UNIQUE (study_id, number))",
         "CREATE TABLE IF NOT EXISTS automl_reports (trial_id BIGINT NOT NULL REFERENCES automl_trials(id), step INT NOT NULL, loss DOUBLE PRECISION NOT NULL, PRIMARY KEY (trial_id, step))",

@@ -45,7 +45,10 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     private protected abstract string ColumnCountSql { get; }
 
     /// <summary>Columns added since the first version of the schema (the CREATE statements have them too).</summary>
-    static readonly (string Table, string Column, string Type)[] AddedColumns = [("automl_trials", "fold_metrics", "TEXT")];
+    /// <remarks>fidelity (the share of training rows a trial ran on, successive halving; NULL = 1) is only added this way, on new
+    /// databases too.</remarks>
+    static readonly (string Table, string Column, string Type)[] AddedColumns =
+        [("automl_trials", "fold_metrics", "TEXT"), ("automl_trials", "parameters_hash", "TEXT"), ("automl_trials", "fidelity", "DOUBLE PRECISION")];
 
     async Task<DbConnection> ConnectAsync(CancellationToken ct)
     {
@@ -63,6 +66,12 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
                 foreach (var (table, column, type) in AddedColumns)
                     if (Convert.ToInt64(await Scalar(c, tx, ColumnCountSql, ct, ("@t", table), ("@c", column)).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
                         await Exec(c, tx, $"ALTER TABLE {table} ADD COLUMN {column} {type}", ct).ConfigureAwait(false);
+                // trials written before the parameters' hash was stored get it now, then it is indexed
+                var unhashed = await ReadRows(c, tx, "SELECT id, parameters FROM automl_trials WHERE parameters_hash IS NULL",
+                    r => (Id: Long(r, 0), Json: r.GetString(1)), ct).ConfigureAwait(false);
+                foreach (var (id, json) in unhashed)
+                    await Exec(c, tx, "UPDATE automl_trials SET parameters_hash = @h WHERE id = @i", ct, ("@h", Parameter.FromJson(json).Hash), ("@i", id)).ConfigureAwait(false);
+                await Exec(c, tx, "CREATE INDEX IF NOT EXISTS automl_trials_parameters ON automl_trials (study_id, parameters_hash)", ct).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 _initialised = true;
             }
@@ -106,7 +115,7 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     static TimeSpan Millis(DbDataReader r, int i) => r.IsDBNull(i) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Real(r, i));
     static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts, fold_metrics";
+    const string TrialColumns = "id, number, status, parameters, pipeline, metric, loss, duration_ms, peak_memory, error, worker, attempts, fold_metrics, finished_ms, fidelity";
 
     /// <summary>Runs <paramref name="sql"/> and maps each row.</summary>
     static async Task<List<T>> ReadRows<T>(DbConnection c, DbTransaction? tx, string sql, Func<DbDataReader, T> map, CancellationToken ct, params (string, object?)[] ps)
@@ -134,6 +143,8 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         Worker = Text(r, 10),
         Attempts = Int(r, 11),
         FoldMetrics = Text(r, 12) is { } folds ? ParseDoubles(folds) : [],
+        StartedAtUtc = r.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(Long(r, 13)) - Millis(r, 7),
+        Fidelity = r.IsDBNull(14) ? 1 : Real(r, 14),
     };
 
     static Task<List<StoredTrial>> ReadTrials(DbConnection c, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] ps) =>
@@ -183,7 +194,7 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         {
             await using var tx = await BeginAsync(c, ct).ConfigureAwait(false);
             var found = await ReadRows(c, tx,
-                $"SELECT {columns} FROM {table} WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status = 'Queued') " +
+                $"SELECT {columns} FROM {table} WHERE study_id = @s AND ((status = 'Running' AND lease_expires_ms < {NowMs}) OR status IN ('Queued', 'Cancelled')) " +
                 $"ORDER BY CASE WHEN status = 'Running' THEN 0 ELSE 1 END, {order} LIMIT 1{ClaimLock}", map, ct, ("@s", studyId)).ConfigureAwait(false);
             if (found.Count == 0) { await tx.CommitAsync(ct).ConfigureAwait(false); return null; }
             var (id, status, attempts) = key(found[0]);
@@ -227,26 +238,59 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     }
 
     /// <inheritdoc/>
-    public async Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
-        string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public bool SupportsFidelity => true;
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
     {
+        StudyCheck.EnsureFidelity(fidelity);
         ArgumentNullException.ThrowIfNull(propose);
+        return CreateAsync(studyId, maxTrials, (n, _) => propose(n), readTrials: false, worker, lease, fidelity, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        CreateTrialAsync(studyId, maxTrials, propose, worker, lease, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoredTrial?> CreateTrialAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken = default)
+    {
+        StudyCheck.EnsureFidelity(fidelity);
+        ArgumentNullException.ThrowIfNull(propose);
+        return CreateAsync(studyId, maxTrials, propose, readTrials: true, worker, lease, fidelity, cancellationToken);
+    }
+
+    async Task<StoredTrial?> CreateAsync(int studyId, int? maxTrials, Func<int, IReadOnlyList<StoredTrial>, (Parameter Parameter, string? Pipeline)?> propose,
+        bool readTrials, string worker, TimeSpan lease, double fidelity, CancellationToken cancellationToken)
+    {
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
         if (LockStudy is not null) await Exec(c, tx, LockStudy, cancellationToken, ("@s", studyId)).ConfigureAwait(false);
         long count = Convert.ToInt64(await Scalar(c, tx, "SELECT COUNT(*) FROM automl_trials WHERE study_id = @s", cancellationToken, ("@s", studyId)).ConfigureAwait(false), CultureInfo.InvariantCulture);
         if (maxTrials is int max && count >= max) { await tx.CommitAsync(cancellationToken).ConfigureAwait(false); return null; }
         int number = Convert.ToInt32(await Scalar(c, tx, "SELECT COALESCE(MAX(number), 0) FROM automl_trials WHERE study_id = @s", cancellationToken, ("@s", studyId)).ConfigureAwait(false), CultureInfo.InvariantCulture) + 1;
-        var proposal = propose(number);
+        // read under the study's lock: no other worker adds a trial until this one is in
+        IReadOnlyList<StoredTrial> trials = readTrials
+            ? await ReadTrials(c, tx, $"SELECT {TrialColumns} FROM automl_trials WHERE study_id = @s ORDER BY number", cancellationToken, ("@s", studyId)).ConfigureAwait(false)
+            : [];
+        var proposal = propose(number, trials);
         if (proposal is null) { await tx.CommitAsync(cancellationToken).ConfigureAwait(false); return null; }
         var (parameter, pipeline) = proposal.Value;
         long id = Convert.ToInt64(await Scalar(c, tx,
-            "INSERT INTO automl_trials (study_id, number, status, parameters, pipeline, worker, attempts, lease_expires_ms, created_ms) " +
-            $"VALUES (@s, @n, 'Running', @p, @pl, @w, 1, {NowMs} + @l, {NowMs}) RETURNING id",
-            cancellationToken, ("@s", studyId), ("@n", number), ("@p", parameter.ToJson()), ("@pl", pipeline), ("@w", worker),
-            ("@l", (long)lease.TotalMilliseconds)).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            "INSERT INTO automl_trials (study_id, number, status, parameters, parameters_hash, pipeline, worker, attempts, lease_expires_ms, created_ms, fidelity) " +
+            $"VALUES (@s, @n, 'Running', @p, @h, @pl, @w, 1, {NowMs} + @l, {NowMs}, @f) RETURNING id",
+            cancellationToken, ("@s", studyId), ("@n", number), ("@p", parameter.ToJson()), ("@h", parameter.Hash), ("@pl", pipeline), ("@w", worker),
+            ("@l", (long)lease.TotalMilliseconds), ("@f", fidelity)).ConfigureAwait(false), CultureInfo.InvariantCulture);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Running, Parameter = parameter, Pipeline = pipeline, Worker = worker, Attempts = 1 };
+        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Running, Parameter = parameter, Pipeline = pipeline, Worker = worker, Attempts = 1, Fidelity = fidelity };
     }
 
     /// <inheritdoc/>
@@ -276,6 +320,8 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         return await Exec(c, null,
             "UPDATE automl_trials SET status = @st, metric = @m, loss = @lo, duration_ms = @d, peak_memory = @pm, error = @e, fold_metrics = @fm, " +
+            // a cancelled attempt (time budget, Ctrl+C) is not the trial's fault: it does not count against its retries
+            "attempts = CASE WHEN @st = 'Cancelled' AND attempts > 0 THEN attempts - 1 ELSE attempts END, " +
             $"pipeline = COALESCE(@pl, pipeline), finished_ms = {NowMs} WHERE id = @i AND worker = @w AND status = 'Running'",
             cancellationToken, ("@st", result.Status.ToString()), ("@m", Finite(result.Metric)), ("@lo", Finite(result.Loss)), ("@fm", FormatDoubles(result.FoldMetrics)),
             ("@d", result.Duration.TotalMilliseconds), ("@pm", result.PeakMemoryBytes), ("@e", result.Error), ("@pl", result.Pipeline),
@@ -287,18 +333,23 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         RequeueAsync("automl_trials", trialId, worker, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default)
+    public Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline = null, CancellationToken cancellationToken = default) =>
+        EnqueueTrialAsync(studyId, parameter, pipeline, 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<StoredTrial> EnqueueTrialAsync(int studyId, Parameter parameter, string? pipeline, double fidelity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameter);
+        StudyCheck.EnsureFidelity(fidelity);
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await BeginAsync(c, cancellationToken).ConfigureAwait(false);
         if (LockStudy is not null) await Exec(c, tx, LockStudy, cancellationToken, ("@s", studyId)).ConfigureAwait(false);
         int number = Convert.ToInt32(await Scalar(c, tx, "SELECT COALESCE(MAX(number), 0) FROM automl_trials WHERE study_id = @s", cancellationToken, ("@s", studyId)).ConfigureAwait(false), CultureInfo.InvariantCulture) + 1;
         long id = Convert.ToInt64(await Scalar(c, tx,
-            $"INSERT INTO automl_trials (study_id, number, status, parameters, pipeline, attempts, created_ms) VALUES (@s, @n, 'Queued', @p, @pl, 0, {NowMs}) RETURNING id",
-            cancellationToken, ("@s", studyId), ("@n", number), ("@p", parameter.ToJson()), ("@pl", pipeline)).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            $"INSERT INTO automl_trials (study_id, number, status, parameters, parameters_hash, pipeline, attempts, created_ms, fidelity) VALUES (@s, @n, 'Queued', @p, @h, @pl, 0, {NowMs}, @f) RETURNING id",
+            cancellationToken, ("@s", studyId), ("@n", number), ("@p", parameter.ToJson()), ("@h", parameter.Hash), ("@pl", pipeline), ("@f", fidelity)).ConfigureAwait(false), CultureInfo.InvariantCulture);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline };
+        return new StoredTrial { Id = id, Number = number, Status = TrialStatus.Queued, Parameter = parameter, Pipeline = pipeline, Fidelity = fidelity };
     }
 
     /// <inheritdoc/>

@@ -44,7 +44,7 @@ public sealed class SqliteTrialStorage : SqlTrialStorage
     [
         "CREATE TABLE IF NOT EXISTS automl_studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, metric TEXT NOT NULL, maximize INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
         "CREATE TABLE IF NOT EXISTS automl_trials (id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES automl_studies(id), number INTEGER NOT NULL, " +
-            "status TEXT NOT NULL, parameters TEXT NOT NULL, pipeline TEXT, metric REAL, loss REAL, duration_ms REAL, peak_memory INTEGER, error TEXT, worker TEXT, " +
+            "status TEXT NOT NULL, parameters TEXT NOT NULL, parameters_hash TEXT, pipeline TEXT, metric REAL, loss REAL, duration_ms REAL, peak_memory INTEGER, error TEXT, worker TEXT, " +
             "attempts INTEGER NOT NULL DEFAULT 0, lease_expires_ms INTEGER, created_ms INTEGER NOT NULL, finished_ms INTEGER, fold_metrics TEXT, UNIQUE (study_id, number))",
         "CREATE TABLE IF NOT EXISTS automl_reports (trial_id INTEGER NOT NULL REFERENCES automl_trials(id), step INTEGER NOT NULL, loss REAL NOT NULL, PRIMARY KEY (trial_id, step))",
         "CREATE TABLE IF NOT EXISTS automl_selections (study_id INTEGER PRIMARY KEY REFERENCES automl_studies(id), folds INTEGER NOT NULL, top_trials INTEGER NOT NULL, " +

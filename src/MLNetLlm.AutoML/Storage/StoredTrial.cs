@@ -18,6 +18,9 @@ public sealed record StoredTrial
     /// <summary>The proposed parameter.</summary>
     public required Parameter Parameter { get; init; }
 
+    /// <summary>The parameter's <see cref="Parameter.Hash"/> (what the storage indexes, to find repeated parameters).</summary>
+    public string ParameterHash => Parameter.Hash;
+
     /// <summary>The pipeline the parameter picks, as text.</summary>
     public string? Pipeline { get; init; }
 
@@ -29,6 +32,12 @@ public sealed record StoredTrial
 
     /// <summary>The metric of each cross-validation fold of a k-fold experiment's trial (empty for a holdout split).</summary>
     public IReadOnlyList<double> FoldMetrics { get; init; } = [];
+
+    /// <summary>
+    /// The share of the training rows the trial trained on (successive halving's low-fidelity rungs), in (0, 1];
+    /// 1 (every row) for trials of experiments without successive halving and of databases written before it.
+    /// </summary>
+    public double Fidelity { get; init; } = 1;
 
     /// <summary>How long the last attempt took.</summary>
     public TimeSpan Duration { get; init; }
@@ -45,13 +54,17 @@ public sealed record StoredTrial
     /// <summary>How many times a worker started it.</summary>
     public int Attempts { get; init; }
 
-    /// <summary>Whether it is finished (completed, failed or pruned).</summary>
+    /// <summary>Whether it is finished (completed, failed or pruned; a cancelled trial runs again when the study resumes).</summary>
     public bool IsFinished => Status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Pruned;
+
+    /// <summary>When its last attempt started (UTC), if known.</summary>
+    public DateTimeOffset? StartedAtUtc { get; init; }
 
     /// <summary>The trial as a <see cref="TrialResult"/> (without a model).</summary>
     public TrialResult ToResult() => new()
     {
-        TrialSettings = new TrialSettings { TrialId = Number, Parameter = Parameter },
+        TrialSettings = new TrialSettings { TrialId = Number, Parameter = Parameter, StartedAtUtc = StartedAtUtc ?? DateTimeOffset.UtcNow, Fidelity = Fidelity },
+        Fidelity = Fidelity,
         Status = Status,
         Metric = Metric,
         Loss = Loss,

@@ -19,6 +19,13 @@ internal static class StudyCheck
                 $"not {folds} folds of the top {topTrials}; use the same SetCrossValidatedSelection settings to resume it, or another study name.");
     }
 
+    /// <summary>A trial's fidelity (share of training rows) must be in (0, 1].</summary>
+    public static void EnsureFidelity(double fidelity)
+    {
+        if (!(fidelity > 0 && fidelity <= 1))
+            throw new ArgumentOutOfRangeException(nameof(fidelity), fidelity, "A trial's fidelity is a share of the training rows in (0, 1].");
+    }
+
     public static string LostMessage(int attempts) =>
         $"The worker running this trial stopped renewing its lease {attempts} time(s) (killed or disconnected); not retried again.";
 

@@ -93,13 +93,16 @@ public sealed class SweepablePipeline
     /// <summary>
     /// Fits the pipeline a parameter picks on <paramref name="trainingData"/>: training-only row steps change the rows
     /// seen by the stages after them; estimator stages are fitted in order, each on the output of the previous ones.
-    /// The model holds the fitted estimators only.
+    /// The model holds the fitted estimators only. With a <paramref name="trial"/>, every stage reads its rows through
+    /// cursors that throw <see cref="OperationCanceledException"/> once the trial's token fires, so trainers stop
+    /// in every phase that reads rows (LightGBM copying rows into its native dataset included).
     /// </summary>
     public ITransformer Fit(MLContext context, Parameter parameter, IDataView trainingData, TrialContext? trial = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(trainingData);
         var stages = Resolve(parameter);
+        var token = trial?.CancellationToken ?? CancellationToken.None; // trainers reading rows stop when it fires
         var fitted = new List<ITransformer>();
         IDataView data = trainingData;
         var pendingEstimators = new List<IEstimator<ITransformer>>();
@@ -112,7 +115,8 @@ public sealed class SweepablePipeline
                 previousAdded = false;
                 // fit what comes before the row step, so the step sees the data as it is at this point
                 data = FitPending(pendingEstimators, fitted, data);
-                data = stage.ApplyToTrainingData(context, p, data);
+                // a step reading transformed rows (a cache filling itself) stops with the trial; the raw rows are cheap to read
+                data = stage.ApplyToTrainingData(context, p, ReferenceEquals(data, trainingData) ? data : CancellableData.Wrap(data, token));
                 continue;
             }
             if (stage.IsWrapper)
@@ -124,7 +128,7 @@ public sealed class SweepablePipeline
                 continue;
             }
             var estimator = stage.BuildEstimator(context, p, trial);
-            if (estimator is not null) pendingEstimators.Add(estimator);
+            if (estimator is not null) pendingEstimators.Add(CancellableData.Wrap(estimator, token));
             previousAdded = estimator is not null;
         }
         FitPending(pendingEstimators, fitted, data, transform: false);

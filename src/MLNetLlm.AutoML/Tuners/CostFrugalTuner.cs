@@ -3,16 +3,24 @@ using MLNetLlm.AutoML.SearchSpaces;
 namespace MLNetLlm.AutoML.Tuners;
 
 /// <summary>
-/// A cost-frugal local search in the style of FLOW2/CFO: starts from the space's defaults (usually the cheap end),
-/// tries the incumbent plus a random direction of length δ, then the opposite direction, moves on improvement, halves δ
-/// after 2^(d-1) (at most 32) failed probes in a row, and restarts from a random point when δ gets tiny. It needs no
-/// model, so each proposal is instant, and it stays near configurations known to work.
+/// A cost-frugal local search in the style of FLOW2/CFO: starts from one point (<see cref="StartingPoint"/>), tries the
+/// incumbent plus a random direction of length δ, then the opposite direction, moves on improvement, halves δ after
+/// 2^(d-1) (at most 32) failed probes in a row, and restarts from a random point when δ gets tiny. It needs no model,
+/// so each proposal is instant, and it stays near configurations known to work.
 /// </summary>
+/// <remarks>
+/// The starting point, unless one is given: each coordinate whose option declares its default (a
+/// <c>defaultValue</c>/<c>defaultChoice</c> given to the option, or the value of an options class behind
+/// <see cref="SearchSpace{T}"/> — usually the cheap end) starts at that default; every other coordinate, and the branch
+/// of a one-of option, starts at a seeded uniformly random value. So the search starts at the box's centre only when
+/// the space says so, like the other tuners, whose first proposals are random too.
+/// </remarks>
 public sealed class CostFrugalTuner : HypercubeTuner
 {
     readonly Queue<double[]> _queue = new();
     readonly HashSet<double[]> _mirrors = new(ReferenceEqualityComparer.Instance);
     readonly double _initialStep;
+    readonly double[] _start;
     double[]? _incumbent;
     double _incumbentLoss = double.PositiveInfinity;
     double _step;
@@ -20,25 +28,50 @@ public sealed class CostFrugalTuner : HypercubeTuner
     bool _started;
 
     /// <summary>A local search over <paramref name="searchSpace"/>.</summary>
-    /// <param name="searchSpace">The space; its defaults are the starting point.</param>
-    /// <param name="seed">Seed of the random directions and restarts.</param>
+    /// <param name="searchSpace">The space; its declared defaults are the starting point (see the remarks).</param>
+    /// <param name="seed">Seed of the starting point's undeclared coordinates, the random directions and restarts.</param>
     /// <param name="initialStep">The first step length δ in the unit hypercube (default 0.1·√d, at most 0.5).</param>
-    public CostFrugalTuner(SearchSpace searchSpace, int seed = 0, double? initialStep = null) : base(searchSpace, seed)
+    /// <param name="startingPoint">Where to start instead (e.g. a cheap known-good configuration).</param>
+    public CostFrugalTuner(SearchSpace searchSpace, int seed = 0, double? initialStep = null, Parameter? startingPoint = null) : base(searchSpace, seed)
     {
         if (initialStep is <= 0) throw new ArgumentOutOfRangeException(nameof(initialStep), initialStep, "δ must be positive.");
         _initialStep = initialStep ?? Math.Min(0.5, 0.1 * Math.Sqrt(Dimension));
         _step = _initialStep;
+        _start = startingPoint is not null ? searchSpace.MappingToFeatureSpace(startingPoint) : DefaultStart();
     }
+
+    /// <summary>The first proposal: the given starting point, else the declared defaults with the other coordinates random.</summary>
+    public Parameter StartingPoint => SearchSpace.SampleFromFeatureSpace(_start);
+
+    double[] DefaultStart()
+    {
+        var x = SearchSpace.MappingToFeatureSpace(SearchSpace.Default);
+        var declared = DeclaredCoordinates(SearchSpace).ToArray();
+        for (int i = 0; i < x.Length; i++)
+            if (!declared[i]) x[i] = Random.NextDouble();
+        return x;
+    }
+
+    /// <summary>Per hypercube coordinate of <paramref name="option"/>: whether its default was declared.</summary>
+    internal static IEnumerable<bool> DeclaredCoordinates(SearchSpaceOption option) => option switch
+    {
+        UniformDoubleOption o => [o.HasDeclaredDefault],
+        UniformIntOption o => [o.HasDeclaredDefault],
+        ChoiceOption o => [o.HasDeclaredDefault],
+        SearchSpace s => s.SelectMany(kv => DeclaredCoordinates(kv.Value)),
+        OneOfOption o => new[] { false }.Concat(o.BranchNames.SelectMany(b => DeclaredCoordinates(o[b]))),
+        _ => Enumerable.Repeat(false, option.FeatureSpaceDim),
+    };
 
     private protected override double[] Next()
     {
         if (!_started)
         {
             _started = true;
-            return SearchSpace.MappingToFeatureSpace(SearchSpace.Default);
+            return (double[])_start.Clone();
         }
         if (_queue.Count > 0) return _queue.Dequeue();
-        var centre = _incumbent ?? SearchSpace.MappingToFeatureSpace(SearchSpace.Default);
+        var centre = _incumbent ?? _start;
         var u = new double[Dimension];
         double norm = 0;
         for (int i = 0; i < u.Length; i++)

@@ -19,8 +19,10 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
     /// <param name="initialPoints">Random (Latin hypercube) points before the model is used; default max(5, d+1).</param>
     /// <param name="exploration">EI's ξ in standard deviations of the loss; larger explores more. Default 0.01.</param>
     /// <param name="startingPoints">Parameters proposed first, before the random design (e.g. a cheap known-good configuration).</param>
-    public GaussianProcessTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, double exploration = 0.01, IEnumerable<Parameter>? startingPoints = null)
-        : base(searchSpace, seed, initialPoints, randomCandidates: 600, startingPoints)
+    /// <param name="warping">How losses are warped before the GP sees them (default <see cref="LossWarping.Auto"/>).</param>
+    public GaussianProcessTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, double exploration = 0.01, IEnumerable<Parameter>? startingPoints = null,
+        LossWarping warping = LossWarping.Auto)
+        : base(searchSpace, seed, initialPoints, randomCandidates: 600, startingPoints, warping)
     {
         if (!(exploration >= 0)) throw new ArgumentOutOfRangeException(nameof(exploration), exploration, "ξ must be ≥ 0.");
         Exploration = exploration;
@@ -30,12 +32,8 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
     /// <summary>EI's ξ, in standard deviations of the loss.</summary>
     public double Exploration { get; }
 
-    private protected override Func<double[], double> FitAcquisition(double[][] x, double[] loss, double[][] pending)
+    private protected override Func<double[], double> FitAcquisition(double[][] x, double[] y, double[][] pending)
     {
-        double mean = loss.Average();
-        double std = Math.Sqrt(loss.Sum(v => (v - mean) * (v - mean)) / loss.Length);
-        if (!(std > 1e-12)) std = 1;
-        var y = loss.Select(v => (v - mean) / std).ToArray();
         // a thorough first fit, then short warm-started refinements (every other proposal past 40 points)
         if (_fits == 0 || x.Length <= 40 || _fits % 2 == 0)
             _gp.OptimiseHyperparameters(x, y, Random, _fits == 0 ? 200 : 50);

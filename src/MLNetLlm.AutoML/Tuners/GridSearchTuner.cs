@@ -1,22 +1,24 @@
+using System.Numerics;
 using MLNetLlm.AutoML.SearchSpaces;
 
 namespace MLNetLlm.AutoML.Tuners;
 
 /// <summary>
 /// Every combination of: each value of every choice, and <c>step</c> evenly spaced points (both ends included) of
-/// every range. Points that map to the same parameter (e.g. a whole-number range with fewer values than
-/// <c>step</c>) are proposed once, and no point already evaluated (in this run, a resumed study, or by another worker)
-/// is proposed again. In grid order by default, or in a seeded random order (better when the budget is smaller than
-/// the grid). Throws <see cref="TunerExhaustedException"/> when the grid is done.
+/// every range. A conditional (one-of) option contributes each branch's own points once: the options of the branches
+/// not picked are not enumerated, so the grid of a pipeline with several trainers is the sum of the trainers' grids,
+/// not their product. Points that map to the same value (a whole-number range with fewer values than <c>step</c>) are
+/// merged, and no point already evaluated or pending (in this run, a resumed study, or another worker's) is proposed
+/// again. In grid order by default, or in a seeded random order (better when the budget is smaller than the grid).
+/// Throws <see cref="TunerExhaustedException"/> when the grid is done.
 /// </summary>
 public sealed class GridSearchTuner : HypercubeTuner
 {
-    readonly int[] _counts;
-    readonly double _total;
-    readonly int[]? _order;           // a shuffled permutation, for grids small enough to hold one
-    readonly HashSet<long>? _drawn;   // indices drawn so far, for shuffled grids too large for a permutation
+    readonly GridPlan _plan;
+    readonly int[]? _order;             // a shuffled permutation, for grids small enough to hold one
+    readonly HashSet<BigInteger>? _drawn; // indices drawn so far, for shuffled grids too large for a permutation
     readonly HashSet<Parameter> _proposed = [];
-    long _position;
+    BigInteger _position;
 
     /// <summary>A grid over <paramref name="searchSpace"/> with <paramref name="step"/> points per range.</summary>
     /// <param name="searchSpace">The space.</param>
@@ -26,13 +28,12 @@ public sealed class GridSearchTuner : HypercubeTuner
     {
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "The grid step must be at least 1.");
         Step = step;
-        _counts = Levels.Select(l => l > 0 ? l : step).ToArray();
-        _total = _counts.Aggregate(1.0, (a, c) => a * c);
+        _plan = new GridPlan(searchSpace, step);
         if (shuffleSeed is not null)
         {
-            if (_total <= 1 << 22)
+            if (_plan.Count <= 1 << 22)
             {
-                _order = Enumerable.Range(0, (int)_total).ToArray();
+                _order = Enumerable.Range(0, (int)_plan.Count).ToArray();
                 Random.Shuffle(_order);
             }
             else _drawn = [];
@@ -42,47 +43,45 @@ public sealed class GridSearchTuner : HypercubeTuner
     /// <summary>Points per range.</summary>
     public int Step { get; }
 
-    /// <summary>The number of grid points (before merging points that map to the same parameter).</summary>
-    public double GridSize => _total;
+    /// <summary>The number of distinct grid points (each branch of a one-of option counted with its own points only).</summary>
+    public double GridSize => (double)_plan.Count;
 
     private protected override double[] Next()
     {
-        while (_position < _total)
+        // each point is distinct by construction, so this skips only points evaluated or pending elsewhere: at most
+        // as many as the study has trials
+        while (_position < _plan.Count)
         {
-            long index = NextIndex();
-            var x = PointAt(index);
+            ThrowIfStopped();
+            var x = _plan.PointAt(NextIndex());
             var p = SearchSpace.SampleFromFeatureSpace(x);
-            if (WasEvaluated(p) || !_proposed.Add(p)) continue;
+            if (IsTaken(p) || !_proposed.Add(p)) continue;
             return x;
         }
-        throw new TunerExhaustedException($"The grid of {_total} points (step {Step}) has been fully proposed.");
+        throw new TunerExhaustedException($"The grid of {_plan.Count} points (step {Step}) has been fully proposed.");
     }
 
-    long NextIndex()
+    BigInteger NextIndex()
     {
-        long i = _position++;
-        if (_order is not null) return _order[i];
+        var i = _position++;
+        if (_order is not null) return _order[(int)i];
         if (_drawn is null) return i;
-        long total = (long)Math.Min(_total, long.MaxValue);
         while (true)
         {
-            long candidate = Random.NextInt64(total);
+            var candidate = RandomBelow(_plan.Count);
             if (_drawn.Add(candidate)) return candidate;
         }
     }
 
-    double[] PointAt(long index)
+    BigInteger RandomBelow(BigInteger n)
     {
-        var x = new double[_counts.Length];
-        for (int d = _counts.Length - 1; d >= 0; d--)
-        {
-            int c = _counts[d];
-            int j = (int)(index % c);
-            index /= c;
-            x[d] = Levels[d] > 0 ? (j + 0.5) / c : c == 1 ? 0.5 : (double)j / (c - 1);
-        }
-        return x;
+        if (n <= long.MaxValue) return Random.NextInt64((long)n);
+        var bytes = new byte[n.GetByteCount(isUnsigned: true) + 8];
+        Random.NextBytes(bytes);
+        return BigInteger.Remainder(new BigInteger(bytes, isUnsigned: true), n);
     }
+
+    private protected override bool CanDrawAtRandom => false;
 
     private protected override void Observe(double[] x, double loss) { }
 }

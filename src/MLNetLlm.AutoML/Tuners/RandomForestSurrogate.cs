@@ -88,6 +88,12 @@ internal sealed class RandomForestSurrogate(int trees, int leaves, int minLeaf, 
         return (mean, Math.Max(sumSq / n - mean * mean, 0) + within / n);
     }
 
+    /// <summary>The number of trees of the last fit.</summary>
+    internal int TreeCount => _trees.Count;
+
+    /// <summary>The leaf of tree <paramref name="tree"/> that <paramref name="x"/> falls in.</summary>
+    internal int LeafOf(int tree, double[] x) => LeafIndex(_trees[tree], x);
+
     static int LeafIndex(RegressionTreeBase tree, double[] x)
     {
         if (tree.NumberOfLeaves <= 1) return 0;

@@ -10,7 +10,8 @@ namespace MLNetLlm.AutoML.Tuners;
 /// neighbours of the three best observed points at radii 0.1, 0.03 and 0.01 of the unit hypercube, then
 /// first-improvement hill climbing in the one-exchange neighbourhood (one coordinate moved at a time) from the best of
 /// them. A small fraction of proposals are plain random configurations (SMAC's interleaving), which keeps the search
-/// global. Handles choices and conditional spaces naturally. Refitting the forest costs tens of milliseconds, so past
+/// global. Trials still running (parallel workers) enter the surrogate with the mean observed loss (a constant liar),
+/// so simultaneous proposals spread out. Handles choices and conditional spaces naturally. Refitting the forest costs tens of milliseconds, so past
 /// 40 observations it is refitted every <c>refitEvery</c> results.
 /// </summary>
 /// <remarks>
@@ -46,9 +47,11 @@ public sealed class SmacTuner : ModelBasedTuner
     /// <param name="randomFraction">Fraction of the model-based proposals replaced by random configurations; default 0.05, range 0–1.</param>
     /// <param name="localTrend">Whether the surrogate is semi-parametric (default true): a local diagonal-quadratic trend
     /// around the incumbent plus the forest on its residuals, so that the mean has a slope; false: the forest alone.</param>
+    /// <param name="warping">How losses are warped before the surrogate sees them (default <see cref="LossWarping.Log"/>:
+    /// splits then resolve the region near the best values instead of spending themselves on the worst ones).</param>
     public SmacTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, int trees = 24, int refitEvery = 2,
-        IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05, bool localTrend = true)
-        : base(searchSpace, seed, initialPoints ?? DefaultDesignSize(searchSpace?.FeatureSpaceDim ?? 0), randomCandidates: 500, startingPoints)
+        IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05, bool localTrend = true, LossWarping warping = LossWarping.Log)
+        : base(searchSpace, seed, initialPoints ?? DefaultDesignSize(searchSpace?.FeatureSpaceDim ?? 0), randomCandidates: 500, startingPoints, warping)
     {
         if (trees < 2) throw new ArgumentOutOfRangeException(nameof(trees), trees, "The forest needs at least 2 trees.");
         if (refitEvery < 1) throw new ArgumentOutOfRangeException(nameof(refitEvery), refitEvery, "Must be at least 1.");
@@ -78,14 +81,18 @@ public sealed class SmacTuner : ModelBasedTuner
     private protected override IEnumerable<double[]> RankCandidates(Func<double[], double> acquisition, IReadOnlyList<double[]> byLoss) =>
         _search.Rank(acquisition, byLoss, Radius);
 
-    private protected override Func<double[], double> FitAcquisition(double[][] x, double[] loss, double[][] pending)
+    private protected override Func<double[], double> FitAcquisition(double[][] x, double[] y, double[][] pending)
     {
-        // The forest sees log-scaled losses: splits then resolve the region near the best values instead of
-        // spending themselves on the worst ones (SMAC does the same for run-time costs).
-        double min = loss.Min(), range = loss.Max() - min;
-        double shift = range > 0 ? 1e-3 * range : 1;
-        var y = loss.Select(v => Math.Log(v - min + shift)).ToArray();
-        if (_lastFitCount < 0 || x.Length <= 40 || x.Length - _lastFitCount >= _refitEvery)
+        // y arrives warped and standardised (ModelBasedTuner's LossTransform)
+        if (pending.Length > 0)
+        {
+            // constant liar (the mean observed target) for the trials still running: their neighbourhood looks no
+            // better than average, so parallel workers propose elsewhere instead of next to each other
+            double lie = y.Average();
+            _forest.Fit(x.Concat(pending).ToArray(), y.Concat(pending.Select(_ => lie)).ToArray());
+            _lastFitCount = -1; // the lies are gone by the next proposal: refit then
+        }
+        else if (_lastFitCount < 0 || x.Length <= 40 || x.Length - _lastFitCount >= _refitEvery)
         {
             _forest.Fit(x, y);
             _lastFitCount = x.Length;

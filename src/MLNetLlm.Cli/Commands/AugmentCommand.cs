@@ -20,10 +20,11 @@ internal static class AugmentCommand
         var labelCol = new Option<string>("--label-col") { Description = "The label column --only-label looks at (default Label).", DefaultValueFactory = _ => "Label" };
         var onlyLabel = new Option<string[]>("--only-label") { Description = "Only augment rows with this label (repeatable), e.g. the minority class." };
         var wordNet = new Option<string?>("--wordnet") { Description = "A WordNet 3.x dict folder for synonyms (default: the bundled synonym list)." };
-        var synonyms = new Option<string?>("--synonyms") { Description = "A synonym-group file instead of the bundled list." };
+        var synonyms = new Option<string?>("--synonyms") { Description = "A synonym-group file instead of the bundled list (one group per line; for Chinese, words separated by spaces or commas, or HIT Cilin lines)." };
+        var language = Languages.LanguageSettings.CreateOption("zh: edits on jieba-segmented words, synonyms from --synonyms (needed for the synonym and insert edits).");
         var command = new Command("augment", "Append edited copies of rows (synonym replacement, random insertion, swap, deletion) to a data file.")
         {
-            dataset, output, textCol, perRow, rate, operations, seed, labelCol, onlyLabel, wordNet, synonyms,
+            dataset, output, textCol, perRow, rate, operations, seed, labelCol, onlyLabel, wordNet, synonyms, language,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -51,6 +52,10 @@ internal static class AugmentCommand
                     if (!table.Rows.Any(row => row[label].Trim() == l))
                         throw new CliException($"--only-label '{l}' does not occur in column '{table.Header[label]}' of '{table.Source}'.");
 
+            var lang = Languages.LanguageSettings.Resolve(parse.GetValue(language), table.Rows.Take(1000).Select(r => r[text]), out string languageLine);
+            context.Out.WriteLine(languageLine);
+            if (lang == MLNetLlm.Data.Languages.TextLanguage.Chinese) Languages.ChineseAugmentation.Configure(options);
+            else if (parse.GetValue(language) == "en") options.Language = MLNetLlm.Data.Languages.TextLanguage.English;
             var augmenter = new TextAugmenter(options);
             var rows = new List<IReadOnlyList<string>>(table.Rows);
             int added = 0;

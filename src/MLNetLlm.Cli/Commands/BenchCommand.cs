@@ -9,13 +9,14 @@ namespace MLNetLlm.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, compression, distill, embedding.")
+    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, payoff, compression, distill, embedding.")
     {
         TorchBench.Create(context.Out, context.Guard),
         DataBench.Create(context),
         AutoMLBench.Tuners(context),
         AutoMLBench.Spam(context),
         AutoMLBench.Trees(context),
+        PayoffBench.Create(context),
         CompressionBench.Create(context),
         DistillationBench.Create(context),
         EmbeddingBench.Create(context),

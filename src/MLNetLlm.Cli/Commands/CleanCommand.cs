@@ -24,13 +24,17 @@ internal static class CleanCommand
         var keepEmpty = new Option<bool>("--keep-empty") { Description = "Keep rows whose text is empty after cleaning." };
         var shingles = new Option<ShingleUnit?>("--shingles") { Description = "Near duplicates: compare shingles of words or characters (default words)." };
         var shingleSize = new Option<int?>("--shingle-size") { Description = "Near duplicates: shingle length in --shingles units (1–9; default 3)." };
+        var language = Languages.LanguageSettings.CreateOption("zh: near duplicates compared on character 3-grams (unless --shingles/--shingle-size say otherwise).");
+        var chinese = new Languages.ChineseCleaningFlags();
         var command = new Command("clean", "Normalize text, drop empty rows and (near) duplicates in a data file; write the cleaned file.")
         {
-            dataset, output, textCol, noNormalize, stripHeaders, mask, dedup, jaccard, shingles, shingleSize, keepEmpty,
+            dataset, output, textCol, noNormalize, stripHeaders, mask, dedup, jaccard, shingles, shingleSize, keepEmpty, language,
         };
+        foreach (var option in chinese.All) command.Options.Add(option);
         command.SetAction(parse => context.Guard(() =>
         {
             var normalization = NormalizationFlags.Apply(new TextNormalizerOptions(), parse.GetValue(noNormalize), parse.GetValue(stripHeaders), parse.GetValue(mask));
+            normalization = chinese.Apply(parse, normalization);
             string method = parse.GetValue(dedup)!;
             DeduplicationOptions? dedupOptions = method == "none" ? null : new DeduplicationOptions
             {
@@ -52,6 +56,10 @@ internal static class CleanCommand
 
             var columns = parse.GetValue(textCol) is { Length: > 0 } given ? given : ["Text"];
             var table = DelimitedFile.Read(parse.GetValue(dataset)!);
+            var lang = Languages.LanguageSettings.Resolve(parse.GetValue(language), table.Rows.Take(1000).Select(r => r[table.ColumnIndex(columns[0])]), out string languageLine);
+            context.Out.WriteLine(languageLine);
+            if (lang == MLNetLlm.Data.Languages.TextLanguage.Chinese && dedupOptions is { Method: DeduplicationMethod.NearDuplicate } && parse.GetValue(shingles) is null && parse.GetValue(shingleSize) is null)
+                (dedupOptions.Shingles, dedupOptions.ShingleSize) = (ShingleUnit.Character, 3);
             var cleaner = new TableCleaner { TextColumns = columns, Normalization = normalization, Deduplication = dedupOptions, DropEmpty = !parse.GetValue(keepEmpty) };
             var (rows, report) = cleaner.Clean(table);
             string path = parse.GetValue(output)!;

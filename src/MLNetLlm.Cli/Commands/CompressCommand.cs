@@ -30,13 +30,14 @@ internal static class CompressCommand
         var threads = new Option<int?>("--threads") { Description = "Inference (ONNX Runtime and TorchSharp) threads; default: the libraries' own (one per core)." };
         var device = new Option<string?>("--device") { Description = "prune/distill training device: auto (default), cpu or cuda[:N]." };
         var seed = new Option<int?>("--seed") { Description = "Seed of prune/distill (default 42)." };
-        var repeats = new Option<int?>("--latency-repeats") { Description = "Timed calls per batch size for the latency columns (default 20; batch 32 gets a quarter; 0 skips timing)." };
+        var repeats = new Option<int?>("--latency-repeats") { Description = "Timed calls per model at batch 1 for the latency rows (default 20; batch 32 gets a quarter, at least 5; 0 skips timing). The two models alternate; the table gives median and IQR." };
+        var warmUp = new Option<int?>("--latency-warmup") { Description = "Untimed calls per model and batch size before the timed ones (default 3)." };
         var output = new Option<string?>("--output", "-o") { Description = "The output folder: model.mlnetllm, metrics.json, compression.md." };
 
         var command = new Command("compress", "Quantize, prune or distill a BERT model from train --trainer bert, and compare it with the original (size, latency, accuracy).")
         {
             model, method, mode, dataset, test, labelCol, textCol, sparsity, scope, heads, ffn, studentLayers, studentHidden, temperature, alpha, hidden,
-            epochs, learningRate, batchSize, threads, device, seed, repeats, output,
+            epochs, learningRate, batchSize, threads, device, seed, repeats, warmUp, output,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -71,6 +72,7 @@ internal static class CompressCommand
                 LabelColumn = parse.GetValue(labelCol),
                 TextColumns = texts is { Length: > 0 } ? texts : null,
                 LatencyRepeats = parse.GetValue(repeats) ?? 20,
+                LatencyWarmUp = parse.GetValue(warmUp) ?? 3,
             }.Execute(context.Out);
             return 0;
         }));

@@ -18,7 +18,8 @@ internal static class PredictCommand
         var format = new Option<string?>("--format") { Description = "csv or jsonl (default: from --output's extension, else csv)." };
         format.AcceptOnlyFromAmong("csv", "jsonl");
         var idCol = new Option<string?>("--id-col") { Description = "A column (or JSON property) copied to the output to identify each row." };
-        var command = new Command("predict", "Predict with a model: file or standard input in, CSV or JSON lines out.") { model, input, output, format, idCol };
+        var language = Languages.LanguageSettings.CreateOption("Checked against the language the model was trained on (a mismatch is an error; with auto, a warning).");
+        var command = new Command("predict", "Predict with a model: file or standard input in, CSV or JSON lines out.") { model, input, output, format, idCol, language };
         command.SetAction(parse => context.Guard(() =>
         {
             var predictor = ModelPredictor.Load(parse.GetValue(model)!);
@@ -28,6 +29,7 @@ internal static class PredictCommand
             var rows = inPath is null or "-"
                 ? PredictionInput.FromLines(context.In, "standard input", columns, id)
                 : PredictionInput.FromFile(inPath, columns, id);
+            Languages.PredictionLanguageCheck.Run(parse.GetValue(model)!, parse.GetValue(language), rows.Texts.SelectMany(t => t).Take(1000), context.Err);
             var predictions = rows.Texts.Select(predictor.Predict).ToList();
 
             string? outPath = parse.GetValue(output);

@@ -21,12 +21,14 @@ internal static class ResumeCommand
             string config = Path.Combine(dir, RunConfig.FileName);
             if (!File.Exists(config)) throw new CliException($"'{dir}' holds no {RunConfig.FileName}: it is not the output folder of a train run.");
             var run = RunConfig.Load(config);
+            run.Output = dir; // the folder may have moved since; a storage inside it is found from here
             if (!run.IsAutoML || run.Storage == null)
                 throw new CliException($"The run in '{dir}' has no AutoML storage (--storage), so there is nothing to resume; run train --config {config} to repeat it.");
             if (parse.GetValue(trainTime) is { } t) run.TrainTimeSeconds = t;
             if (parse.GetValue(maxTrials) is { } m) run.MaxTrials = m;
-            context.Out.WriteLine($"Resuming study '{run.Study ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(run.Output!)))}' from {(RunConfig.IsConnectionString(run.Storage) ? "PostgreSQL" : run.Storage)}");
-            return TrainCommand.Execute(context, run);
+            context.Out.WriteLine($"Resuming study '{run.Study ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(run.Output!)))}' from {(RunConfig.IsConnectionString(run.Storage) ? "PostgreSQL" : run.ResolvedStorage())}" +
+                (run.MaxTrials is { } n ? $" up to {n} trials" : "") + (run.TrainTimeSeconds is { } s ? $", {s:0.#}s budget" : ""));
+            return TrainCommand.Execute(context, run, new TrainingRun.OutputPolicy(Resuming: true));
         }));
         return command;
     }

@@ -4,7 +4,7 @@ using MLNetLlm.Cli.Serving;
 
 namespace MLNetLlm.Cli.Commands;
 
-/// <summary><c>mlnet-llm serve</c>: an HTTP prediction server for a model on the loopback address.</summary>
+/// <summary><c>mlnet-llm serve</c>: an HTTP prediction server for a model on the loopback address (another --host is warned about).</summary>
 internal static class ServeCommand
 {
     public static Command Create(CliContext context)
@@ -23,8 +23,11 @@ internal static class ServeCommand
             var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!, Port = parse.GetValue(port), MaxRequestBytes = parse.GetValue(maxBytes), MaxBatchSize = parse.GetValue(maxBatch),
+                ErrorLog = context.Err,
             };
             options.Validate();
+            if (!options.IsLoopback)
+                context.Err.WriteLine($"mlnet-llm: warning: --host {options.Host} serves the model beyond this machine (every interface it names), without authentication or TLS: anyone who can reach port {options.Port} can use it. Use 127.0.0.1 unless that is what you want.");
             var predictor = ModelPredictor.Load(parse.GetValue(model)!);
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };

@@ -36,8 +36,8 @@ internal sealed class CompressionReport
         sb.AppendLine("| | original | compressed | change |");
         sb.AppendLine("|---|---:|---:|---:|");
         sb.AppendLine($"| size on disk | {Mb(Original.Bytes)} | {Mb(Compressed.Bytes)} | {Ratio(Original.Bytes, Compressed.Bytes, "smaller")} |");
-        Latency("latency, batch 1", Original.Batch1Milliseconds, Compressed.Batch1Milliseconds);
-        Latency("latency, batch 32", Original.Batch32Milliseconds, Compressed.Batch32Milliseconds);
+        Latency("latency, batch 1", Original.Batch1, Compressed.Batch1);
+        Latency("latency, batch 32", Original.Batch32, Compressed.Batch32);
         if (Original.Metrics is { } a && Compressed.Metrics is { } b)
             foreach (var name in MetricNames(a))
             {
@@ -47,10 +47,10 @@ internal sealed class CompressionReport
         if (Agreement is { } agree) sb.AppendLine($"| same prediction | | {agree.ToString("P1", CultureInfo.InvariantCulture)} of rows | |");
         return sb.ToString();
 
-        void Latency(string name, double? x, double? y)
+        void Latency(string name, LatencyStats? o, LatencyStats? c)
         {
-            if (x is not { } o || y is not { } c) return;
-            sb.AppendLine($"| {name} | {Ms(o)} | {Ms(c)} | {Ratio(o, c, "faster")} |");
+            if (o == null || c == null) return;
+            sb.AppendLine($"| {name}, median of {o.Runs} | {o} | {c} | {LatencyStats.Change(o, c)} |");
         }
     }
 
@@ -70,8 +70,6 @@ internal sealed class CompressionReport
         "\n" + Table();
 
     static string Mb(long bytes) => (bytes / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + " MB";
-
-    static string Ms(double ms) => ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
 
     static string Ratio(double original, double compressed, string better) =>
         compressed <= 0 ? "" : (original / compressed).ToString("0.00", CultureInfo.InvariantCulture) + $"× {(original >= compressed ? better : "(worse)")}";

@@ -28,14 +28,18 @@ internal sealed class CompressionRun
     public string? LabelColumn { get; init; }
     public IReadOnlyList<string>? TextColumns { get; init; }
 
-    /// <summary>Timed calls per batch size (batch 32 gets a quarter, at least 2); 0 skips the latency measurement.</summary>
+    /// <summary>Timed calls per model at batch 1 (batch 32 gets a quarter, at least 5); 0 skips the latency measurement.</summary>
     public int LatencyRepeats { get; init; } = 20;
+
+    /// <summary>Untimed calls per model and batch size before the timed ones (JIT, thread pools, caches). Default 3.</summary>
+    public int LatencyWarmUp { get; init; } = 3;
 
     public CompressionReport Execute(TextWriter log)
     {
         Settings.Validate();
         if (string.IsNullOrWhiteSpace(Output)) throw new CliException("--output is required: the folder the compressed model is written to.");
         if (LatencyRepeats is < 0 or > 10_000) throw new CliException($"--latency-repeats must be between 0 and 10000, not {LatencyRepeats}.");
+        if (LatencyWarmUp is < 0 or > 1000) throw new CliException($"--latency-warmup must be between 0 and 1000, not {LatencyWarmUp}.");
         if (!File.Exists(ModelPath)) throw new CliException($"Model file '{ModelPath}' does not exist.");
         if (Settings.Trains && Dataset == null)
             throw new CliException($"--method {Settings.Method} fine-tunes the model: give labeled training data with --dataset.");
@@ -87,6 +91,7 @@ internal sealed class CompressionRun
                 File.WriteAllText(Path.Combine(output, ReportFileName), report.Markdown());
                 log.WriteLine();
                 log.Write(report.Table());
+                if (report.LatencySetup is { } latency) log.WriteLine($"Latency: {latency}.");
                 log.WriteLine();
                 log.WriteLine($"Model:  {path}");
                 log.WriteLine($"Report: {Path.Combine(output, ReportFileName)}");
@@ -133,18 +138,18 @@ internal sealed class CompressionRun
     CompressionReport Compare(MLContext ml, ModelSignature signature, ITransformer original, ITransformer compressed, string compressedPath,
         Data? timing, Data? test, double seconds)
     {
-        double? b1o = null, b32o = null, b1c = null, b32c = null;
+        LatencyStats? b1o = null, b32o = null, b1c = null, b32c = null;
         string? setup = null;
         if (timing != null && LatencyRepeats > 0)
         {
             var meter = new LatencyMeter(signature.TextColumns, timing.Texts);
-            int r32 = Math.Max(2, LatencyRepeats / 4);
-            b1o = meter.MedianMilliseconds(original, 1, LatencyRepeats);
-            b1c = meter.MedianMilliseconds(compressed, 1, LatencyRepeats);
-            b32o = meter.MedianMilliseconds(original, 32, r32);
-            b32c = meter.MedianMilliseconds(compressed, 32, r32);
-            setup = $"median of {LatencyRepeats} (batch 1) / {r32} (batch 32) Transform calls on rows of '{timing.Source}', whole pipeline " +
-                    $"(normalization and tokenization included), {(Settings.Threads > 0 ? $"{Settings.Threads} thread(s)" : "default threads")}, {Environment.ProcessorCount} cores";
+            int r32 = Math.Max(5, LatencyRepeats / 4);
+            (b1o, b1c) = meter.Compare(original, compressed, 1, LatencyRepeats, LatencyWarmUp);
+            (b32o, b32c) = meter.Compare(original, compressed, 32, r32, LatencyWarmUp);
+            setup = $"{LatencyRepeats} (batch 1) / {r32} (batch 32) timed Transform calls per model after {LatencyWarmUp} warm-up call(s) each, " +
+                    $"the two models alternating on the same rows of '{timing.Source}'; whole pipeline (normalization and tokenization included), " +
+                    $"{(Settings.Threads > 0 ? $"{Settings.Threads} thread(s)" : "default threads")}, {Environment.ProcessorCount} cores, load {Load()}. " +
+                    "Cells: median (interquartile range); a ratio of medians is given only when the ranges do not overlap, and only between these two interleaved series";
         }
         MetricsReport? mo = null, mc = null;
         double? agreement = null;
@@ -163,6 +168,13 @@ internal sealed class CompressionRun
             Compressed = new ModelMeasurement(compressedPath, new FileInfo(compressedPath).Length, b1c, b32c, mc),
             Agreement = agreement,
         };
+    }
+
+    /// <summary>The 1-minute load average (Linux), or "unknown": latency on a shared machine needs it beside it.</summary>
+    static string Load()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return "unknown"; }
     }
 
     static double Same<T>(IDataView a, IDataView b)

@@ -2,29 +2,46 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetLlm.DataViews;
-using MLNetLlm.Numerics;
 
 namespace MLNetLlm.Cli.Compression;
 
 /// <summary>
-/// Times a whole saved pipeline (normalization, tokenization, the encoder, the score columns) on batches of real rows:
-/// the median of <c>repeats</c> calls of <c>Transform</c> + reading every score, after one warm-up call.
+/// Times whole saved pipelines (normalization, tokenization, the encoder, the score columns) on batches of real rows,
+/// two models side by side: both get the same warm-up calls, then the timed calls alternate between them (A B, B A,
+/// …) on the same rows, so a change of load on the machine hits both alike and their ratio comes from one run.
 /// </summary>
 internal sealed class LatencyMeter(IReadOnlyList<string> textColumns, IReadOnlyList<string[]> rows)
 {
-    /// <summary>Median milliseconds of one call on <paramref name="batch"/> rows (taken in turn from the rows given).</summary>
-    public double MedianMilliseconds(ITransformer model, int batch, int repeats)
+    /// <summary>
+    /// <paramref name="warmUp"/> untimed then <paramref name="runs"/> timed calls of <c>Transform</c> + reading every
+    /// score on <paramref name="batch"/> rows (taken in turn from the rows given), interleaved between the models.
+    /// </summary>
+    public (LatencyStats A, LatencyStats B) Compare(ITransformer a, ITransformer b, int batch, int runs, int warmUp)
     {
         if (rows.Count == 0) throw new InvalidOperationException("No rows to time the model on.");
-        var times = new List<double>(repeats);
-        for (int i = -1; i < repeats; i++)
+        if (runs < 1) throw new ArgumentOutOfRangeException(nameof(runs), runs, "At least one timed call.");
+        for (int i = 0; i < warmUp; i++)
         {
-            var view = Batch(i + 1, batch);
-            var watch = Stopwatch.StartNew();
-            Consume(model.Transform(view));
-            if (i >= 0) times.Add(watch.Elapsed.TotalMilliseconds);
+            var view = Batch(i, batch);
+            Time(a, view);
+            Time(b, view);
         }
-        return Statistics.Median(times);
+        var ta = new List<double>(runs);
+        var tb = new List<double>(runs);
+        for (int i = 0; i < runs; i++)
+        {
+            var view = Batch(warmUp + i, batch);
+            if (i % 2 == 0) { ta.Add(Time(a, view)); tb.Add(Time(b, view)); }
+            else { tb.Add(Time(b, view)); ta.Add(Time(a, view)); }
+        }
+        return (LatencyStats.From(ta, warmUp), LatencyStats.From(tb, warmUp));
+    }
+
+    static double Time(ITransformer model, IDataView view)
+    {
+        var watch = Stopwatch.StartNew();
+        Consume(model.Transform(view));
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     InMemoryDataView Batch(int index, int batch)

@@ -22,6 +22,18 @@ internal sealed class MetricsReport
     /// <summary>The data set the metrics were measured on.</summary>
     public required string Dataset { get; init; }
 
+    /// <summary>
+    /// What the data set is to the run: "test" (read once, after the search, by the final model) or "validation" (what
+    /// trials were selected on); null for metrics of an evaluation alone.
+    /// </summary>
+    public string? Role { get; set; }
+
+    /// <summary>With test metrics: the same model's metrics on the validation data, side by side.</summary>
+    public MetricsReport? Validation { get; set; }
+
+    /// <summary>How the model was selected (trials, fidelities, the default-pipeline rule, balancing); null for evaluations.</summary>
+    public SearchSummary? Search { get; set; }
+
     /// <summary>Rows the model was trained on (null when only evaluating).</summary>
     public int? TrainRows { get; init; }
 
@@ -29,7 +41,7 @@ internal sealed class MetricsReport
     public required int TestRows { get; init; }
 
     /// <summary>The metric runs are ranked by (higher is better unless it ends in "rmse"/"mae"/"logLoss").</summary>
-    public required string PrimaryMetric { get; init; }
+    public required string PrimaryMetric { get; set; }
 
     /// <summary>Metric name → value, in print order.</summary>
     public required Dictionary<string, double> Metrics { get; init; }
@@ -63,14 +75,26 @@ internal sealed class MetricsReport
         catch (JsonException ex) { throw new CliException($"'{path}' is not a metrics file: {ex.Message}", ex); }
     }
 
-    /// <summary>Writes the metrics as aligned text: one metric per line, then the confusion matrix.</summary>
+    /// <summary>Writes the metrics as aligned text: one metric per line (validation and test side by side when both), then the confusion matrix.</summary>
     public void Print(TextWriter w)
     {
-        string rows = TrainRows is { } tr ? $"train rows: {tr}, test rows: {TestRows}" : $"rows: {TestRows}";
-        w.WriteLine($"Metrics ({Task}) on {Dataset} — {rows}{(TrainSeconds is { } s ? $", trained in {s:0.0}s" : "")}");
         int width = Metrics.Keys.Max(k => k.Length);
-        foreach (var (name, value) in Metrics)
-            w.WriteLine($"  {name.PadRight(width)}  {Format(value)}{(name == PrimaryMetric ? "  (primary)" : "")}");
+        if (Validation is { } v)
+        {
+            w.WriteLine($"Metrics ({Task}) — train rows: {TrainRows}{(TrainSeconds is { } s0 ? $", trained in {s0:0.0}s" : "")}");
+            w.WriteLine($"  validation: {v.Dataset} ({v.TestRows} rows; trials were selected on it)");
+            w.WriteLine($"  test:       {Dataset} ({TestRows} rows; read once, after the search, by the final model)");
+            w.WriteLine($"  {"".PadRight(width)}  {"validation",10}  {"test",10}");
+            foreach (var (name, value) in Metrics)
+                w.WriteLine($"  {name.PadRight(width)}  {Format(v.Metrics.GetValueOrDefault(name, double.NaN)),10}  {Format(value),10}{(name == PrimaryMetric ? "  (primary)" : "")}");
+        }
+        else
+        {
+            string rows = TrainRows is { } tr ? $"train rows: {tr}, {Role ?? "test"} rows: {TestRows}" : $"rows: {TestRows}";
+            w.WriteLine($"Metrics ({Task}) on {(Role is { } role ? role + " data " : "")}{Dataset} — {rows}{(TrainSeconds is { } s ? $", trained in {s:0.0}s" : "")}");
+            foreach (var (name, value) in Metrics)
+                w.WriteLine($"  {name.PadRight(width)}  {Format(value)}{(name == PrimaryMetric ? "  (primary)" : "")}");
+        }
         if (Classes is { Count: > 0 } classes && ConfusionMatrix is { } cm)
         {
             w.WriteLine("  Confusion matrix (rows: actual, columns: predicted)");

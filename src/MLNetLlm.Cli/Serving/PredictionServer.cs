@@ -15,7 +15,10 @@ namespace MLNetLlm.Cli.Serving;
 /// <summary>
 /// An HTTP prediction server for one model (Kestrel, minimal API): <c>POST /predict</c> with one JSON object or an
 /// array of them, <c>GET /health</c>, <c>GET /metadata</c>. Bad requests get a 400 (or 413 when too large) with a JSON
-/// <c>{"error": "…"}</c> naming the problem. Requests are served concurrently; prediction engines are pooled.
+/// <c>{"error": "…"}</c> naming the problem — text values must be JSON strings of valid Unicode (a number, or a lone
+/// surrogate such as <c>"\ud800"</c>, or invalid UTF-8 in the body, is a 400). Anything else that fails is a 500 with a
+/// JSON message, logged as one line on <see cref="ServerOptions.ErrorLog"/>. Requests are served concurrently;
+/// prediction engines are pooled.
 /// </summary>
 internal sealed class PredictionServer : IAsyncDisposable
 {
@@ -43,6 +46,17 @@ internal sealed class PredictionServer : IAsyncDisposable
             k.Listen(ip, options.Port);
         });
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            try { await next(context); }
+            catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
+            {
+                options.ErrorLog?.WriteLine($"mlnet-llm serve: 500 on {context.Request.Method} {context.Request.Path}: {ex.GetType().Name}: {ex.Message}");
+                options.ErrorLog?.Flush();
+                context.Response.Clear();
+                await Error(500, $"Internal error ({ex.GetType().Name}); the server log has the details.").ExecuteAsync(context);
+            }
+        });
         Map(app, predictor, options);
         try
         {
@@ -93,7 +107,7 @@ internal sealed class PredictionServer : IAsyncDisposable
             {
                 doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
             }
-            catch (JsonException ex) { return Error(400, $"The body is not valid JSON: {ex.Message}"); }
+            catch (JsonException ex) { return Error(400, $"The body is not valid JSON (UTF-8): {ex.Message}"); }
             catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
                 return Error(413, $"The request is larger than {options.MaxRequestBytes} bytes.");
@@ -125,8 +139,25 @@ internal sealed class PredictionServer : IAsyncDisposable
         });
     }
 
-    static string[] Texts(JsonElement obj, IReadOnlyList<string> columns, string where) =>
-        columns.Select(c => PredictionInput.JsonText(obj, c, where, lineNo: null, required: true)!).ToArray();
+    static string[] Texts(JsonElement obj, IReadOnlyList<string> columns, string where) => columns.Select(c => Text(obj, c, where)).ToArray();
+
+    /// <summary>A text column's value: a JSON string of valid Unicode; anything else is the client's error (400).</summary>
+    static string Text(JsonElement obj, string name, string where)
+    {
+        if (!obj.TryGetProperty(name, out var v)) return PredictionInput.JsonText(obj, name, where, lineNo: null, required: true)!; // throws: names what is there
+        if (v.ValueKind != JsonValueKind.String)
+            throw new DataFileException(where, $"{Capital(where)}: property '{name}' must be a string, not {Kind(v)}.", null, name);
+        try
+        {
+            return v.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new DataFileException(where, $"{Capital(where)}: property '{name}' is not valid text: it holds invalid UTF-8 or an unpaired UTF-16 surrogate such as \\ud800.", null, name, ex);
+        }
+    }
+
+    static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     static string Kind(JsonElement e) => e.ValueKind.ToString().ToLowerInvariant() switch { "array" => "an array", "object" => "an object", var k => $"a {k}" };
 

@@ -15,6 +15,12 @@ internal sealed class ServerOptions
     /// <summary>The most rows one batch request may hold; more get 400. Default 256.</summary>
     public int MaxBatchSize { get; init; } = 256;
 
+    /// <summary>Where a request that fails on the server's side (HTTP 500) is logged, one line each; null logs nothing. Default stderr.</summary>
+    public TextWriter? ErrorLog { get; init; } = Console.Error;
+
+    /// <summary>Whether <see cref="Host"/> is a loopback address (only this machine can connect).</summary>
+    public bool IsLoopback => Host == "localhost" || (System.Net.IPAddress.TryParse(Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new CliException($"--port must be between 0 and 65535, not {Port}.");

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Microsoft.ML;
 using MLNetLlm.AutoML;
 using MLNetLlm.AutoML.Experiments;
+using MLNetLlm.AutoML.SearchSpaces;
 using MLNetLlm.AutoML.Storage;
+using MLNetLlm.AutoML.Tuners;
 using MLNetLlm.Cli.CodeGen;
 using MLNetLlm.Cli.Progress;
 using Trial = MLNetLlm.Cli.Reporting.TrialResult;
@@ -14,23 +16,35 @@ namespace MLNetLlm.Cli.Training;
 /// training data, scoring every trial on the evaluation data, and returns the best model (fitted on the training data
 /// only, so the evaluation metrics stay honest) with every trial for the leaderboard.
 /// </summary>
-internal sealed class AutoMLSearch
+internal sealed class AutoMLSearch(TextWriter output)
 {
+    readonly TextWriter _out = output;
     readonly object _gate = new();
     Trial? _best;
 
-    public sealed record Outcome(ITransformer Model, IReadOnlyList<Trial> Trials, TrainingCode Code, string BestPipeline, string StopReason, string Study);
+    /// <summary>
+    /// The search's result. <c>Interrupted</c>: an interrupt stopped it before its budget or trial limit.
+    /// <c>ModelSource</c>: which model <c>Model</c> is, e.g. "the pipeline of trial 3 refitted on the training rows".
+    /// </summary>
+    public sealed record Outcome(ITransformer Model, IReadOnlyList<Trial> Trials, TrainingCode Code, string BestPipeline, string StopReason, string Study,
+        Evaluation.SearchSummary Summary, bool Interrupted = false, string? ModelSource = null);
 
-    public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel)
+    /// <summary>
+    /// Searches on <paramref name="train"/>, scoring trials on <paramref name="validation"/>; once <paramref name="cancel"/>
+    /// is cancelled (an interrupt) no new trial starts, the running ones finish and the best is returned.
+    /// <paramref name="imbalance"/> is the largest ÷ smallest class in the training rows (null for regression): balancing
+    /// is searched from <see cref="ClassBalance.SearchedRatio"/> up, unless --balance is given; <paramref name="metricName"/>
+    /// is the metric trials are selected by (<see cref="SelectionMetric"/>; null: --metric or the task's default).
+    /// </summary>
+    public Outcome Run(MLContext ml, RunConfig c, ModelSignature signature, IDataView train, IDataView validation, IRunProgress progress, CancellationToken cancel,
+        double? imbalance = null, string? metricName = null)
     {
         int? threads = c.Parallel > 1 ? 1 : null;
-        var pipeline = AutoPipelineFactory.Create(ml, signature, c, threads);
-        var metric = signature.Task switch
-        {
-            TaskKind.Binary => ExperimentMetric.Binary(BinaryClassificationMetric.F1Score),
-            TaskKind.Multiclass => ExperimentMetric.Multiclass(MulticlassClassificationMetric.MacroAccuracy),
-            _ => ExperimentMetric.Regression(RegressionMetric.RSquared),
-        };
+        bool ngrams = c.Trainer != "bert";
+        bool searchBalance = ngrams && c.Balance == null && imbalance >= ClassBalance.SearchedRatio;
+        var pipeline = AutoPipelineFactory.Create(ml, signature, c, threads, searchBalance);
+        metricName ??= SelectionMetric.Name(signature.Task, c.Metric);
+        var metric = SelectionMetric.Experiment(signature.Task, metricName);
         var experiment = ml.Llm().Auto().CreateExperiment()
             .SetPipeline(pipeline)
             .SetDataset(train, validation)
@@ -38,31 +52,47 @@ internal sealed class AutoMLSearch
             .SetSeed(c.Seed)
             .SetParallelism(c.Parallel)
             .SetRefitOnValidationData(false);
+        if (ngrams)
+        {
+            // the classic pipeline is the first trial, and stays the answer unless a trial beats it by more than the noise;
+            // the tuner's configurations start on a ninth of the rows and the best third climb to all of them
+            experiment.SetBaseline(AutoPipelinePoints.Baseline(pipeline))
+                .SetSuccessiveHalving(labelColumnName: signature.Task == TaskKind.Regression ? null : ModelSignature.LabelColumnName);
+        }
         if (c.MaxTrials is { } max) experiment.SetMaxTrials(max);
         if (c.TrainTimeSeconds is { } seconds) experiment.SetTrainingTimeInSeconds(seconds);
-        switch (c.Tuner ?? "smac")
+        // The same tuners as the experiment's SetXxxTuner() (seeded with the run's seed), wrapped so that an interrupt stops proposals.
+        Func<SearchSpace, ITuner> tunerFor = (c.Tuner ?? "smac") switch
         {
-            case "grid": experiment.SetGridSearchTuner(); break;
-            case "random": experiment.SetRandomSearchTuner(); break;
-            case "bayesian": experiment.SetGaussianProcessTuner(); break;
-            case "cfo": experiment.SetCostFrugalTuner(); break;
-            default: experiment.SetSmacTuner(); break;
-        }
+            "grid" => s => new GridSearchTuner(s),
+            "random" => s => new RandomSearchTuner(s, c.Seed),
+            "bayesian" => s => new GaussianProcessTuner(s, c.Seed),
+            "cfo" => s => new CostFrugalTuner(s, c.Seed),
+            _ => s => new SmacTuner(s, c.Seed),
+        };
+        StoppableTuner? tuner = null;
+        experiment.SetTuner(s => tuner = new StoppableTuner(tunerFor(s), cancel));
         string study = c.Study ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(c.Output!)));
-        using var storage = OpenStorage(c.Storage);
-        if (storage != null) experiment.SetStorage(storage, study);
+        using var storage = OpenStorage(c.ResolvedStorage());
+        if (storage != null)
+        {
+            experiment.SetStorage(storage, study);
+            if (StaleTrials.Requeue(storage, study, metric) is { Count: > 0 } stale)
+                _out.WriteLine($"Trial(s) {string.Join(", ", stale)} of study '{study}' were left running by a process that is gone: queued again.");
+        }
 
         var start = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         TimeSpan? TimeLeft() => c.TrainTimeSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
-        experiment.TrialStarted += (_, settings) => progress.TrialStarted(settings.TrialId, "…");
+        experiment.TrialStarted += (_, settings) => progress.TrialStarted(settings.TrialId, settings.Fidelity < 1 ? FormattableString.Invariant($"… on {settings.Fidelity:0.###} of the rows") : "…");
         experiment.TrialCompleted += (_, t) =>
         {
             var trial = ToTrial(t, start);
             Trial? best;
             lock (_gate)
             {
-                if (trial.Metric is { } m && (_best?.Metric is not { } b || (metric.Maximize ? m > b : m < b))) _best = trial;
+                // best so far among full-fidelity trials (lower rungs trained on fewer rows)
+                if (trial.Fidelity >= 1 && trial.Metric is { } m && (_best?.Metric is not { } b || (metric.Maximize ? m > b : m < b))) _best = trial;
                 best = _best;
             }
             progress.TrialFinished(trial, best, TimeLeft());
@@ -71,18 +101,42 @@ internal sealed class AutoMLSearch
         ExperimentResult result;
         try
         {
-            result = experiment.RunAsync(cancel).GetAwaiter().GetResult();
+            result = experiment.RunAsync(CancellationToken.None).GetAwaiter().GetResult(); // an interrupt stops proposals (StoppableTuner), not the running trials
         }
-        catch (OperationCanceledException) { throw new CliException("Cancelled before any trial completed."); }
+        catch (InvalidOperationException ex) when (tuner?.Stopped == true && ex.Message.StartsWith("No trial ran", StringComparison.Ordinal))
+        {
+            throw new RunInterruptedException("Interrupted before any trial finished: no model was written." +
+                (storage != null ? $" The study is kept; 'mlnet-llm resume -o {c.Output}' continues it." : ""));
+        }
         catch (InvalidOperationException ex) when (ex.Message.Contains("trial", StringComparison.OrdinalIgnoreCase))
         {
             throw new CliException($"AutoML found no model: {ex.Message}", ex);
         }
         var trials = result.Trials.Select(t => ToTrial(t, start)).ToList();
         var bestTrial = result.BestTrial;
-        var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c, threads), bestTrial.TrialSettings.Parameter.ToJson());
+        var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c, threads, searchBalance), bestTrial.TrialSettings.Parameter.ToJson());
+        bool interrupted = tuner?.Stopped == true;
+        var rungs = result.Fidelities.ToArray();
+        string stopReason = interrupted ? $"interrupted after {trials.Count(t => t.Metric != null)} completed trial(s)" : result.StopReason;
+        var summary = new Evaluation.SearchSummary
+        {
+            SelectedBy = metricName,
+            TrialsStarted = result.Trials.Count,
+            TrialsCompleted = result.Trials.Count(t => t.IsSuccess),
+            Fidelities = rungs,
+            TrialsPerFidelity = rungs.Select(f => result.Trials.Count(t => Math.Abs(t.Fidelity - f) < 1e-9)).ToArray(),
+            SkippedProposals = result.SkippedProposals,
+            DefaultKept = result.Baseline?.BaselineKept,
+            Baseline = result.Baseline is { } b ? "Default pipeline rule: " + b.Describe() : null,
+            ImbalanceRatio = imbalance,
+            Balance = signature.Task == TaskKind.Regression ? null : c.Balance ?? (searchBalance ? "searched (none, oversample, undersample)" : "none"),
+            StopReason = stopReason,
+        };
+        int id = bestTrial.TrialSettings.TrialId;
+        string source = !result.ModelIsRefit ? $"the model trial {id} trained and scored"
+            : $"the pipeline of trial {id} refitted on the training{(result.ModelTrainedOnValidation ? " + validation" : "")} rows";
         return new Outcome(bestTrial.Model ?? throw new CliException("AutoML returned no model for the best trial."),
-            trials, code, Describe(bestTrial), result.StopReason, study);
+            trials, code, Describe(bestTrial), stopReason, study, summary, interrupted, source);
     }
 
     static ITrialStorage? OpenStorage(string? storage)
@@ -106,6 +160,7 @@ internal sealed class AutoMLSearch
         double finished = (t.TrialSettings.StartedAtUtc + t.Duration - start).TotalSeconds;
         string status = t.Status.ToString().ToLowerInvariant();
         if (t.Error is { Length: > 0 } error && !t.IsSuccess) status += ": " + error.Split('\n')[0];
-        return new Trial(t.TrialSettings.TrialId, t.Pipeline ?? "?", metric, t.Duration.TotalSeconds, status, finished, t.TrialSettings.Parameter.ToJson());
+        string pipeline = (t.Pipeline ?? "?") + (t.Fidelity < 1 ? FormattableString.Invariant($" [{t.Fidelity:0.###} of the rows]") : "");
+        return new Trial(t.TrialSettings.TrialId, pipeline, metric, t.Duration.TotalSeconds, status, finished, t.TrialSettings.Parameter.ToJson(), t.Fidelity);
     }
 }

@@ -18,7 +18,8 @@ namespace MLNetLlm.Cli.Training;
 /// </summary>
 internal static class AutoPipelineFactory
 {
-    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, RunConfig config, int? threads)
+    /// <summary>The searched pipeline; with <paramref name="searchBalance"/> (classification, imbalanced label, no <c>--balance</c>) balancing (none, over-, undersampling) is a searched stage.</summary>
+    public static SweepablePipeline Create(MLContext ml, ModelSignature signature, RunConfig config, int? threads, bool searchBalance = false)
     {
         if (config.Trainer == "bert") return Transformer(ml, signature, config);
         var normalization = config.Normalization;
@@ -28,6 +29,8 @@ internal static class AutoPipelineFactory
             foreach (var column in signature.TextColumns)
                 pipeline.Append(ml.Llm().NormalizeText(column, options: normalization), $"normalize_{column}");
         var embedding = config.EmbeddingOrNull;
+        if (embedding is null && Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) pipeline.Append(Languages.ChineseSteps.Sweepable(column));
         if (signature.TextColumns.Count == 1)
             pipeline.Append(embedding is null
                 ? auto.FeaturizeText(PipelineFactory.FeaturesColumn, signature.TextColumns[0])
@@ -36,6 +39,9 @@ internal static class AutoPipelineFactory
             pipeline.Append(PipelineFactory.Featurizer(ml, signature.TextColumns, normalization: null, embedding), "featurize_columns");
         // Iterative trainers pass over the data many times: cache the features once per trial (training rows only).
         pipeline.AppendCacheCheckpoint();
+        // balancing acts on the cached featurized training rows (SMOTE needs the vectors); never on validation rows
+        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStage(auto, config.Balance, searchBalance, config.Seed) is { } balance)
+            pipeline.Append(balance);
         const string label = ModelSignature.LabelColumnName, features = PipelineFactory.FeaturesColumn;
         switch (signature.Task)
         {
@@ -47,7 +53,8 @@ internal static class AutoPipelineFactory
                 pipeline.Append(ml.Transforms.Conversion.MapKeyToValue(PipelineFactory.PredictedClassColumn, "PredictedLabel"), "to_class");
                 break;
             default:
-                pipeline.Append(auto.SdcaRegression(label, features, threads), auto.LightGbmRegression(label, features, threads), auto.FastTreeRegression(label, features, threads));
+                pipeline.Append(auto.SdcaRegression(label, features, threads), auto.LightGbmRegression(label, features, threads, selectFeatures: true),
+                    auto.FastTreeRegression(label, features, threads, selectFeatures: true));
                 break;
         }
         return pipeline;
@@ -131,7 +138,7 @@ internal static class AutoPipelineFactory
     }
 
     /// <summary>C# code of a method body expression that builds the same sweepable pipeline from <c>mlContext</c> (for the generated training code).</summary>
-    public static string Code(ModelSignature signature, RunConfig config, int? threads)
+    public static string Code(ModelSignature signature, RunConfig config, int? threads, bool searchBalance = false)
     {
         if (config.Trainer == "bert") return TransformerCode(signature, config);
         var normalization = config.Normalization;
@@ -142,6 +149,8 @@ internal static class AutoPipelineFactory
             foreach (var column in signature.TextColumns)
                 lines.Add($".Append(mlContext.Llm().NormalizeText({Lit(column)}, options: {PipelineFactory.NormalizationCode(normalization)}), {Lit("normalize_" + column)})");
         var embedding = config.EmbeddingOrNull;
+        if (embedding is null && Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) lines.Add(Languages.ChineseSteps.SweepableCode(column));
         if (signature.TextColumns.Count == 1 && embedding != null)
         {
             string keys = string.Join(", ", SearchedEmbeddingOptions(embedding).Select(Lit));
@@ -168,6 +177,8 @@ internal static class AutoPipelineFactory
                       $"\n                .Append(mlContext.Transforms.Concatenate({Lit(PipelineFactory.FeaturesColumn)}, {string.Join(", ", featureColumns.Select(Lit))})), \"featurize_columns\")");
         }
         lines.Add(".AppendCacheCheckpoint()");
+        if (signature.Task != TaskKind.Regression && ClassBalance.AutoStageCode(config.Balance, searchBalance, config.Seed) is { } balance)
+            lines.Add($".Append({balance})");
         string args = $"\"Label\", {Lit(PipelineFactory.FeaturesColumn)}, {t}";
         switch (signature.Task)
         {
@@ -179,7 +190,7 @@ internal static class AutoPipelineFactory
                 lines.Add($".Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PipelineFactory.PredictedClassColumn)}, \"PredictedLabel\"), \"to_class\")");
                 break;
             default:
-                lines.Add($".Append(auto.SdcaRegression({args}), auto.LightGbmRegression({args}), auto.FastTreeRegression({args}))");
+                lines.Add($".Append(auto.SdcaRegression({args}), auto.LightGbmRegression({args}, selectFeatures: true), auto.FastTreeRegression({args}, selectFeatures: true))");
                 break;
         }
         return string.Join("\n            ", lines);
@@ -195,7 +206,7 @@ internal static class AutoPipelineFactory
             foreach (var column in cols)
                 lines.Add($".Append(mlContext.Llm().NormalizeText({Lit(column)}, options: {PipelineFactory.NormalizationCode(config.Normalization)}), {Lit("normalize_" + column)})");
         var set = new List<string> { $"o.SecondTextColumnName = {(cols.Count > 1 ? Lit(cols[1]) : "null")};" };
-        set.Add($"o.PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))};");
+        set.Add($"o.PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(PretrainedArgument.Portable(t.Pretrained)))};");
         string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (t.Epochs is { } e) set.Add($"o.NumberOfEpochs = {I(e)};");
         if (t.BatchSize is { } b) set.Add($"o.BatchSize = {I(b)};");

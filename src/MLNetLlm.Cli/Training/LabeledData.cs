@@ -146,7 +146,7 @@ internal static class LabeledData
     }
 
     /// <summary>The label column parsed as booleans, or null when some value is not a boolean.</summary>
-    static bool[]? TryBooleans(DelimitedTable table, string column)
+    internal static bool[]? TryBooleans(DelimitedTable table, string column)
     {
         try { return table.ToDataView((column, BooleanDataViewType.Instance)).GetColumn<bool>(column); }
         catch (DataFileException) { return null; }

@@ -35,22 +35,27 @@ internal static class PipelineFactory
         string normalize = config.Normalization == null ? "" : $"NormalizeText({config.Normalization.Summary}) → ";
         if (config.Transformer is { } t && config.Trainer == "bert")
         {
-            string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {Path.GetFileName(Path.TrimEndingDirectorySeparator(t.Pretrained))}";
+            string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {PretrainedArgument.Label(t.Pretrained)}";
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
             return $"{normalize}{trainer}({model}, {t.EpochsOrDefault} epoch(s), max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
+        string balance = config.Balance is null or "none" || signature.Task == TaskKind.Regression ? "" : $"Balance({config.Balance}) → ";
         if (config.EmbeddingOrNull is { } e)
-            return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"SentenceEmbedding({e.Name}, {c})")) + " → " + TrainerName(signature.Task);
-        return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + TrainerName(signature.Task);
+            return normalize + string.Join(" → ", signature.TextColumns.Select(c => $"SentenceEmbedding({e.Name}, {c})")) + " → " + balance + TrainerName(signature.Task);
+        string segment = Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer) ? "SegmentWords(jieba) → " : "";
+        return normalize + segment + string.Join(" → ", signature.TextColumns.Select(c => $"FeaturizeText({c})")) + " → " + balance + TrainerName(signature.Task);
     }
 
-    /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>: n-grams, or sentence embeddings when <paramref name="embedding"/> is given.</summary>
-    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization, EmbeddingSettings? embedding = null)
+    /// <summary>The featurization steps for the text columns, ending in <see cref="FeaturesColumn"/>: n-grams (after jieba word segmentation when <paramref name="segmentChinese"/>), or sentence embeddings when <paramref name="embedding"/> is given.</summary>
+    public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<string> textColumns, TextNormalizerOptions? normalization, EmbeddingSettings? embedding = null, bool segmentChinese = false)
     {
         IEstimator<ITransformer>? chain = null;
         if (normalization != null)
             foreach (var column in textColumns)
                 chain = chain == null ? ml.Llm().NormalizeText(column, options: normalization) : chain.Append(ml.Llm().NormalizeText(column, options: normalization));
+        if (segmentChinese)
+            foreach (var column in textColumns)
+                chain = chain == null ? Languages.ChineseSteps.Segment(ml, column) : chain.Append(Languages.ChineseSteps.Segment(ml, column));
         var featureColumns = new List<string>();
         for (int i = 0; i < textColumns.Count; i++)
         {
@@ -72,15 +77,18 @@ internal static class PipelineFactory
         var normalization = config.Normalization;
         if (config.Trainer == "bert") return Transformer(ml, signature, config, progress, cancel);
         // SDCA makes many passes over the data: cache the features instead of featurizing the text on every pass.
-        var features = Featurizer(ml, signature.TextColumns, normalization, config.EmbeddingOrNull).AppendCacheCheckpoint(ml);
+        var features = Featurizer(ml, signature.TextColumns, normalization, config.EmbeddingOrNull,
+            config.EmbeddingOrNull is null && Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer)).AppendCacheCheckpoint(ml);
         const string label = ModelSignature.LabelColumnName;
+        // --balance: the trainer's training rows are balanced first (training only; the saved model is the trainer's)
+        IEstimator<ITransformer> Balanced(IEstimator<ITransformer> trainer) => ClassBalance.Wrap(ml, trainer, config.Balance, config.Seed);
         return signature.Task switch
         {
-            TaskKind.Binary => features.Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(
-                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })),
+            TaskKind.Binary => features.Append(Balanced(ml.BinaryClassification.Trainers.SdcaLogisticRegression(
+                new SdcaLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 }))),
             TaskKind.Multiclass => features
-                .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(
-                    new SdcaMaximumEntropyMulticlassTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 }))
+                .Append(Balanced(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(
+                    new SdcaMaximumEntropyMulticlassTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })))
                 .Append(ml.Transforms.Conversion.MapKeyToValue(PredictedClassColumn, "PredictedLabel")),
             _ => features.Append(ml.Regression.Trainers.Sdca(
                 new SdcaRegressionTrainer.Options { LabelColumnName = label, FeatureColumnName = FeaturesColumn, NumberOfThreads = 1 })),
@@ -135,6 +143,8 @@ internal static class PipelineFactory
         if (normalization != null)
             foreach (var column in signature.TextColumns)
                 steps.Add($"mlContext.Llm().NormalizeText({Lit(column)}, options: {NormalizationCode(normalization)})");
+        if (Languages.ChineseSteps.Applies(config.ResolvedLanguage, config.Trainer))
+            foreach (var column in signature.TextColumns) steps.Add(Languages.ChineseSteps.SegmentCode(column));
         var featureColumns = new List<string>();
         for (int i = 0; i < signature.TextColumns.Count; i++)
         {
@@ -151,8 +161,8 @@ internal static class PipelineFactory
         chain += "\n            .AppendCacheCheckpoint(mlContext)";
         chain += signature.Task switch
         {
-            TaskKind.Binary => $"\n            .Append(mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options {options}))",
-            TaskKind.Multiclass => $"\n            .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options {options}))" +
+            TaskKind.Binary => $"\n            .Append({ClassBalance.WrapCode($"mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options {options})", config.Balance, config.Seed)})",
+            TaskKind.Multiclass => $"\n            .Append({ClassBalance.WrapCode($"mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options {options})", config.Balance, config.Seed)})" +
                                    $"\n            .Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PredictedClassColumn)}, \"PredictedLabel\"))",
             _ => $"\n            .Append(mlContext.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options {options}))",
         };
@@ -163,7 +173,7 @@ internal static class PipelineFactory
     {
         var t = config.Transformer ?? new TransformerSettings();
         var cols = signature.TextColumns;
-        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(Path.GetFullPath(t.Pretrained)))}, NumberOfEpochs = {t.EpochsOrDefault}, " +
+        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(PretrainedArgument.Portable(t.Pretrained)))}, NumberOfEpochs = {t.EpochsOrDefault}, " +
                         $"BatchSize = {t.BatchSizeOrDefault}, MaxLength = {t.MaxLengthOrDefault}, " +
                         $"LearningRate = {(t.LearningRate is { } lr ? lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "null")}, " +
                         $"Device = {Lit(t.Device)}, Seed = {config.Seed}";
@@ -197,7 +207,7 @@ internal static class PipelineFactory
     internal static string EmbeddingOptionsCode(EmbeddingSettings e)
     {
         string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string model = Directory.Exists(e.Model) ? Path.GetFullPath(e.Model) : e.Model;
+        string model = PretrainedArgument.Portable(e.Model);
         return $"new MLNetLlm.Torch.Embeddings.SentenceEmbeddingEstimator.Options {{ PretrainedModel = {Lit(model)}, " +
                $"MaxLength = {(e.MaxLength is { } m ? I(m) : "null")}, BatchSize = {I(e.BatchSize ?? MLNetLlm.Torch.Embeddings.SentenceEmbeddingEstimator.Defaults.BatchSize)}, " +
                $"Normalize = {(e.Normalize ? "true" : "false")}, Device = {Lit(e.Device)} }}";

@@ -23,16 +23,31 @@ internal sealed class RunConfig
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
-    /// <summary>binary, multiclass or regression.</summary>
-    public TaskKind Task { get; set; } = TaskKind.Binary;
+    /// <summary>binary, multiclass or regression; null: inferred from the label column (two values → binary, more numbers → regression, more values → multiclass).</summary>
+    public TaskKind? Task { get; set; }
 
     /// <summary>The training data file (CSV/TSV with a header).</summary>
     public string? Dataset { get; set; }
 
-    /// <summary>The data the model is measured on; when null, <see cref="Split"/> of <see cref="Dataset"/> is held out.</summary>
+    /// <summary>
+    /// The data trials are scored and selected on; when null, a stratified <see cref="Split"/> of <see cref="Dataset"/>
+    /// is held out for it. The model is trained on the training rows only.
+    /// </summary>
     public string? ValidationDataset { get; set; }
 
-    /// <summary>The fraction of the training rows held out for evaluation when there is no validation file; (0, 1), default 0.2.</summary>
+    /// <summary>
+    /// Data read once, after the search, by the final model only: its metrics are the run's test metrics, reported next
+    /// to the validation metrics. Null: no test metrics (the validation metrics are the run's).
+    /// </summary>
+    public string? TestDataset { get; set; }
+
+    /// <summary>Classification: none, oversample, undersample or smote (training rows only); null: none, or searched by AutoML when the label is imbalanced.</summary>
+    public string? Balance { get; set; }
+
+    /// <summary>The metric trials are selected and ranked by, by its metrics.json name (null: f1 / macroAccuracy / r2); see <see cref="SelectionMetric"/>.</summary>
+    public string? Metric { get; set; }
+
+    /// <summary>The fraction of the training rows held out for validation when there is no validation file; (0, 1), default 0.2.</summary>
     public double Split { get; set; } = 0.2;
 
     /// <summary>The seed of the split and of every trainer; the same seed gives the same model.</summary>
@@ -52,6 +67,16 @@ internal sealed class RunConfig
     /// saved in the model); null turns normalization off. Default: <see cref="TextNormalizerOptions"/>' defaults.
     /// </summary>
     public TextNormalizerOptions? Normalization { get; set; } = new();
+
+    /// <summary>
+    /// The language of the text: auto (default; decided from the training text's script), en or zh. Chinese n-gram
+    /// pipelines segment words with jieba before the featurizer (see Languages/ChineseSteps).
+    /// </summary>
+    public string Language { get; set; } = "auto";
+
+    /// <summary>The language the run uses (<see cref="Language"/>, or the detected one for auto); set by the run.</summary>
+    [JsonIgnore]
+    public Data.Languages.TextLanguage ResolvedLanguage { get; set; } = Data.Languages.TextLanguage.English;
 
     /// <summary>sdca (n-gram features + SDCA, default) or bert (a BERT encoder via MLNetLlm.Torch; see <see cref="Transformer"/>).</summary>
     public string Trainer { get; set; } = "sdca";
@@ -104,28 +129,56 @@ internal sealed class RunConfig
     /// <summary>The output folder.</summary>
     public string? Output { get; set; }
 
+    /// <summary>
+    /// How the run that wrote this file ended: running (written before the first trial; a folder left like this was
+    /// killed), interrupted (Ctrl+C/SIGTERM: the output is from the trials that finished), failed, or completed.
+    /// Ignored as an input: every run sets its own. Null in files written by hand or by older versions.
+    /// </summary>
+    public string? Status { get; set; }
+
+    /// <summary>The trial storage this config's run uses: <see cref="Storage"/> as given (a connection string or an
+    /// absolute path), or a relative path taken from the output folder (a run's own <c>trials.db</c>).</summary>
+    public string? ResolvedStorage() =>
+        Storage == null || IsConnectionString(Storage) || Path.IsPathRooted(Storage) ? Storage : Path.Combine(Path.GetFullPath(Output!), Storage);
+
     /// <summary>Writes the config with its paths made absolute, so it reproduces the run from any directory.</summary>
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, ToJson());
+    }
+
+    /// <summary>The config as <see cref="Save"/> writes it.</summary>
+    public string ToJson()
+    {
         var copy = (RunConfig)MemberwiseClone();
         copy.TextColumns = [.. TextColumns];
         copy.Normalization = Normalization?.Clone();
         copy.Dataset = Full(Dataset);
         copy.ValidationDataset = Full(ValidationDataset);
+        copy.TestDataset = Full(TestDataset);
         copy.Output = Full(Output);
-        if (Storage != null) copy.Storage = IsConnectionString(Storage) ? WithoutPassword(Storage) : Full(Storage);
+        // A storage inside the output folder is written relative to it: the folder can move, and a run of this file
+        // into another --output gets a storage of its own there.
+        if (Storage != null) copy.Storage = IsConnectionString(Storage) ? WithoutPassword(Storage) : InOutput(Storage);
         if (Embedding != null)
         {
             copy.Embedding = Embedding.Clone();
-            if (Directory.Exists(Embedding.Model)) copy.Embedding.Model = Full(Embedding.Model)!;
+            copy.Embedding.Model = PretrainedArgument.Portable(Embedding.Model);
         }
         if (Transformer != null)
         {
             copy.Transformer = Transformer.Clone();
-            copy.Transformer.Pretrained = Full(Transformer.Pretrained);
+            copy.Transformer.Pretrained = Transformer.Pretrained is { } p ? PretrainedArgument.Portable(p) : null;
         }
-        File.WriteAllText(path, JsonSerializer.Serialize(copy, JsonOptions) + "\n");
+        return JsonSerializer.Serialize(copy, JsonOptions) + "\n";
+    }
+
+    string InOutput(string storage)
+    {
+        if (!Path.IsPathRooted(storage) || Output == null) return storage;
+        string relative = Path.GetRelativePath(Path.GetFullPath(Output), storage);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? storage : relative;
     }
 
     /// <summary>True when <paramref name="storage"/> is a PostgreSQL connection string rather than a SQLite file path.</summary>
@@ -177,6 +230,15 @@ internal sealed class RunConfig
         if (Tuner != null && !Tuners.Contains(Tuner)) throw new CliException($"--tuner must be one of {string.Join(", ", Tuners)}, not '{Tuner}'.");
         if (!IsAutoML && (Tuner != null || Storage != null || Parallel != 1))
             throw new CliException("--tuner, --storage and --parallel are AutoML settings: give --max-trials and/or --train-time too.");
+        Languages.LanguageSettings.Parse(Language);
+        if (Balance != null && !ClassBalance.Methods.Contains(Balance)) throw new CliException($"--balance must be one of {string.Join(", ", ClassBalance.Methods)}, not '{Balance}'.");
+        if (Balance is not (null or "none") && Task == TaskKind.Regression) throw new CliException("--balance is for classification; this run is --task regression.");
+        if (Balance is not (null or "none") && Trainer == "bert") throw new CliException("--balance works with --trainer sdca (n-gram features).");
+        if (Metric != null && Task is { } task) SelectionMetric.Name(task, Metric);
+        if (TestDataset != null && ValidationDataset != null && Path.GetFullPath(TestDataset) == Path.GetFullPath(ValidationDataset))
+            throw new CliException("--test-dataset and --validation-dataset are the same file: the test data must stay unseen until the final model is measured.");
+        if (TestDataset != null && Path.GetFullPath(TestDataset) == Path.GetFullPath(Dataset))
+            throw new CliException("--test-dataset is the --dataset file: the test data must not be trained on.");
         if (Trainer is not ("sdca" or "bert")) throw new CliException($"--trainer must be sdca or bert, not '{Trainer}'.");
         if (Trainer == "bert")
         {

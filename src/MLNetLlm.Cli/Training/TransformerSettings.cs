@@ -8,7 +8,8 @@ namespace MLNetLlm.Cli.Training;
 /// </summary>
 internal sealed class TransformerSettings
 {
-    /// <summary>A HF BERT checkpoint folder (config.json, model.safetensors, vocab.txt); null trains a small BERT from scratch.</summary>
+    /// <summary>A catalogue name (all-MiniLM-L6-v2, arctic-embed-xs), a HF BERT checkpoint folder or a BERT .onnx file
+    /// with vocab.txt beside it; null trains a small BERT from scratch.</summary>
     public string? Pretrained { get; set; }
 
     /// <summary>Passes over the training data; 1–50. Null: 3, or searched by an AutoML run.</summary>
@@ -49,11 +50,6 @@ internal sealed class TransformerSettings
         if (LearningRate is { } lr && !(lr > 0 && lr < 1)) throw new CliException($"--learning-rate must be between 0 and 1, not {lr}.");
         string device = Device.Split(':')[0];
         if (!TorchDevice.Choices.Contains(device)) throw new CliException($"--device must be one of {string.Join(", ", TorchDevice.Choices)} (or cuda:N), not '{Device}'.");
-        if (Pretrained != null)
-        {
-            if (!Directory.Exists(Pretrained)) throw new CliException($"--pretrained folder '{Pretrained}' does not exist.");
-            foreach (var f in new[] { "config.json", "vocab.txt" })
-                if (!File.Exists(Path.Combine(Pretrained, f))) throw new CliException($"--pretrained folder '{Pretrained}' has no {f}: it is not a HF BERT checkpoint.");
-        }
+        if (Pretrained != null) PretrainedArgument.Validate(Pretrained);
     }
 }

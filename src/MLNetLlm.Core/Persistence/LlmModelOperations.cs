@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json;
@@ -16,6 +17,10 @@ namespace MLNetLlm.Persistence;
 /// Layout: <c>manifest.json</c> (format, version, stage list, metadata), <c>schema.zip</c> (the input schema, saved by
 /// ML.NET), and per stage either <c>stages/NNN.mlnet.zip</c> (a run of ML.NET transformers) or <c>stages/NNN/…</c> (the
 /// folder an <see cref="IPersistentTransformer"/> wrote).
+/// <para>A model file names the type that loads each of its own stages, so loading only instantiates types from an
+/// allow-list: <see cref="IPersistentTransformer"/> implementations in MLNetLlm's own assemblies, and those registered
+/// with <see cref="RegisterComponent{T}"/>. Any damage to the file (truncated, bytes changed, another zip, an unknown
+/// type, an entry that escapes its folder) is a <see cref="ModelFileException"/> whose message names the file.</para>
 /// </remarks>
 public sealed class LlmModelOperations
 {
@@ -29,9 +34,41 @@ public sealed class LlmModelOperations
     const string SchemaEntry = "schema.zip";
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
+    /// <summary>The assemblies whose <see cref="IPersistentTransformer"/> types load without registration.</summary>
+    static readonly HashSet<string> OwnAssemblies = new(StringComparer.Ordinal)
+    {
+        "MLNetLlm.Core", "MLNetLlm.Data", "MLNetLlm.Torch", "MLNetLlm.AutoML",
+    };
+
+    /// <summary>Types registered by the application, by the name a model file records (<c>FullName, AssemblyName</c>).</summary>
+    static readonly ConcurrentDictionary<string, Type> Registered = new(StringComparer.Ordinal);
+
     readonly MLContext _mlContext;
 
     internal LlmModelOperations(MLContext mlContext) => _mlContext = mlContext;
+
+    /// <summary>
+    /// Allows model files to load stages of type <typeparamref name="T"/> (an <see cref="IPersistentTransformer"/> outside
+    /// MLNetLlm's own assemblies). Register before saving or loading a model that contains one; registration is per process.
+    /// </summary>
+    public static void RegisterComponent<T>() where T : IPersistentTransformer => RegisterComponent(typeof(T));
+
+    /// <summary>Non-generic <see cref="RegisterComponent{T}"/>.</summary>
+    /// <exception cref="ArgumentException">The type is not a concrete <see cref="IPersistentTransformer"/> with a <c>LoadFrom</c> method.</exception>
+    public static void RegisterComponent(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (!typeof(IPersistentTransformer).IsAssignableFrom(type) || type.IsAbstract || type.IsGenericTypeDefinition)
+            throw new ArgumentException($"{type.FullName} is not a concrete IPersistentTransformer.", nameof(type));
+        if (FindLoadMethod(type) is null)
+            throw new ArgumentException($"{type.FullName} has no 'public static ITransformer LoadFrom(MLContext, string)' method.", nameof(type));
+        Registered[NameOf(type)] = type;
+    }
+
+    static string NameOf(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
+
+    static bool IsAllowed(Type type) =>
+        OwnAssemblies.Contains(type.Assembly.GetName().Name ?? "") || Registered.TryGetValue(NameOf(type), out var t) && t == type;
 
     /// <summary>Saves <paramref name="model"/> (trained on data with <paramref name="inputSchema"/>) to <paramref name="path"/>.</summary>
     /// <param name="model">Any transformer or chain; nested chains are flattened.</param>
@@ -84,6 +121,9 @@ public sealed class LlmModelOperations
                     FlushRun();
                     var type = stage.GetType();
                     RequireLoadMethod(type);
+                    if (!IsAllowed(type))
+                        throw new ModelFileException(
+                            $"{type.FullName} is not one of MLNetLlm's own types: call LlmModelOperations.RegisterComponent<{type.Name}>() before saving or loading models that contain it.");
                     string entry = $"stages/{manifest.Stages.Count:D3}/";
                     string dir = Directory.CreateTempSubdirectory("mlnetllm-stage-").FullName;
                     try
@@ -96,7 +136,7 @@ public sealed class LlmModelOperations
                         }
                     }
                     finally { Directory.Delete(dir, recursive: true); }
-                    manifest.Stages.Add(new Stage { Kind = "component", Entry = entry, Type = $"{type.FullName}, {type.Assembly.GetName().Name}" });
+                    manifest.Stages.Add(new Stage { Kind = "component", Entry = entry, Type = NameOf(type) });
                 }
                 else
                 {
@@ -121,36 +161,53 @@ public sealed class LlmModelOperations
         catch (InvalidDataException ex) { throw new ModelFileException($"'{path}' is not an MLNetLlm model file (not a zip archive).", ex); }
         using (zip)
         {
-            var manifest = ReadManifest(zip, path);
-            inputSchema = LoadMlNet(zip, SchemaEntry, path, out _);
-            var loaded = new List<ITransformer>();
-            foreach (var stage in manifest.Stages)
-            {
-                if (stage.Kind == "mlnet")
-                {
-                    LoadMlNet(zip, stage.Entry, path, out var transformer);
-                    loaded.Add(transformer);
-                }
-                else if (stage.Kind == "component")
-                {
-                    loaded.Add(LoadComponent(zip, stage, path));
-                }
-                else throw new ModelFileException($"'{path}': unknown stage kind '{stage.Kind}' in manifest.json.");
-            }
-            return new TransformerChain<ITransformer>(loaded.ToArray());
+            try { return LoadStages(zip, path, out inputSchema); }
+            catch (Exception ex) when (IsDamage(ex)) { throw Damaged(path, ex); }
         }
+    }
+
+    /// <summary>Whether <paramref name="ex"/>, thrown while reading a model file, means the file is damaged.</summary>
+    static bool IsDamage(Exception ex) =>
+        ex is InvalidDataException or IOException or JsonException or FormatException or ArgumentException or NotSupportedException
+            or InvalidOperationException or OverflowException or IndexOutOfRangeException or InvalidCastException or NullReferenceException
+        && ex is not ModelFileException and not OperationCanceledException;
+
+    static ModelFileException Damaged(string path, Exception ex) =>
+        new($"'{path}' is damaged or not an MLNetLlm model file ({ex.GetType().Name}: {ex.Message})", ex);
+
+    ITransformer LoadStages(ZipArchive zip, string path, out DataViewSchema inputSchema)
+    {
+        var manifest = ReadManifest(zip, path);
+        inputSchema = LoadMlNet(zip, SchemaEntry, path, out _);
+        var loaded = new List<ITransformer>();
+        foreach (var stage in manifest.Stages)
+        {
+            if (stage.Kind == "mlnet")
+            {
+                LoadMlNet(zip, stage.Entry, path, out var transformer);
+                loaded.Add(transformer);
+            }
+            else if (stage.Kind == "component")
+            {
+                loaded.Add(LoadComponent(zip, stage, path));
+            }
+            else throw new ModelFileException($"'{path}': unknown stage kind '{stage.Kind}' in manifest.json.");
+        }
+        return new TransformerChain<ITransformer>(loaded.ToArray());
     }
 
     /// <summary>Reads the metadata saved with a model without loading the model.</summary>
     public IReadOnlyDictionary<string, string> ReadMetadata(string path)
     {
         if (!File.Exists(path)) throw new ModelFileException($"Model file '{path}' does not exist.");
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            return ReadManifest(zip, path).Metadata ?? new Dictionary<string, string>();
-        }
+        ZipArchive zip;
+        try { zip = ZipFile.OpenRead(path); }
         catch (InvalidDataException ex) { throw new ModelFileException($"'{path}' is not an MLNetLlm model file (not a zip archive).", ex); }
+        using (zip)
+        {
+            try { return ReadManifest(zip, path).Metadata ?? new Dictionary<string, string>(); }
+            catch (Exception ex) when (IsDamage(ex)) { throw Damaged(path, ex); }
+        }
     }
 
     static void Flatten(ITransformer t, List<ITransformer> into)
@@ -210,33 +267,33 @@ public sealed class LlmModelOperations
     DataViewSchema LoadMlNet(ZipArchive zip, string entryName, string path, out ITransformer transformer)
     {
         var entry = zip.GetEntry(entryName) ?? throw new ModelFileException($"'{path}' is missing its part '{entryName}'.");
-        using var ms = new MemoryStream();
-        using (var s = entry.Open()) s.CopyTo(ms);
-        ms.Position = 0;
         try
         {
+            using var ms = new MemoryStream();
+            using (var s = entry.Open()) s.CopyTo(ms);
+            ms.Position = 0;
             transformer = _mlContext.Model.Load(ms, out var schema);
             return schema;
         }
         catch (Exception ex)
         {
-            throw new ModelFileException($"'{path}': ML.NET could not load part '{entryName}': {ex.Message}", ex);
+            throw new ModelFileException($"'{path}' is damaged: ML.NET could not load part '{entryName}': {ex.Message}", ex);
         }
     }
 
     ITransformer LoadComponent(ZipArchive zip, Stage stage, string path)
     {
-        var type = stage.Type is null ? null : Type.GetType(stage.Type, throwOnError: false);
-        if (type == null)
-            throw new ModelFileException($"'{path}': stage '{stage.Entry}' needs type '{stage.Type}', which is not loaded. Reference the assembly that defines it.");
+        var type = ResolveComponent(stage.Type, stage.Entry, path);
         var load = FindLoadMethod(type) ?? throw new ModelFileException($"'{path}': {type.FullName} has no public static LoadFrom(MLContext, string).");
+        if (stage.Entry.Length == 0 || !stage.Entry.EndsWith('/'))
+            throw new ModelFileException($"'{path}': stage entry '{stage.Entry}' in manifest.json is not a folder.");
         string dir = Directory.CreateTempSubdirectory("mlnetllm-load-").FullName;
         try
         {
             foreach (var e in zip.Entries.Where(e => e.FullName.StartsWith(stage.Entry, StringComparison.Ordinal) && e.Name.Length > 0))
             {
                 string target = Path.GetFullPath(Path.Combine(dir, e.FullName[stage.Entry.Length..]));
-                if (!target.StartsWith(dir, StringComparison.Ordinal))
+                if (!IsInside(dir, target))
                     throw new ModelFileException($"'{path}': entry '{e.FullName}' points outside its folder.");
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 e.ExtractToFile(target);
@@ -251,6 +308,49 @@ public sealed class LlmModelOperations
             }
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>
+    /// Whether the full path <paramref name="target"/> lies inside <paramref name="folder"/>: compared with a trailing
+    /// separator, so "/tmp/load-abc" does not admit "/tmp/load-abcdef/x" (zip-slip into a sibling folder).
+    /// </summary>
+    internal static bool IsInside(string folder, string target)
+    {
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        return Path.GetFullPath(target).StartsWith(root, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The type named by a component stage, if it is allowed: never <c>Type.GetType</c> on the file's text, which would
+    /// load any assembly the name points to. Our own assemblies are looked up by name among those we ship; anything else
+    /// must have been registered.
+    /// </summary>
+    static Type ResolveComponent(string? name, string entry, string path)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new ModelFileException($"'{path}': stage '{entry}' names no type.");
+        if (Registered.TryGetValue(name, out var registered)) return registered;
+        int comma = name.IndexOf(',');
+        string typeName = comma < 0 ? name : name[..comma].Trim();
+        string assemblyName = comma < 0 ? "" : name[(comma + 1)..].Trim();
+        Type? type = null;
+        if (OwnAssemblies.Contains(assemblyName))
+        {
+            var assembly = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == assemblyName);
+            if (assembly is null)
+            {
+                try { assembly = Assembly.Load(new AssemblyName(assemblyName)); }
+                catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+                {
+                    throw new ModelFileException($"'{path}': stage '{entry}' needs {assemblyName}, which is not installed: reference its package.", ex);
+                }
+            }
+            type = assembly.GetType(typeName, throwOnError: false);
+        }
+        if (type is null || !typeof(IPersistentTransformer).IsAssignableFrom(type) || type.IsAbstract || type.IsGenericTypeDefinition)
+            throw new ModelFileException(
+                $"'{path}': stage '{entry}' names type '{name}', which is not an MLNetLlm component nor one registered with LlmModelOperations.RegisterComponent; refusing to load it.");
+        return type;
     }
 
     sealed class Manifest

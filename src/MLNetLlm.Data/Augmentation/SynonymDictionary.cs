@@ -44,7 +44,9 @@ public sealed class SynonymDictionary
     }
 
     /// <summary>
-    /// Reads a synonym-group file: one group per line, words separated by commas or tabs, <c>#</c> starts a comment.
+    /// Reads a synonym-group file: one group per line, words separated by commas or tabs, <c>#</c> starts a comment. A line
+    /// of Chinese words may separate them by spaces instead (<c>高兴 开心 快乐</c>), and HIT Tongyici Cilin lines
+    /// (<c>Aa01A05= 匹夫 个人</c>) are read as groups ('=' lines; '#' related-word and '@' single-word lines are skipped).
     /// Throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> naming the file and line.
     /// </summary>
     public static SynonymDictionary Load(string path)
@@ -63,15 +65,27 @@ public sealed class SynonymDictionary
         {
             lineNo++;
             int hash = line.IndexOf('#');
-            var content = (hash >= 0 ? line[..hash] : line).Trim();
+            var content = (hash >= 0 && !IsCilinCode(line) ? line[..hash] : line).Trim();
             if (content.Length == 0) continue;
+            if (IsCilinCode(content))
+            {
+                // HIT Tongyici Cilin (extended): "Aa01A01= 人 士 人物"; '#' lines are related words and '@' lines single words.
+                if (content[7] != '=') continue;
+                content = content[8..].Trim();
+            }
             var words = content.Split([',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (words.Length == 1 && Languages.ScriptDetector.ContainsHan(content))
+                words = content.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries); // Chinese words have no spaces: spaces separate them
             if (words.Length < 2) throw new InvalidDataException($"Synonym file '{source}' line {lineNo}: a group needs at least two words separated by commas (got '{content}').");
             groups.Add(words);
         }
         if (groups.Count == 0) throw new InvalidDataException($"Synonym file '{source}' has no synonym groups.");
         return FromGroups(groups, source);
     }
+
+    static bool IsCilinCode(string line) =>
+        line.Length >= 8 && char.IsAsciiLetterUpper(line[0]) && char.IsAsciiLetterLower(line[1]) && char.IsAsciiDigit(line[2]) && char.IsAsciiDigit(line[3])
+        && char.IsAsciiLetterUpper(line[4]) && char.IsAsciiDigit(line[5]) && char.IsAsciiDigit(line[6]) && line[7] is '=' or '#' or '@';
 
     /// <summary>
     /// Reads the WordNet 3.x data files in <paramref name="directory"/> (every synset's words are synonyms of each

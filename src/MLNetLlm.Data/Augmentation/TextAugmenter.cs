@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetLlm.Data.Languages;
 using MLNetLlm.Data.RowOperations;
 using MLNetLlm.DataViews;
 
@@ -8,7 +9,9 @@ namespace MLNetLlm.Data.Augmentation;
 /// <summary>
 /// Easy data augmentation (EDA: synonym replacement, random insertion, random swap, random deletion) as a training-only
 /// row step: every input row is kept and <see cref="AugmentationOptions.AugmentationsPerRow"/> edited copies are
-/// appended, each with the row's other columns (its label) unchanged. Deterministic for a given seed.
+/// appended, each with the row's other columns (its label) unchanged. Deterministic for a given seed. Chinese rows are
+/// edited on the words of <see cref="AugmentationOptions.Segmenter"/> with <see cref="AugmentationOptions.ChineseSynonymFile"/>
+/// (see <see cref="AugmentationOptions.Language"/>); punctuation stays where it is.
 /// </summary>
 public sealed class TextAugmenter : IRowOperation
 {
@@ -21,12 +24,25 @@ public sealed class TextAugmenter : IRowOperation
         "just", "should", "would", "could", "there", "here", "when", "where", "why", "how", "all", "any", "each", "own",
     };
 
+    // Function words that carry no topic: never replaced by a synonym (a small list; synonyms come from the user's file).
+    static readonly HashSet<string> ChineseStopWords = new(StringComparer.Ordinal)
+    {
+        "的", "了", "是", "在", "和", "也", "就", "都", "而", "及", "与", "着", "或", "一个", "没有", "我", "你", "他", "她", "它",
+        "我们", "你们", "他们", "这", "那", "之", "其", "于", "以", "为", "所", "被", "把", "从", "对", "向", "等", "吗", "呢", "吧", "啊",
+        "不", "很", "有", "要", "会", "能", "这个", "那个", "上", "下", "中", "里",
+    };
+
     readonly AugmentationOptions _options;
     readonly Lazy<SynonymDictionary> _synonyms;
+    readonly Lazy<SynonymDictionary?> _chineseSynonyms;
+    readonly IWordSegmenter _segmenter;
     readonly EdaOperation[] _operations;
 
-    /// <summary>Creates the step. <paramref name="synonyms"/> overrides the options' WordNet path or synonym file.</summary>
-    public TextAugmenter(AugmentationOptions? options = null, SynonymDictionary? synonyms = null)
+    /// <summary>
+    /// Creates the step. <paramref name="synonyms"/> overrides the options' WordNet path or synonym file (English rows);
+    /// <paramref name="chineseSynonyms"/> overrides <see cref="AugmentationOptions.ChineseSynonymFile"/> (Chinese rows).
+    /// </summary>
+    public TextAugmenter(AugmentationOptions? options = null, SynonymDictionary? synonyms = null, SynonymDictionary? chineseSynonyms = null)
     {
         _options = (options ?? new AugmentationOptions()).Clone();
         _options.Validate();
@@ -34,6 +50,9 @@ public sealed class TextAugmenter : IRowOperation
             ?? (_options.WordNetPath != null ? SynonymDictionary.LoadWordNet(_options.WordNetPath)
             : _options.SynonymFile != null ? SynonymDictionary.Load(_options.SynonymFile)
             : SynonymDictionary.Bundled));
+        _chineseSynonyms = new Lazy<SynonymDictionary?>(() => chineseSynonyms
+            ?? (_options.ChineseSynonymFile != null ? SynonymDictionary.Load(_options.ChineseSynonymFile) : null));
+        _segmenter = _options.Segmenter ?? CharacterWordSegmenter.Instance;
         _operations = new[]
         {
             (EdaOperation.SynonymReplacement, _options.SynonymReplacementRate), (EdaOperation.RandomInsertion, _options.RandomInsertionRate),
@@ -46,6 +65,9 @@ public sealed class TextAugmenter : IRowOperation
 
     /// <summary>The synonyms in use (loaded on first use).</summary>
     public SynonymDictionary Synonyms => _synonyms.Value;
+
+    /// <summary>The Chinese synonyms in use (loaded on first use); null when none were given.</summary>
+    public SynonymDictionary? ChineseSynonyms => _chineseSynonyms.Value;
 
     /// <inheritdoc/>
     public string Name => "Augment";
@@ -77,7 +99,12 @@ public sealed class TextAugmenter : IRowOperation
         var added = MakeRows(view, sources, variants);
         var report = new RowOperationReport(Name, view.RowCount, view.RowCount + added.RowCount,
             added: new Dictionary<string, int> { ["augmented"] = added.RowCount },
-            details: new Dictionary<string, string> { ["synonyms"] = Synonyms.Source, ["operations"] = string.Join("/", _operations) });
+            details: new Dictionary<string, string>
+            {
+                ["synonyms"] = Synonyms.Source, ["operations"] = string.Join("/", _operations),
+                ["language"] = _options.Language.ToString().ToLowerInvariant(),
+                ["chinese-synonyms"] = ChineseSynonyms?.Source ?? "none", ["segmenter"] = _segmenter.Name,
+            });
         return new RowOperationResult(view.Concat(added), report);
     }
 
@@ -101,6 +128,7 @@ public sealed class TextAugmenter : IRowOperation
     public string Augment(string? text, EdaOperation operation, Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        if (ScriptDetector.Resolve(_options.Language, text) == TextLanguage.Chinese) return AugmentChinese(text ?? "", operation, rng);
         var words = (text ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).ToList();
         if (words.Count == 0) return "";
         switch (operation)
@@ -113,6 +141,107 @@ public sealed class TextAugmenter : IRowOperation
         }
         return string.Join(' ', words);
     }
+
+    /// <summary>
+    /// One EDA edit of a Chinese text on its segmented words: n counts words (tokens with a letter or digit), punctuation
+    /// keeps its place, and the tokens are joined without spaces (a space only between two Latin words or numbers).
+    /// </summary>
+    string AugmentChinese(string text, EdaOperation operation, Random rng)
+    {
+        var tokens = _segmenter.Segment(text).Select(r => text.Substring(r.Start, r.Length)).ToList();
+        var words = Enumerable.Range(0, tokens.Count).Where(i => IsWord(tokens[i])).ToList();
+        if (tokens.Count == 0) return "";
+        int n = words.Count;
+        switch (operation)
+        {
+            case EdaOperation.SynonymReplacement:
+            {
+                int k = Count(_options.SynonymReplacementRate, n);
+                var candidates = words.Where(i => ChineseSynonymsOf(tokens[i]).Count > 0).ToArray();
+                rng.Shuffle(candidates);
+                foreach (int i in candidates.Take(k))
+                {
+                    var options = ChineseSynonymsOf(tokens[i]);
+                    tokens[i] = options[rng.Next(options.Count)];
+                }
+                break;
+            }
+            case EdaOperation.RandomInsertion:
+            {
+                int k = Count(_options.RandomInsertionRate, n);
+                var candidates = words.Select(i => tokens[i]).Distinct(StringComparer.Ordinal).Where(w => ChineseSynonymsOf(w).Count > 0).ToArray();
+                if (candidates.Length == 0 || k == 0) break;
+                for (int j = 0; j < k; j++)
+                {
+                    var options = ChineseSynonymsOf(candidates[rng.Next(candidates.Length)]);
+                    // before a random word, or at the end of the text
+                    var wordPositions = Enumerable.Range(0, tokens.Count).Where(i => IsWord(tokens[i])).ToList();
+                    int slot = rng.Next(wordPositions.Count + 1);
+                    int at = slot == wordPositions.Count ? EndBeforeTrailingPunctuation(tokens) : wordPositions[slot];
+                    tokens.Insert(at, options[rng.Next(options.Count)]);
+                }
+                break;
+            }
+            case EdaOperation.RandomSwap:
+            {
+                int swaps = Count(_options.RandomSwapRate, n) / 2;
+                if (n < 2) break;
+                for (int j = 0; j < swaps; j++)
+                {
+                    int a = rng.Next(n), b = rng.Next(n - 1);
+                    if (b >= a) b++;
+                    (tokens[words[a]], tokens[words[b]]) = (tokens[words[b]], tokens[words[a]]);
+                }
+                break;
+            }
+            case EdaOperation.RandomDeletion:
+            {
+                int k = Math.Min(Count(_options.RandomDeletionRate, n), n - 1);
+                if (k <= 0) break;
+                var order = words.ToArray();
+                rng.Shuffle(order);
+                var drop = order.Take(k).ToHashSet();
+                tokens = tokens.Where((_, i) => !drop.Contains(i)).ToList();
+                break;
+            }
+            default: throw new ArgumentOutOfRangeException(nameof(operation), operation, null);
+        }
+        return JoinChinese(tokens);
+    }
+
+    IReadOnlyList<string> ChineseSynonymsOf(string word)
+    {
+        if (ChineseStopWords.Contains(word) || ChineseSynonyms is not { } dictionary) return [];
+        return dictionary.Synonyms(word);
+    }
+
+    static bool IsWord(string token)
+    {
+        foreach (var rune in token.EnumerateRunes()) if (System.Text.Rune.IsLetterOrDigit(rune)) return true;
+        return false;
+    }
+
+    static int EndBeforeTrailingPunctuation(List<string> tokens)
+    {
+        int at = tokens.Count;
+        while (at > 0 && !IsWord(tokens[at - 1])) at--;
+        return at;
+    }
+
+    /// <summary>Joins Chinese tokens: no space, except between two tokens that meet with Latin letters or digits (so "iPhone 15" stays two words).</summary>
+    internal static string JoinChinese(IReadOnlyList<string> tokens)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var t in tokens)
+        {
+            if (t.Length == 0) continue;
+            if (sb.Length > 0 && IsLatinOrDigit(sb[^1]) && IsLatinOrDigit(t[0])) sb.Append(' ');
+            sb.Append(t);
+        }
+        return sb.ToString();
+    }
+
+    static bool IsLatinOrDigit(char c) => char.IsAsciiLetterOrDigit(c) || (char.IsLetterOrDigit(c) && c < '⺀');
 
     static int Count(double rate, int words) => (int)Math.Floor(rate * words + 1e-9);
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.ML.Tokenizers;
+using MLNetLlm.Data.Languages;
 using MLNetLlm.SearchSpaces;
 
 namespace MLNetLlm.Data.Chunking;
@@ -38,6 +39,16 @@ public sealed class ChunkingOptions
     [JsonIgnore]
     public Tokenizer? Tokenizer { get; set; }
 
+    /// <summary>
+    /// What a chunk's size counts: tokens (default), characters or segmented words; <see cref="MaxTokens"/> and
+    /// <see cref="Overlap"/> are in this unit and the window advances by MaxTokens − Overlap units in every case.
+    /// </summary>
+    public ChunkUnit Unit { get; set; } = ChunkUnit.Token;
+
+    /// <summary>With <see cref="ChunkUnit.Word"/>: the word segmenter (null: <see cref="CharacterWordSegmenter"/>).</summary>
+    [JsonIgnore]
+    public IWordSegmenter? Segmenter { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -46,6 +57,10 @@ public sealed class ChunkingOptions
         if (Overlap < 0 || Overlap >= MaxTokens) throw new ArgumentOutOfRangeException(nameof(Overlap), Overlap, $"Overlap must be in 0..{MaxTokens - 1} (below MaxTokens).");
         if (string.IsNullOrWhiteSpace(DocumentIdColumn) || string.IsNullOrWhiteSpace(ChunkIndexColumn)) throw new ArgumentException("ChunkingOptions: DocumentIdColumn and ChunkIndexColumn must be names.");
         if (DocumentIdColumn == TextColumn || ChunkIndexColumn == TextColumn || DocumentIdColumn == ChunkIndexColumn) throw new ArgumentException("ChunkingOptions: TextColumn, DocumentIdColumn and ChunkIndexColumn must differ.");
+        if (!Enum.IsDefined(Unit)) throw new ArgumentOutOfRangeException(nameof(Unit), Unit, "ChunkingOptions.Unit must be Token, Character or Word.");
+        if (Unit != ChunkUnit.Token && (Tokenizer != null || VocabularyPath != null))
+            throw new ArgumentException($"ChunkingOptions.Unit is {Unit}: Tokenizer and VocabularyPath apply to Unit = Token only.", nameof(Unit));
+        if (Segmenter != null && Unit != ChunkUnit.Word) throw new ArgumentException("ChunkingOptions.Segmenter applies to Unit = Word only.", nameof(Segmenter));
         if (VocabularyPath != null && Tokenizer == null && !File.Exists(VocabularyPath)) throw new FileNotFoundException($"Vocabulary file '{VocabularyPath}' does not exist.", VocabularyPath);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Tokenizers;
+using MLNetLlm.Data.Languages;
 using MLNetLlm.Data.RowOperations;
 using MLNetLlm.DataViews;
 
@@ -60,6 +61,16 @@ public sealed class TextChunker : IRowOperation
     {
         basis = text;
         var result = new List<(int, int)>();
+        if (_options.Unit == ChunkUnit.Character)
+        {
+            foreach (var (start, length) in Characters(text)) result.Add((start, start + length));
+            return result;
+        }
+        if (_options.Unit == ChunkUnit.Word)
+        {
+            foreach (var (start, length) in (_options.Segmenter ?? CharacterWordSegmenter.Instance).Segment(text)) result.Add((start, start + length));
+            return result;
+        }
         if (_tokenizer == null)
         {
             foreach (var (offset, length) in _words.PreTokenize(text)) result.Add((offset, offset + length));
@@ -73,6 +84,29 @@ public sealed class TextChunker : IRowOperation
             if (length > 0) result.Add((offset, offset + length)); // special tokens ([CLS], [SEP]) cover no text
         }
         return result;
+    }
+
+    /// <summary>Visible characters: a code point with the combining marks, variation selectors and joiners that follow it.</summary>
+    static IEnumerable<(int Start, int Length)> Characters(string text)
+    {
+        int i = 0;
+        while (i < text.Length)
+        {
+            System.Text.Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int n);
+            if (System.Text.Rune.IsWhiteSpace(rune)) { i += n; continue; }
+            int start = i;
+            i += n;
+            while (i < text.Length)
+            {
+                System.Text.Rune.DecodeFromUtf16(text.AsSpan(i), out var next, out int m);
+                var cat = System.Text.Rune.GetUnicodeCategory(next);
+                bool joins = cat is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.EnclosingMark
+                    or System.Globalization.UnicodeCategory.SpacingCombiningMark || next.Value is (>= 0xFE00 and <= 0xFE0F) or (>= 0x1F3FB and <= 0x1F3FF) or 0x200D;
+                if (!joins && !(i > 0 && text[i - 1] == '\u200D')) break;
+                i += m;
+            }
+            yield return (start, i - start);
+        }
     }
 
     /// <inheritdoc/>
@@ -110,7 +144,12 @@ public sealed class TextChunker : IRowOperation
             {
                 ["split-documents"] = longDocuments.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["window"] = $"{_options.MaxTokens}/{_options.Overlap}",
-                ["tokenizer"] = _tokenizer?.GetType().Name ?? "word-or-non-word",
+                ["tokenizer"] = _options.Unit switch
+                {
+                    ChunkUnit.Character => "characters",
+                    ChunkUnit.Word => (_options.Segmenter ?? CharacterWordSegmenter.Instance).Name,
+                    _ => _tokenizer?.GetType().Name ?? "word-or-non-word",
+                },
             });
         return new RowOperationResult(result, report);
     }

@@ -25,7 +25,9 @@ public static partial class TextNormalizer
         options ??= DefaultOptions;
         options.Validate();
         if (string.IsNullOrEmpty(text)) return "";
-        string result = Pass(ReplaceLoneSurrogates(text), options);
+        string result = ReplaceLoneSurrogates(text);
+        if (options.RemoveTerminalEscapes) result = CjkText.RemoveTerminalEscapes(result);
+        result = Pass(result, options);
         // Decoding can reveal markup ("&amp;lt;b&amp;gt;"), and lower-casing can leave a non-NFKC string: run again
         // until stable so that Normalize(Normalize(x)) == Normalize(x). Each extra pass only happens for such texts.
         for (int i = 0; i < 4 && MayChangeAgain(result, options); i++)
@@ -39,6 +41,7 @@ public static partial class TextNormalizer
 
     static bool MayChangeAgain(string s, TextNormalizerOptions o) =>
         (o.StripHtml && HtmlText.MayContainMarkup(s))
+        || o.FullWidth || o.PunctuationToChinese
         || (o.UnicodeNormalization && !Ascii.IsValid(s) && !s.IsNormalized(NormalizationForm.FormKC));
 
     static string Pass(string s, TextNormalizerOptions o)
@@ -51,11 +54,15 @@ public static partial class TextNormalizer
             if (!ReferenceEquals(html, s) && o.UnicodeNormalization) html = Nfkc(ReplaceLoneSurrogates(html));
             s = html;
         }
+        if (o.HalfWidth) s = CjkText.ToHalfWidth(s);
         s = CharacterPass(s, o);
+        if (o.PunctuationToAscii) s = CjkText.PunctuationToAscii(s);
+        if (o.PunctuationToChinese) s = CjkText.PunctuationToChinese(s);
         if (o.MaskUrls && (s.Contains("://", StringComparison.Ordinal) || s.Contains("www.", StringComparison.OrdinalIgnoreCase)))
             s = UrlPattern().Replace(s, o.UrlToken);
         if (o.MaskEmails && s.Contains('@')) s = EmailPattern().Replace(s, o.EmailToken);
         if (o.MaskNumbers && s.AsSpan().IndexOfAnyInRange('0', '9') >= 0) s = NumberPattern().Replace(s, o.NumberToken);
+        if (o.FullWidth) s = CjkText.ToFullWidth(s); // last, so that masking and case folding see ASCII
         return s;
     }
 
@@ -185,6 +192,8 @@ public static partial class TextNormalizer
     [GeneratedRegex(@"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+", RegexOptions.CultureInvariant)]
     private static partial Regex EmailPattern();
 
-    [GeneratedRegex(@"(?<![\p{L}\p{N}_])\p{Nd}+(?:[.,:/\-]\p{Nd}+)*(?![\p{L}\p{N}_])", RegexOptions.CultureInvariant)]
+    // Han and kana characters are letters, but Chinese and Japanese put no space between words and numbers: a number
+    // touching them is still a number (电话13800138000).
+    [GeneratedRegex(@"(?<![\p{L}\p{N}_-[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]])\p{Nd}+(?:[.,:/\-]\p{Nd}+)*(?![\p{L}\p{N}_-[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]])", RegexOptions.CultureInvariant)]
     private static partial Regex NumberPattern();
 }

@@ -8,9 +8,14 @@ namespace MLNetLlm.Data.Cleaning;
 /// <see cref="BooleanChoiceAttribute"/> are searched by AutoML) or a placeholder string; defaults are the values below.
 /// </summary>
 /// <remarks>
-/// The steps always run in this order: invalid UTF-16 (lone surrogates) → U+FFFD; Unicode NFKC;
-/// e-mail header stripping and MIME decoding; HTML to text; control/format character, emoji and symbol removal;
-/// case folding; whitespace collapse; URL, e-mail and number masking. With <see cref="CollapseWhitespace"/> on,
+/// The steps always run in this order: invalid UTF-16 (lone surrogates) → U+FFFD; terminal escape sequences removed;
+/// Unicode NFKC; e-mail header stripping and MIME decoding; HTML to text; half-width conversion;
+/// control/format character, emoji and symbol removal; case folding; whitespace collapse; Chinese/ASCII punctuation
+/// conversion; URL, e-mail and number masking; full-width conversion. Every step works on mixed Chinese–English text (CJK characters have no
+/// case and are never split or merged). The Chinese-specific switches (<see cref="RemoveTerminalEscapes"/>,
+/// <see cref="HalfWidth"/>, <see cref="FullWidth"/>, <see cref="PunctuationToAscii"/>, <see cref="PunctuationToChinese"/>)
+/// are off by default, so the defaults behave as before they existed. Traditional → Simplified Chinese conversion is
+/// not offered: no maintained conversion library is available on the NuGet feed this project uses. With <see cref="CollapseWhitespace"/> on,
 /// normalizing twice gives the same text as normalizing once.
 /// </remarks>
 public sealed class TextNormalizerOptions
@@ -59,6 +64,46 @@ public sealed class TextNormalizerOptions
     [BooleanChoice]
     public bool RemoveSymbols { get; set; }
 
+    /// <summary>
+    /// Remove ANSI/VT100 terminal escape sequences (colours and cursor moves such as <c>ESC[31;1m</c>, <c>ESC]0;title BEL</c>,
+    /// the 8-bit CSI U+009B, and the caret form <c>^[[0m</c> that logs show when the escape byte was made printable) and
+    /// apply backspaces the way a terminal does (<c>"ab\bc"</c> → <c>"ac"</c>, nroff's bold <c>"x\bx"</c> → <c>"x"</c>).
+    /// Without it, <see cref="RemoveControlCharacters"/> drops only the escape byte and leaves <c>[31m</c> in the text.
+    /// Default false.
+    /// </summary>
+    [BooleanChoice]
+    public bool RemoveTerminalEscapes { get; set; }
+
+    /// <summary>
+    /// Full-width forms to half-width: full-width ASCII letters, digits and punctuation (U+FF01–U+FF5E, e.g. <c>ＡＢＣ１２３！</c>)
+    /// to ASCII, the ideographic space U+3000 to a space, and ￠￡￢￣￤￥￦ to ¢£¬¯¦¥₩. NFKC (<see cref="UnicodeNormalization"/>)
+    /// already does this; this switch does it alone, without NFKC's other changes. Chinese punctuation that has no ASCII
+    /// twin (、。「」《》) is left to <see cref="PunctuationToAscii"/>. Default false. Cannot be combined with <see cref="FullWidth"/>.
+    /// </summary>
+    public bool HalfWidth { get; set; }
+
+    /// <summary>
+    /// ASCII letters, digits and punctuation (U+0021–U+007E) to their full-width forms (<c>ABC123!</c> → <c>ＡＢＣ１２３！</c>),
+    /// as the last step (after NFKC, which would otherwise undo it, and after masking, so placeholders become full-width
+    /// too); spaces stay ASCII spaces. Default false.
+    /// </summary>
+    public bool FullWidth { get; set; }
+
+    /// <summary>
+    /// Chinese punctuation to ASCII: ，、→ <c>,</c>  。→ <c>.</c>  ；：？！→ <c>; : ? !</c>  “”〝〞「」『』《》〈〉→ <c>"</c>  ‘’→ <c>'</c>
+    /// （）→ <c>()</c>  【】〔〕〖〗［］→ <c>[]</c>  ～→ <c>~</c>  —→ <c>-</c>  …→ <c>...</c>  ·・→ <c>·</c>. Default false.
+    /// Cannot be combined with <see cref="PunctuationToChinese"/>.
+    /// </summary>
+    [BooleanChoice]
+    public bool PunctuationToAscii { get; set; }
+
+    /// <summary>
+    /// ASCII punctuation that follows a Chinese character to the Chinese form: <c>, . ; : ? !</c> → ，。；：？！, and
+    /// <c>( )</c> next to a Chinese character → （）. Punctuation between Latin letters or digits (<c>3.14</c>, <c>e.g.</c>,
+    /// URLs) is left alone. Runs after <see cref="UnicodeNormalization"/>, so NFKC no longer turns ，into <c>,</c>. Default false.
+    /// </summary>
+    public bool PunctuationToChinese { get; set; }
+
     /// <summary>Replace URLs (<c>http://</c>, <c>https://</c>, <c>ftp://</c>, <c>www.</c>) by <see cref="UrlToken"/>. Default false.</summary>
     [BooleanChoice]
     public bool MaskUrls { get; set; }
@@ -67,7 +112,7 @@ public sealed class TextNormalizerOptions
     [BooleanChoice]
     public bool MaskEmails { get; set; }
 
-    /// <summary>Replace numbers (digit runs, with <c>.</c> <c>,</c> <c>:</c> <c>/</c> <c>-</c> groups, not touching letters) by <see cref="NumberToken"/>. Default false.</summary>
+    /// <summary>Replace numbers (digit runs, with <c>.</c> <c>,</c> <c>:</c> <c>/</c> <c>-</c> groups, not touching Latin or other alphabetic letters; touching Chinese characters is fine: 电话13800138000) by <see cref="NumberToken"/>. Default false.</summary>
     [BooleanChoice]
     public bool MaskNumbers { get; set; }
 
@@ -89,6 +134,10 @@ public sealed class TextNormalizerOptions
         CheckToken(UrlToken, nameof(UrlToken));
         CheckToken(EmailToken, nameof(EmailToken));
         CheckToken(NumberToken, nameof(NumberToken));
+        if (HalfWidth && FullWidth)
+            throw new ArgumentException("TextNormalizerOptions.HalfWidth and FullWidth cannot both be on; choose one.", nameof(FullWidth));
+        if (PunctuationToAscii && PunctuationToChinese)
+            throw new ArgumentException("TextNormalizerOptions.PunctuationToAscii and PunctuationToChinese cannot both be on; choose one.", nameof(PunctuationToChinese));
     }
 
     static void CheckToken(string? token, string name)
@@ -107,10 +156,11 @@ public sealed class TextNormalizerOptions
     [JsonIgnore]
     public string Summary => string.Join(",", new[]
     {
-        UnicodeNormalization ? "nfkc" : null, StripEmailHeaders ? (KeepSubject ? "email(subject)" : "email") : null,
-        StripHtml ? "html" : null, RemoveControlCharacters ? "controls" : null, RemoveEmoji ? "emoji" : null,
+        RemoveTerminalEscapes ? "ansi" : null, UnicodeNormalization ? "nfkc" : null, StripEmailHeaders ? (KeepSubject ? "email(subject)" : "email") : null,
+        StripHtml ? "html" : null, HalfWidth ? "half-width" : null, FullWidth ? "full-width" : null, RemoveControlCharacters ? "controls" : null, RemoveEmoji ? "emoji" : null,
         RemoveSymbols ? "symbols" : null, CaseFolding ? "lower" : null,
         CollapseWhitespace ? (PreserveLineBreaks ? "whitespace(lines)" : "whitespace") : null,
+        PunctuationToAscii ? "punct-ascii" : null, PunctuationToChinese ? "punct-zh" : null,
         MaskUrls ? "mask-url" : null, MaskEmails ? "mask-email" : null, MaskNumbers ? "mask-number" : null,
     }.Where(s => s != null));
 }

@@ -20,7 +20,11 @@ public sealed class DeduplicationOptions
     [Range(0.5, 0.99)]
     public double JaccardThreshold { get; set; } = 0.8;
 
-    /// <summary>Shingles of words or of characters. Default <see cref="ShingleUnit.Word"/>.</summary>
+    /// <summary>
+    /// Shingles of words or of characters. Default <see cref="ShingleUnit.Word"/>. In Chinese and Japanese text, which has
+    /// no spaces, every ideograph and kana counts as a word, so word shingles there are character shingles of
+    /// <see cref="ShingleSize"/> characters (a Latin word or number inside such text is still one word).
+    /// </summary>
     [Choice(ShingleUnit.Word, ShingleUnit.Character)]
     public ShingleUnit Shingles { get; set; } = ShingleUnit.Word;
 

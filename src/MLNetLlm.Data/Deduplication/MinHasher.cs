@@ -47,10 +47,17 @@ internal sealed class MinHasher
         int words = 0, i = 0;
         while (i < text.Length)
         {
-            while (i < text.Length && !char.IsLetterOrDigit(text[i])) i++;
+            int ideograph = 0;
+            while (i < text.Length && !char.IsLetterOrDigit(text[i]) && (ideograph = IdeographLength(text, i)) == 0) i++;
             if (i >= text.Length) break;
             ulong h = 0xcbf29ce484222325UL;
-            while (i < text.Length && char.IsLetterOrDigit(text[i])) { h = (h ^ text[i]) * 0x100000001B3UL; i++; }
+            if ((ideograph = IdeographLength(text, i)) > 0)
+            {
+                // Chinese and Japanese write no spaces: each ideograph or kana is a word, so word k-grams are character k-grams.
+                for (int end = i + ideograph; i < end; i++) h = (h ^ text[i]) * 0x100000001B3UL;
+            }
+            else
+                while (i < text.Length && char.IsLetterOrDigit(text[i]) && IdeographLength(text, i) == 0) { h = (h ^ text[i]) * 0x100000001B3UL; i++; }
             h = Mix64(h);
             rolling = rolling * Base + h;
             if (words >= k) rolling -= ring[words % k] * basePowK;
@@ -82,6 +89,18 @@ internal sealed class MinHasher
             if (i >= k - 1) Update(Fold(Mix64(rolling)), sig);
         }
         return true;
+    }
+
+    /// <summary>UTF-16 length of the Han ideograph or kana at <paramref name="i"/> (1, or 2 for a supplementary ideograph); 0 when it is none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int IdeographLength(ReadOnlySpan<char> text, int i)
+    {
+        char c = text[i];
+        if (c < '\u3040') return 0;
+        if (c is (>= '\u3040' and <= '\u30FF') or (>= '\u3400' and <= '\u4DBF') or (>= '\u4E00' and <= '\u9FFF') or (>= '\uF900' and <= '\uFAFF')) return 1;
+        if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            return char.ConvertToUtf32(c, text[i + 1]) is >= 0x20000 and <= 0x323AF ? 2 : 0;
+        return 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

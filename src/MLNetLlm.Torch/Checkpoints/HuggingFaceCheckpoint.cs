@@ -18,7 +18,7 @@ internal static class HuggingFaceCheckpoint
 
     /// <summary>Loads a directory into a model on <paramref name="device"/>.</summary>
     /// <param name="labels">Head labels to use instead of the config's; a head of another size is then newly initialised.</param>
-    /// <param name="allowNewHead">Whether a missing or differently sized <c>classifier</c> may be initialised instead of loaded.</param>
+    /// <param name="allowNewHead">Whether a missing or differently sized <c>classifier</c>, or a missing pooler, may be initialised instead of loaded.</param>
     public static (BertForSequenceClassification Model, BertTextTokenizer Tokenizer, CheckpointLoadReport Report) Load(
         string directory, Device device, ComputeSettings? compute = null, IReadOnlyList<string>? labels = null,
         bool allowNewHead = false, Generator? generator = null)
@@ -78,7 +78,8 @@ internal static class HuggingFaceCheckpoint
         var fresh = new List<string>();
         foreach (var key in parameters.Keys.Where(k => !seen.Contains(k)).OrderBy(k => k, StringComparer.Ordinal))
         {
-            if (allowNewHead && key.StartsWith("classifier.", StringComparison.Ordinal)) fresh.Add(key);
+            // A checkpoint exported for embeddings only (no pooler in the graph) starts the pooler fresh, like the head.
+            if (allowNewHead && (key.StartsWith("classifier.", StringComparison.Ordinal) || key.StartsWith("bert.pooler.", StringComparison.Ordinal))) fresh.Add(key);
             else problems.Add($"missing key '{key}'");
         }
         if (problems.Count > 0)

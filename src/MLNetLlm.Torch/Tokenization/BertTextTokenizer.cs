@@ -22,6 +22,9 @@ public sealed class BertTextTokenizer
         using var ms = new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", vocabulary) + "\n"));
         _tokenizer = BertTokenizer.Create(ms, new BertOptions
         {
+            // BERT's normalisation is ours (tabs and newlines are whitespace; accent stripping decomposes for good):
+            // see BertTextNormalizer for where ML.Tokenizers' own differs.
+            Normalizer = new BertTextNormalizer(lowerCase, stripAccents, splitCjk),
             LowerCaseBeforeTokenization = lowerCase,
             RemoveNonSpacingMarks = stripAccents,
             IndividuallyTokenizeCjk = splitCjk,

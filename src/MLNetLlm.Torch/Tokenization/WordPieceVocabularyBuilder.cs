@@ -6,6 +6,17 @@ namespace MLNetLlm.Torch.Tokenization;
 /// normalisation and pre-tokenisation, an alphabet of word-initial characters and <c>##</c> continuation characters,
 /// then greedy merges of the most frequent adjacent pair until the vocabulary is full.
 /// </summary>
+/// <remarks>
+/// Chinese: BERT's pre-tokeniser makes every CJK ideograph a word of its own, so no merge can ever involve one and the
+/// vocabulary needs the characters themselves. They are therefore not part of the capped alphabet (at most 1,000
+/// symbols, enough for any alphabetic script but a fraction of the 3,000–6,000 characters of ordinary Chinese): the
+/// most frequent ideographs (like alphabet characters, whatever their count) get a share of the room left after the
+/// special tokens and the alphabet equal to their share of the characters that could take part in a piece (CJK
+/// characters against the characters of multi-character words; all of the room for Chinese-only text, whose
+/// punctuation stays single characters), and the merges of the other words (Latin words, numbers inside Chinese
+/// text) fill the rest. A corpus without CJK text gets
+/// exactly the vocabulary it got before.
+/// </remarks>
 public static class WordPieceVocabularyBuilder
 {
     /// <summary>BERT's special tokens, first in every vocabulary this builder makes (ids 0–4).</summary>
@@ -41,9 +52,15 @@ public static class WordPieceVocabularyBuilder
 
         // Alphabet: characters by frequency (as whole-word start and as ## continuation).
         var charCounts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var cjkCounts = new Dictionary<string, long>(StringComparer.Ordinal);
+        long mergeable = 0, cjkSymbols = 0; // symbols of words that merges can shorten; CJK characters
         foreach (var (w, n) in wordCounts)
-            foreach (var (sym, _) in Symbols(w))
+            foreach (var (sym, k) in Symbols(w))
+            {
+                if (IsCjkWord(sym)) { cjkCounts[sym] = cjkCounts.GetValueOrDefault(sym) + n; cjkSymbols += n; continue; }
                 charCounts[sym] = charCounts.GetValueOrDefault(sym) + n;
+                if (k > 0 || w.Length > sym.Length) mergeable += n;
+            }
         var vocab = new List<string>(SpecialTokens);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < vocab.Count; i++) index[vocab[i]] = i;
@@ -51,6 +68,14 @@ public static class WordPieceVocabularyBuilder
             .Take(Math.Min(MaxAlphabet, vocabularySize / 2)).Select(kv => kv.Key)
             .OrderBy(s => s.StartsWith("##", StringComparison.Ordinal)).ThenBy(s => s, StringComparer.Ordinal);
         foreach (var s in alphabet) Add(s);
+        if (cjkCounts.Count > 0)
+        {
+            int room = vocabularySize - vocab.Count;
+            int cjkRoom = (int)Math.Round(room * (double)cjkSymbols / (cjkSymbols + mergeable));
+            var ideographs = cjkCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                .Take(cjkRoom).Select(kv => kv.Key).OrderBy(s => s, StringComparer.Ordinal);
+            foreach (var s in ideographs) Add(s);
+        }
 
         // Words as symbol-id sequences; only words seen at least minFrequency times take part in merges.
         var words = new List<List<int>>();
@@ -121,6 +146,14 @@ public static class WordPieceVocabularyBuilder
             vocab.Add(token);
             return vocab.Count - 1;
         }
+    }
+
+    /// <summary>Whether a symbol is one CJK ideograph (BERT's pre-tokeniser makes each such character a word).</summary>
+    static bool IsCjkWord(string symbol)
+    {
+        if (symbol.StartsWith("##", StringComparison.Ordinal) || (char.IsSurrogate(symbol[0]) && !char.IsSurrogatePair(symbol, 0))) return false;
+        int cp = char.ConvertToUtf32(symbol, 0);
+        return symbol.Length == char.ConvertFromUtf32(cp).Length && BertTextNormalizer.IsCjk(cp);
     }
 
     /// <summary>Characters of a word (surrogate pairs kept together), the first bare and the rest with "##".</summary>

@@ -12,8 +12,10 @@ namespace MLNetLlm.Torch.Trainers;
 public abstract class TransformerTrainingOptions
 {
     /// <summary>
-    /// A HF BERT checkpoint directory (config.json, model.safetensors, vocab.txt) to fine-tune. Null (default): train
-    /// from scratch with a WordPiece vocabulary learned from the training text and the <c>Scratch*</c> architecture.
+    /// The pretrained encoder to fine-tune: a catalogue name (<c>all-MiniLM-L6-v2</c>, <c>arctic-embed-xs</c>; see
+    /// <see cref="Pretrained.PretrainedModels"/>), a HF BERT checkpoint directory (config.json, model.safetensors,
+    /// vocab.txt) or a BERT <c>.onnx</c> file with vocab.txt beside it. Null (default): train from scratch with a
+    /// WordPiece vocabulary learned from the training text and the <c>Scratch*</c> architecture.
     /// </summary>
     public string? PretrainedModelPath { get; set; }
 

@@ -63,7 +63,8 @@ internal sealed class TextModel : ITextPredictor, IDisposable
         string problemType = task == TextTask.Regression ? "regression" : "single_label_classification";
         if (options.PretrainedModelPath is { } path)
         {
-            (model, tokenizer, report) = HuggingFaceCheckpoint.Load(path, CPU, compute, labels, allowNewHead: true, generator);
+            // A catalogue name or an .onnx file is converted once into the model cache; a HF folder is used as is.
+            (model, tokenizer, report) = HuggingFaceCheckpoint.Load(Pretrained.PretrainedModels.Resolve(path), CPU, compute, labels, allowNewHead: true, generator);
             if (options.MaxLength + promptExtra > model.Config.MaxPositionEmbeddings)
                 throw new ArgumentException($"MaxLength {options.MaxLength}{(promptExtra > 0 ? $" + {promptExtra} prompt tokens" : "")} exceeds the checkpoint's max_position_embeddings {model.Config.MaxPositionEmbeddings}.");
             if (model.Config.ProblemType != problemType)

@@ -46,19 +46,19 @@ public sealed class CrossValidatedSelectionTests
             .RunAsync();
 
         Assert.Equal(new[] { "cheat", "brittle", "honest" }, result.Leaderboard.Select(t => t.Pipeline!).ToArray());
-        Assert.Equal(0.9, result.Leaderboard[0].Metric, 5);
+        AssertClose.Equal(0.9, result.Leaderboard[0].Metric, abs: 1e-5);
         // the honest trial is not among the top 2 but is always included, and first
         Assert.Equal(new[] { "honest", "cheat", "brittle" }, result.CrossValidatedTrials.Select(t => t.Pipeline!).ToArray());
         var (h, c, b) = (result.CrossValidatedTrials[0], result.CrossValidatedTrials[1], result.CrossValidatedTrials[2]);
         Assert.Equal(TrialStatus.Completed, h.Status);
         Assert.Equal(5, h.FoldMetrics.Count);
-        Assert.Equal(0.7, h.Metric, 5);
-        Assert.Equal(0.5, c.Metric, 5);
+        AssertClose.Equal(0.7, h.Metric, abs: 1e-5);
+        AssertClose.Equal(0.5, c.Metric, abs: 1e-5);
         Assert.Equal(TrialStatus.Failed, b.Status);
         Assert.Matches(@"^Cross-validation fold \d of 5: InvalidOperationException: brittle on other data", b.Error);
         // the pick: the cross-validated best, refitted, with its cross-validated metric
         Assert.Equal("honest", result.BestTrial.Pipeline);
-        Assert.Equal(0.7, result.BestTrial.Metric, 5);
+        AssertClose.Equal(0.7, result.BestTrial.Metric, abs: 1e-5);
         Assert.Equal(5, result.BestTrial.FoldMetrics.Count);
         Assert.NotNull(result.BestTrial.Model);
         Assert.Contains("Cross-validated selection (the pick: trial", result.FormatLeaderboard());

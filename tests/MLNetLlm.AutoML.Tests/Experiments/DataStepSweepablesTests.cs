@@ -115,7 +115,7 @@ public sealed class TransformerSweepableTests
         var p = tc.SearchSpace.SampleFromFeatureSpace(Enumerable.Repeat(0.0, tc.SearchSpace.FeatureSpaceDim).ToArray());
         var trainer = Assert.IsType<MLNetLlm.Torch.Trainers.TextClassificationTrainer>(tc.BuildEstimator(ml, p));
         Assert.NotNull(trainer);
-        Assert.Equal(1e-5, p["LearningRate"].AsDouble(), 9);
+        AssertClose.Equal(1e-5, p["LearningRate"].AsDouble(), abs: 1e-9);
         Assert.Equal(1, p["NumberOfEpochs"].AsInt64());
         Assert.Equal(4, p["BatchSize"].AsInt64());
     }

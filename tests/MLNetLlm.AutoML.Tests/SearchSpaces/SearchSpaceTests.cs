@@ -29,7 +29,7 @@ public sealed class SearchSpaceTests
         Assert.Equal(["LearningRate", "LossKind", "Shuffle", "Tree", "Trees"], space.Keys.ToArray());
         Assert.Equal(5, space.FeatureSpaceDim);
         var defaults = space.Default.AsType<Options>();
-        Assert.Equal(0.01f, defaults.LearningRate, 5);
+        AssertClose.Equal(0.01f, defaults.LearningRate, abs: 1e-5);
         Assert.Equal(10, defaults.Trees);
         Assert.Equal(Loss.Hinge, defaults.LossKind);
         Assert.True(defaults.Shuffle);
@@ -44,12 +44,12 @@ public sealed class SearchSpaceTests
         var space = new SearchSpace<Options>();
         var low = space.SampleOptions([0, 0, 0, 0, 0]);
         var high = space.SampleOptions([1, 1, 1, 1, 1]);
-        Assert.Equal(1e-4f, low.LearningRate, 6);
+        AssertClose.Equal(1e-4f, low.LearningRate, abs: 1e-6);
         Assert.Equal(1, low.Trees);
         Assert.Equal(Loss.Log, low.LossKind);
         Assert.False(low.Shuffle);
         Assert.Equal(1, low.Tree.Depth);
-        Assert.Equal(1.0f, high.LearningRate, 6);
+        AssertClose.Equal(1.0f, high.LearningRate, abs: 1e-6);
         Assert.Equal(100, high.Trees);
         Assert.Equal(Loss.Hinge, high.LossKind);
         Assert.Equal(4, high.Tree.Depth);
@@ -59,8 +59,8 @@ public sealed class SearchSpaceTests
     public void LogScaleSpendsHalfTheCubeBelowTheGeometricMiddle()
     {
         var option = new UniformDoubleOption(1e-4, 1, logBase: true);
-        Assert.Equal(1e-2, option.SampleFromFeatureSpace([0.5]).AsDouble(), 9);
-        Assert.Equal(0.25, option.MappingToFeatureSpace(Parameter.FromDouble(1e-3))[0], 9);
+        AssertClose.Equal(1e-2, option.SampleFromFeatureSpace([0.5]).AsDouble(), abs: 1e-9);
+        AssertClose.Equal(0.25, option.MappingToFeatureSpace(Parameter.FromDouble(1e-3))[0], abs: 1e-9);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class SearchSpaceTests
             Assert.Equal(p["Trees"], back["Trees"]);
             Assert.Equal(p["LossKind"], back["LossKind"]);
             Assert.Equal(p["Tree"], back["Tree"]);
-            Assert.Equal(p["LearningRate"].AsDouble(), back["LearningRate"].AsDouble(), 9);
+            AssertClose.Equal(p["LearningRate"].AsDouble(), back["LearningRate"].AsDouble(), abs: 1e-9);
         }, iter: 300);
     }
 
@@ -105,7 +105,7 @@ public sealed class SearchSpaceTests
         Assert.Equal(4, space.FeatureSpaceDim);
         var linear = space.SampleFromFeatureSpace([0.1, 0.3, 0.9, 0.9])["model"];
         Assert.Equal("linear", linear["choice"].AsString());
-        Assert.Equal(0.3, linear["linear"]["l2"].AsDouble(), 9);
+        AssertClose.Equal(0.3, linear["linear"]["l2"].AsDouble(), abs: 1e-9);
         Assert.False(linear.TryGetValue("tree", out _));
         var tree = space.SampleFromFeatureSpace([0.9, 0.3, 1.0, 0.0])["model"];
         Assert.Equal("tree", tree["choice"].AsString());

@@ -43,3 +43,12 @@ public sealed class PostgresFactAttribute : FactAttribute
         if (PostgresAvailability.SkipReason is string reason) Skip = reason;
     }
 }
+
+/// <summary>A theory that needs PostgreSQL (see <see cref="PostgresAvailability"/>).</summary>
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    public PostgresTheoryAttribute()
+    {
+        if (PostgresAvailability.SkipReason is string reason) Skip = reason;
+    }
+}

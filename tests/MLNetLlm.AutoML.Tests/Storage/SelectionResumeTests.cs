@@ -120,7 +120,7 @@ public sealed class SelectionResumeTests : IDisposable
         using var storage = kind == "memory" ? new InMemoryTrialStorage() : (ITrialStorage)new SqliteTrialStorage(Path.Combine(_dir, "resume.db"));
         // run 1: cancelled while b's first fold trains (a's folds are done)
         var first = new Stages { Interrupt = (name, n) => name == "b" && n == 0 };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Experiment(first, storage, "s").RunAsync(first.Run.Token));
+        Assert.Equal("cancelled", (await Experiment(first, storage, "s").RunAsync(first.Run.Token)).StopReason);
         Assert.Equal(3, first.HoldoutFits);
         Assert.Equal((Folds, 1), (first.CvFits["a"], first.CvFits["b"]));
         var study = StudyOf(storage, "s");
@@ -173,17 +173,19 @@ public sealed class SelectionResumeTests : IDisposable
             }
             return q;
         }
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new MLContext(1).Llm().Auto().CreateExperiment().SetPipeline(cancelSecond)
+        // a cancellation after a completed trial returns what finished (the holdout best), without the selection
+        var cancelled = await new MLContext(1).Llm().Auto().CreateExperiment().SetPipeline(cancelSecond)
             .SetDataset(TextData.Make(HoldoutTrainRows, 1), TextData.Make(AllRows - HoldoutTrainRows, 2)).SetMetric(Quality)
             .SetGridSearchTuner().SetMaxTrials(3).SetSeed(5).SetStorage(storage, "phases").SetCrossValidatedSelection(topTrials: 3, folds: Folds)
-            .RunAsync(searchStop.Token));
+            .RunAsync(searchStop.Token);
+        Assert.Equal(("cancelled", 0), (cancelled.StopReason, cancelled.CrossValidatedTrials.Count));
         var study = StudyOf(storage, "phases");
         Assert.Null(await ((ISelectionStorage)storage).GetSelectionAsync(study.Id)); // a cancelled search starts no selection
-        Assert.Contains(await storage.GetTrialsAsync(study.Id), t => t.Status == TrialStatus.Queued); // the interrupted trial waits
+        Assert.Contains(await storage.GetTrialsAsync(study.Id), t => t.Status == TrialStatus.Cancelled); // the interrupted trial waits
 
         // run 2: the search resumes and completes; cancelled at the selection's first fold
         var second = new Stages { Interrupt = (name, n) => name == "a" && n == 0 };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Experiment(second, storage, "phases").RunAsync(second.Run.Token));
+        Assert.Equal("cancelled", (await Experiment(second, storage, "phases").RunAsync(second.Run.Token)).StopReason);
         Assert.Equal(2, second.HoldoutFits); // the re-queued trial and the third
         Assert.NotNull(await ((ISelectionStorage)storage).GetSelectionAsync(study.Id));
 
@@ -384,7 +386,7 @@ public sealed class SelectionResumeTests : IDisposable
         using var setup = new PostgresTrialStorage(PostgresAvailability.ConnectionString!);
         // the search, then the selection interrupted at a's second fold; a's third fold then claimed by a worker that dies
         var first = new Stages { Interrupt = (name, n) => name == "a" && n == 1 };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Experiment(first, setup, study).RunAsync(first.Run.Token));
+        Assert.Equal("cancelled", (await Experiment(first, setup, study).RunAsync(first.Run.Token)).StopReason);
         var info = StudyOf(setup, study);
         var killed = (await ((ISelectionStorage)setup).ClaimFoldAsync(info.Id, "killed-worker", TimeSpan.FromSeconds(-10), 2))!;
         Assert.Equal((0, 1), (killed.Position, killed.Fold)); // the re-queued fold comes first

@@ -82,8 +82,8 @@ public sealed class SelectionStorageTests : IDisposable
         var final = (await s.GetSelectionAsync(study.Id))!;
         var (a, b) = (final.Candidates[0], final.Candidates[1]);
         Assert.Equal(TrialStatus.Completed, a.Status);
-        Assert.Equal(0.7, a.Mean, 12);
-        Assert.Equal(0.1, a.StandardDeviation, 12);
+        AssertClose.Equal(0.7, a.Mean, abs: 1e-12);
+        AssertClose.Equal(0.1, a.StandardDeviation, abs: 1e-12);
         Assert.Equal([0.8, 0.6, 0.7], a.FoldMetrics);
         Assert.Equal(TimeSpan.FromSeconds(9), a.Duration);
         Assert.Equal(300, a.PeakMemoryBytes);

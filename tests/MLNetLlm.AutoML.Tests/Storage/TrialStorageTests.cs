@@ -49,7 +49,7 @@ public sealed class TrialStorageTests : IDisposable
         Assert.Equal(TrialStatus.Completed, trials[0].Status);
         Assert.Equal(0.8, trials[0].Metric);
         Assert.Equal(12345, trials[0].PeakMemoryBytes);
-        Assert.Equal(2000, trials[0].Duration.TotalMilliseconds, 3);
+        AssertClose.Equal(2000, trials[0].Duration.TotalMilliseconds, abs: 1e-3);
         Assert.Equal(P(1), trials[0].Parameter);
         Assert.Equal([0.75, 0.85, 0.1 + 0.2], trials[0].FoldMetrics); // exact: a k-fold trial's folds survive a resume
         Assert.Empty(trials[1].FoldMetrics);

@@ -4,7 +4,11 @@ using MLNetLlm.Cli.Tests.Support;
 
 namespace MLNetLlm.Cli.Tests.CodeGen;
 
-/// <summary>The generated consumption project builds against this repository and predicts like the tool does.</summary>
+/// <summary>
+/// The generated consumption project holds no absolute path, builds (by relative project reference into this clone,
+/// or from the packages scripts/pack.sh makes, wherever the output folder is moved) and predicts like the tool does;
+/// its example is a real evaluation row the model predicts correctly.
+/// </summary>
 [Collection(TrainedModelsCollection.Name)]
 public sealed class ConsumptionProjectTests(TrainedModels models)
 {
@@ -29,7 +33,8 @@ public sealed class ConsumptionProjectTests(TrainedModels models)
         Assert.True(File.Exists(Path.Combine(dir, "Program.cs")));
         Assert.Single(Directory.GetFiles(dir, "*.Training.cs"));
         string csproj = File.ReadAllText(project);
-        Assert.Contains("<ProjectReference", csproj); // the tests run from a clone, so the repository is referenced
+        Assert.Contains("<ProjectReference Include=\"../", csproj); // the tests run from a clone: referenced by relative path
+        AssertNoAbsolutePaths(dir);
 
         // The libraries were built with the tests (same configuration): build only the generated project.
         string configuration = typeof(ConsumptionProjectTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
@@ -44,6 +49,70 @@ public sealed class ConsumptionProjectTests(TrainedModels models)
         Assert.Contains("Predicted: ham", ham.Output);
         var example = Run("dotnet", dll); // no arguments: the example row from the test data
         Assert.True(example.Code == 0, example.Output);
-        Assert.Matches(@"Predicted: (spam|ham) \(probability 0\.\d+\)", example.Output);
+        AssertExampleIsRight(example.Output);
+    }
+
+    /// <summary>The example is printed with its label, and the prediction equals it.</summary>
+    static void AssertExampleIsRight(string output)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(output, @"Predicted: (\w+) \(probability 0\.\d+\)\s+\(the example is a row of the evaluation data; its label: (\w+)\)");
+        Assert.True(m.Success, output);
+        Assert.Equal(m.Groups[2].Value, m.Groups[1].Value);
+    }
+
+    static void AssertNoAbsolutePaths(string dir)
+    {
+        foreach (var file in Directory.GetFiles(dir, "*", SearchOption.TopDirectoryOnly))
+        {
+            string text = File.ReadAllText(file);
+            Assert.False(System.Text.RegularExpressions.Regex.IsMatch(text, @"(Include|Project|value)=""/"), $"{Path.GetFileName(file)} has an absolute path:\n{text}");
+            Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/'), text);
+        }
+    }
+
+    /// <summary>
+    /// With a feed from scripts/pack.sh the project references packages, which are copied into the output folder: the
+    /// folder moved elsewhere still restores, builds and predicts.
+    /// </summary>
+    [Fact]
+    public void Generated_project_with_packages_builds_after_the_output_folder_moves()
+    {
+        using var tmp = new TempFolder();
+        string configuration = typeof(ConsumptionProjectTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        string repo = RepoRoot();
+        string feed = tmp.File("feed");
+        var pack = Run("bash", "-c", $"cd '{repo}' && CONFIGURATION={configuration} bash scripts/pack.sh '{feed}' --no-build");
+        Assert.True(pack.Code == 0, pack.Output);
+
+        string output = tmp.File("spam");
+        using (var train = new ToolChild(new Dictionary<string, string?> { ["MLNETLLM_FEED"] = feed },
+                   "train", "--dataset", models.BinaryTrain, "--test-dataset", models.BinaryTest, "--positive-label", "spam", "--output", output))
+            Assert.True(train.WaitForExit(TimeSpan.FromMinutes(3)) == 0, train.Err);
+        string moved = tmp.File("elsewhere/deeper/spam");
+        Directory.CreateDirectory(Path.GetDirectoryName(moved)!);
+        Directory.Move(output, moved);
+        Directory.Delete(feed, recursive: true); // the output folder carries what it needs
+
+        var project = Directory.GetFiles(moved, "*.ConsoleApp.csproj", SearchOption.AllDirectories).Single();
+        string dir = Path.GetDirectoryName(project)!;
+        string csproj = File.ReadAllText(project);
+        Assert.Contains("<PackageReference Include=\"MLNetLlm.Core\"", csproj);
+        Assert.DoesNotContain("<ProjectReference", csproj);
+        Assert.True(File.Exists(Path.Combine(moved, "packages", "MLNetLlm.Core.0.1.0.nupkg")));
+        AssertNoAbsolutePaths(dir);
+
+        var build = Run("dotnet", "build", project, "-c", "Release", "-nologo", "-v", "q");
+        Assert.True(build.Code == 0, build.Output);
+        string dll = Path.Combine(dir, "bin", "Release", "net10.0", Path.GetFileNameWithoutExtension(project) + ".dll");
+        var spam = Run("dotnet", dll, "free cash prize winner click offer");
+        Assert.Contains("Predicted: spam", spam.Output);
+        AssertExampleIsRight(Run("dotnet", dll).Output);
+    }
+
+    static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "scripts", "pack.sh"))) return d.FullName;
+        throw new InvalidOperationException("scripts/pack.sh not found above the tests.");
     }
 }

@@ -26,7 +26,7 @@ public sealed class AutoMLTrainTests(TrainedModels models) : IDisposable
         Assert.All(board.Column("Parameters"), p => Assert.StartsWith("{", p));
         var completed = board.Rows.Where(row => row[board.ColumnIndex("Status")] == "completed").ToArray();
         Assert.NotEmpty(completed);
-        var f1 = completed.Select(row => double.Parse(row[board.ColumnIndex("f1")], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var f1 = completed.Select(row => double.Parse(row[board.ColumnIndex("validation f1")], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(f1.OrderDescending(), f1); // ranked best first
         Assert.True(File.Exists(db));
 

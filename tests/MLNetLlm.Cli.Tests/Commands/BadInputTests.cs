@@ -50,13 +50,15 @@ public sealed class BadInputTests(TrainedModels models) : IDisposable
     public void Binary_label_with_three_values_asks_for_multiclass()
     {
         var data = _tmp.Write("three.csv", SyntheticData.Classification(30, 1, "spam", "ham", "sports"));
-        Train(data).AssertOneLineError("'Label'", "three.csv", "3 distinct values", "multiclass");
+        // with --task binary given (without it, three values make the task multiclass: DatasetRolesTests)
+        Train(data, "--task", "binary").AssertOneLineError("'Label'", "three.csv", "3 distinct values", "multiclass");
     }
 
     [Fact]
     public void Binary_text_labels_without_positive_label_ask_for_it()
     {
-        Train(models.BinaryTrain).AssertOneLineError("'Label'", "--positive-label", "'ham'", "'spam'");
+        // with --task binary given (an inferred binary task takes the rarer value: DatasetRolesTests)
+        Train(models.BinaryTrain, "--task", "binary").AssertOneLineError("'Label'", "--positive-label", "'ham'", "'spam'");
     }
 
     [Fact]
@@ -124,6 +126,56 @@ public sealed class BadInputTests(TrainedModels models) : IDisposable
     {
         var notModel = _tmp.Write("model.mlnetllm", "hello");
         CliResult.Run("evaluate", "--model", notModel, "--dataset", models.BinaryTest).AssertOneLineError("model.mlnetllm", "not");
+    }
+
+    [Theory]
+    [InlineData("200 bytes changed, seed 1")]
+    [InlineData("200 bytes changed, seed 2")]
+    [InlineData("200 bytes changed, seed 3")]
+    [InlineData("truncated")]
+    [InlineData("another zip")]
+    [InlineData("unknown type")]
+    public void Evaluate_and_predict_with_a_damaged_model_name_the_file_on_one_line_and_exit_1(string damage)
+    {
+        string damaged = _tmp.File("damaged.mlnetllm");
+        byte[] bytes = File.ReadAllBytes(models.BinaryModel);
+        switch (damage)
+        {
+            case "truncated":
+                File.WriteAllBytes(damaged, bytes[..(bytes.Length / 2)]);
+                break;
+            case "another zip":
+                using (var zip = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Create))
+                using (var w = new StreamWriter(zip.CreateEntry("readme.txt").Open())) w.Write("not a model");
+                break;
+            case "unknown type":
+                File.WriteAllBytes(damaged, bytes);
+                using (var zip = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Update))
+                {
+                    var entry = zip.GetEntry("manifest.json")!;
+                    System.Text.Json.Nodes.JsonObject manifest;
+                    using (var r = entry.Open()) manifest = System.Text.Json.Nodes.JsonNode.Parse(r)!.AsObject();
+                    manifest["stages"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["kind"] = "component", ["entry"] = "stages/999/", ["type"] = "System.IO.FileInfo, System.Runtime",
+                    });
+                    entry.Delete();
+                    using var w = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+                    w.Write(manifest.ToJsonString());
+                }
+                break;
+            default:
+                var rng = new Random(damage[^1] - '0');
+                for (int i = 0; i < 200; i++) bytes[rng.Next(bytes.Length)] ^= (byte)(1 + rng.Next(255));
+                File.WriteAllBytes(damaged, bytes);
+                break;
+        }
+        var evaluate = CliResult.Run("evaluate", "--model", damaged, "--dataset", models.BinaryTest);
+        evaluate.AssertOneLineError("damaged.mlnetllm");
+        Assert.Equal(1, evaluate.ExitCode);
+        var predict = CliResult.RunWithInput("{\"Text\":\"hi\"}\n", "predict", "--model", damaged);
+        predict.AssertOneLineError("damaged.mlnetllm");
+        Assert.Equal(1, predict.ExitCode);
     }
 
     [Fact]

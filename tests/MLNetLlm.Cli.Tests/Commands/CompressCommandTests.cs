@@ -56,7 +56,9 @@ public sealed class CompressCommandTests(TrainedModels models, TinyBertModel ber
             "--latency-repeats", "2", "--threads", "1", "--output", output);
         r.AssertSuccess();
         Assert.Contains("| size on disk |", r.Out);
-        Assert.Contains("| latency, batch 32 |", r.Out);
+        Assert.Matches(@"\| latency, batch 1, median of 2 \| [\d.]+ ms \(IQR [\d.]+ ms–[\d.]+ ms\) \| [\d.]+ ms \(IQR [\d.]+ ms–[\d.]+ ms\) \| ", r.Out);
+        Assert.Contains("| latency, batch 32, median of 5 |", r.Out);
+        Assert.Contains("2 (batch 1) / 5 (batch 32) timed Transform calls per model after 3 warm-up call(s) each", r.Out);
         Assert.Contains("| f1 |", r.Out);
         Assert.Contains("| size on disk |", File.ReadAllText(Path.Combine(output, "compression.md")));
 
@@ -67,6 +69,9 @@ public sealed class CompressCommandTests(TrainedModels models, TinyBertModel ber
         Assert.Equal(new FileInfo(Path.Combine(output, "model.mlnetllm")).Length, compressedBytes);
         Assert.True(compressedBytes * 2 < originalBytes, $"int8 model {compressedBytes} B vs original {originalBytes} B");
         Assert.True(report.GetProperty("compressed").GetProperty("batch1Milliseconds").GetDouble() > 0);
+        var b1 = report.GetProperty("compressed").GetProperty("batch1");
+        Assert.Equal(2, b1.GetProperty("runs").GetInt32());
+        Assert.InRange(b1.GetProperty("median").GetDouble(), b1.GetProperty("min").GetDouble(), b1.GetProperty("max").GetDouble());
         double originalF1 = report.GetProperty("original").GetProperty("metrics").GetProperty("metrics").GetProperty("f1").GetDouble();
         Assert.True(originalF1 > 0.8, $"the tiny model did not learn the data (F1 {originalF1}), so agreement would say little");
 

@@ -15,8 +15,10 @@ public sealed class TrainCommandTests(TrainedModels models)
         Assert.True(File.Exists(Path.Combine(models.BinaryOutput, "run.json")));
         var m = Metrics(models.BinaryOutput);
         Assert.Equal("binary", m.GetProperty("task").GetString());
-        Assert.Equal(80, m.GetProperty("trainRows").GetInt32());
+        Assert.Equal(64, m.GetProperty("trainRows").GetInt32()); // 80 less the stratified 0.2 validation split
         Assert.Equal(40, m.GetProperty("testRows").GetInt32());
+        Assert.Equal("test", m.GetProperty("role").GetString());
+        Assert.Equal(16, m.GetProperty("validation").GetProperty("testRows").GetInt32());
         var metrics = m.GetProperty("metrics");
         Assert.True(metrics.GetProperty("accuracy").GetDouble() > 0.85, metrics.ToString());
         Assert.True(metrics.GetProperty("auc").GetDouble() > 0.9, metrics.ToString());
@@ -36,7 +38,9 @@ public sealed class TrainCommandTests(TrainedModels models)
         Assert.Contains("f1", r.Out);
         Assert.Contains("auc", r.Out);
         Assert.Contains("Confusion matrix", r.Out);
-        Assert.Contains("train rows: 80, test rows: 40", r.Out);
+        Assert.Contains("train rows: 64", r.Out);
+        Assert.Contains("(16 rows; trials were selected on it)", r.Out);
+        Assert.Contains("(40 rows; read once, after the search, by the final model)", r.Out);
         // Not a terminal: plain progress lines, no ANSI escapes or live redraws.
         Assert.Matches(@"trial +1 +completed +f1 \d\.\d{4}", r.Out);
         Assert.Contains(": done in ", r.Out);

@@ -37,7 +37,7 @@ public sealed class ReportTests(TrainedModels models)
     public void Train_writes_leaderboards_and_an_html_report_with_embedded_png_charts()
     {
         var csv = DelimitedFile.Read(Path.Combine(models.MulticlassOutput, RunReports.LeaderboardCsv));
-        Assert.Equal(["Rank", "Trial", "Pipeline", "macroAccuracy", "Seconds", "Status", "Parameters"], csv.Header);
+        Assert.Equal(["Rank", "Trial", "Pipeline", "validation macroAccuracy", "Fidelity", "Seconds", "Status", "Parameters"], csv.Header);
         Assert.Single(csv.Rows);
         Assert.Contains("SdcaMaximumEntropy", csv.Rows[0][2]);
         Assert.True(File.Exists(Path.Combine(models.MulticlassOutput, RunReports.LeaderboardMarkdown)));

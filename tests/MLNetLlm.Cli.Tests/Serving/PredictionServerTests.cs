@@ -72,6 +72,54 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
         }
     }
 
+    /// <summary>Text that cannot be decoded, or is not text at all, is the client's error: 400 with a message, and nothing is logged as a 500.</summary>
+    [Theory]
+    [InlineData("{\"Text\": \"\\ud800\"}", "not valid text")]
+    [InlineData("{\"Text\": \"ok \\udc00 then\"}", "unpaired UTF-16 surrogate")]
+    [InlineData("{\"Text\": 123}", "must be a string, not a number")]
+    [InlineData("{\"Text\": true}", "must be a string")]
+    [InlineData("{\"Text\": null}", "must be a string")]
+    [InlineData("[{\"Text\": \"ok\"}, {\"Text\": 5}]", "Row 1 of the batch: property 'Text' must be a string")]
+    [InlineData("[{\"Text\": \"ok\"}, {\"Text\": \"\\ud800\"}]", "Row 1 of the batch: property 'Text' is not valid text")]
+    public async Task Undecodable_or_non_string_text_gets_400_and_no_500_is_logged(string body, string fragment)
+    {
+        var log500 = new StringWriter();
+        var (server, client) = await Start(models.BinaryModel, new ServerOptions { Port = 0, ErrorLog = log500 });
+        await using (server)
+        using (client)
+        {
+            var (status, error) = await Post(client, body);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains(fragment, error.GetProperty("error").GetString());
+            var (ok, _) = await Post(client, "{\"Text\": \"free cash prize\"}"); // the server is fine afterwards
+            Assert.Equal(HttpStatusCode.OK, ok);
+        }
+        Assert.Equal("", log500.ToString());
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE, 0x41 })]                 // not UTF-8 at all
+    [InlineData(new byte[] { 0xC3, 0x28 })]                       // a broken two-byte sequence
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]                 // a UTF-8-encoded surrogate (CESU)
+    public async Task Invalid_utf8_in_the_body_gets_400_and_no_500_is_logged(byte[] bad)
+    {
+        var log500 = new StringWriter();
+        var (server, client) = await Start(models.BinaryModel, new ServerOptions { Port = 0, ErrorLog = log500 });
+        await using (server)
+        using (client)
+        {
+            byte[] body = [.. "{\"Text\": \"hello "u8.ToArray(), .. bad, .. " world\"}"u8.ToArray()];
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await client.PostAsync("predict", content);
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            string message = JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
+            Assert.True(message.Contains("UTF-8"), message);
+        }
+        Assert.Equal("", log500.ToString());
+    }
+
     [Fact]
     public async Task Oversized_requests_and_batches_are_refused()
     {

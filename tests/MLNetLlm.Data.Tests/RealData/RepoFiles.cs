@@ -20,6 +20,9 @@ internal static class RepoFiles
     static readonly Lazy<DelimitedTable> Test = new(() => DelimitedFile.Read(Find("data/spam/sample-test.csv")));
 
     public static DelimitedTable SpamTrain => Train.Value;
+
+    /// <summary>The shipped chinese-poetry sample of a task ("dynasty" or "form"), train part.</summary>
+    public static DelimitedTable PoetryTrain(string task) => DelimitedFile.Read(Find($"data/poetry/{task}/sample-train.csv"));
     public static DelimitedTable SpamTest => Test.Value;
 
     public static string BertVocabulary => Path.Combine(Find("shared/fixtures/hf-tiny-bert", "MLNETLLM_HF_FIXTURE"), "vocab.txt");

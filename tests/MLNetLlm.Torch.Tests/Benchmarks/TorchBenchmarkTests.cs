@@ -21,7 +21,7 @@ public sealed class TorchBenchmarkTests
             else head += p.numel();
         }
         double expected = 2.0 * seq * encoder + 2.0 * head + layers * 4.0 * seq * seq * hidden;
-        Assert.Equal(expected, TorchBenchmark.ForwardFlopsPerSample(config, seq), 6);
+        AssertClose.Equal(expected, TorchBenchmark.ForwardFlopsPerSample(config, seq), rel: 1e-12);
     }
 
     [Fact]
@@ -38,9 +38,9 @@ public sealed class TorchBenchmarkTests
         var r = TorchBenchmark.TrainStep("tiny", TorchBenchmark.Tiny, 4, 16, "cpu", BenchmarkPrecision.Float32, 1, 2);
         Assert.Equal("train", r.Kind);
         Assert.True(r.SamplesPerSecond > 0);
-        Assert.Equal(3 * TorchBenchmark.ForwardFlopsPerSample(TorchBenchmark.Tiny, 16), r.FlopsPerSample, 6);
-        Assert.Equal(r.FlopsPerSample * r.SamplesPerSecond / 1e12, r.TeraFlopsPerSecond, 12);
-        Assert.Equal(r.TeraFlopsPerSecond / 10, r.Mfu(10), 12);
+        AssertClose.Equal(3 * TorchBenchmark.ForwardFlopsPerSample(TorchBenchmark.Tiny, 16), r.FlopsPerSample, rel: 1e-12);
+        AssertClose.Equal(r.FlopsPerSample * r.SamplesPerSecond / 1e12, r.TeraFlopsPerSecond, rel: 1e-12);
+        AssertClose.Equal(r.TeraFlopsPerSecond / 10, r.Mfu(10), rel: 1e-12);
         Assert.True(double.IsNaN(r.Mfu(0)));
     }
 }

@@ -36,16 +36,17 @@ public sealed class HuggingFaceCheckpointTests : TempDirectoryTest
         Assert.Contains("missing key 'bert.pooler.dense.bias'", ex.Message);
         Assert.Contains("unexpected key 'bert.extra.weight'", ex.Message);
 
-        CopyFixture(t => t["bert.encoder.layer.0.attention.self.query.weight"] = zeros(64, 32));
+        int h = HfFixture.Config.HiddenSize;
+        CopyFixture(t => t["bert.encoder.layer.0.attention.self.query.weight"] = zeros(h, h / 2));
         ex = Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(Dir, CPU));
         Assert.Contains("bert.encoder.layer.0.attention.self.query.weight", ex.Message);
-        Assert.Contains("[64, 32]", ex.Message);
+        Assert.Contains($"[{h}, {h / 2}]", ex.Message);
     }
 
     [Fact]
     public void ANewHeadIsInitialisedOnlyWhenAllowed()
     {
-        CopyFixture(t => { t.Remove("classifier.weight"); t.Remove("classifier.bias"); t["cls.predictions.bias"] = zeros(2000); });
+        CopyFixture(t => { t.Remove("classifier.weight"); t.Remove("classifier.bias"); t["cls.predictions.bias"] = zeros(HfFixture.Config.VocabSize); });
         Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(Dir, CPU));
         var (model, _, report) = HuggingFaceCheckpoint.Load(Dir, CPU, labels: ["neg", "pos"], allowNewHead: true);
         Assert.Equal(["classifier.bias", "classifier.weight"], report.NewlyInitialized);

@@ -49,15 +49,18 @@ public sealed class BertCompressionTests : IDisposable
         var expected = _model.Forward(ids, mask, types);
         using var clone = BertCompression.Clone(_model);
         var (logits, hidden) = clone.ForwardWithHiddenStates(ids, mask, types);
-        Assert.Equal(3, hidden.Count);
-        Assert.Equal([ids.shape[0], ids.shape[1], 64L], hidden[2].shape);
+        var c = HfFixture.Config;
+        Assert.Equal(c.NumHiddenLayers + 1, hidden.Count);
+        Assert.Equal([ids.shape[0], ids.shape[1], (long)c.HiddenSize], hidden[^1].shape);
         Assert.True(expected.allclose(logits, rtol: 1e-5, atol: 1e-6));
         var reference = HfFixture.Floats(HfFixture.Reference["logits"]!).SelectMany(r => r).ToArray();
         Assert.True(expected.flatten().allclose(tensor(reference), rtol: 1e-4, atol: 1e-5));
 
         var kept = BertCompression.PruneStructured(clone, headFraction: 0.5, feedForwardFraction: 0.75);
-        Assert.All(kept, k => Assert.Equal((2, 32), k));
-        Assert.All(BertCompression.Widths(_model), w => Assert.Equal((4, 128), w));
+        // The pruned fraction rounds down to whole heads / neurons.
+        var expectedKept = (c.NumAttentionHeads - (int)Math.Floor(0.5 * c.NumAttentionHeads), c.IntermediateSize - (int)Math.Floor(0.75 * c.IntermediateSize));
+        Assert.All(kept, k => Assert.Equal(expectedKept, k));
+        Assert.All(BertCompression.Widths(_model), w => Assert.Equal((c.NumAttentionHeads, c.IntermediateSize), w));
         Assert.True(expected.allclose(_model.Forward(ids, mask, types)));
         // The pruned clone still runs in TorchSharp, with its own (different) outputs.
         Assert.False(expected.allclose(clone.Forward(ids, mask, types), rtol: 1e-6, atol: 1e-9));
@@ -82,9 +85,9 @@ public sealed class BertCompressionTests : IDisposable
     {
         using var clone = BertCompression.Clone(_model);
         var pruner = BertCompression.MagnitudePruner(clone, PruningScope.PerLayer);
-        Assert.Equal(12, pruner.LayerNames.Count); // 2 layers × (q, k, v, attention.output, intermediate, output)
+        Assert.Equal(6 * HfFixture.Config.NumHiddenLayers, pruner.LayerNames.Count); // layers × (q, k, v, attention.output, intermediate, output)
         pruner.Prune(0.6);
-        Assert.All(pruner.LayerSparsity().Values, s => Assert.Equal(0.6, s, 2));
+        Assert.All(pruner.LayerSparsity().Values, s => AssertClose.Equal(0.6, s, abs: 1e-2));
         var pooler = clone.named_parameters().Single(p => p.name == "bert.pooler.dense.weight").parameter;
         Assert.Equal(0, pooler.eq(0).sum().item<long>());
     }
@@ -98,19 +101,22 @@ public sealed class BertCompressionTests : IDisposable
             Assert.Equal(1, student.Config.NumHiddenLayers);
             var s = student.HuggingFaceWeights();
             var t = _model.HuggingFaceWeights();
-            // One student layer of two: it imitates (and starts as) the teacher's last layer.
-            Assert.True(s["bert.encoder.layer.0.output.dense.weight"].eq(t["bert.encoder.layer.1.output.dense.weight"]).all().item<bool>());
+            // One student layer: it imitates (and starts as) the teacher's last layer.
+            int last = HfFixture.Config.NumHiddenLayers - 1;
+            Assert.True(s["bert.encoder.layer.0.output.dense.weight"].eq(t[$"bert.encoder.layer.{last}.output.dense.weight"]).all().item<bool>());
             Assert.True(s["bert.embeddings.word_embeddings.weight"].eq(t["bert.embeddings.word_embeddings.weight"]).all().item<bool>());
             Assert.Equal(s.Count, copied.Count);
         }
-        var (narrow, narrowCopied) = BertCompression.CreateStudent(_model, new DistillationOptions { StudentLayers = 1, StudentHiddenSize = 32 });
+        var c = HfFixture.Config;
+        int narrowHeads = Math.Max(1, c.NumAttentionHeads / 2);
+        var (narrow, narrowCopied) = BertCompression.CreateStudent(_model, new DistillationOptions { StudentLayers = 1, StudentHiddenSize = narrowHeads * c.HeadSize });
         using (narrow)
         {
-            Assert.Equal(2, narrow.Config.NumAttentionHeads); // keeps the teacher's head size of 16
-            Assert.Equal(128, narrow.Config.IntermediateSize);
+            Assert.Equal(narrowHeads, narrow.Config.NumAttentionHeads); // keeps the teacher's head size
+            Assert.Equal(c.IntermediateSize, narrow.Config.IntermediateSize);
             Assert.DoesNotContain("bert.embeddings.word_embeddings.weight", narrowCopied);
         }
-        Assert.Equal(2, BertCompression.StudentConfig(_model.Config, new DistillationOptions { StudentLayers = 12 }).NumHiddenLayers);
+        Assert.Equal(c.NumHiddenLayers, BertCompression.StudentConfig(_model.Config, new DistillationOptions { StudentLayers = c.NumHiddenLayers + 10 }).NumHiddenLayers);
         Assert.Throws<ArgumentOutOfRangeException>(() => BertCompression.StudentConfig(_model.Config, new DistillationOptions { StudentLayers = 0 }));
     }
 }

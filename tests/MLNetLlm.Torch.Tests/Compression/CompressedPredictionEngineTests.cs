@@ -42,7 +42,7 @@ public sealed class CompressedPredictionEngineTests(TinyClassifierFixture fixtur
             var p = engine.Predict(rows[i]);
             maxError = Math.Max(maxError, Math.Abs(p.Score - batch[i]));
             Assert.Equal(p.Score > 0, p.PredictedLabel);
-            Assert.Equal(1 / (1 + MathF.Exp(-p.Score)), p.Probability, 5);
+            AssertClose.Equal(1 / (1 + MathF.Exp(-p.Score)), p.Probability, abs: 1e-5);
             if (Math.Abs(batch[i]) > 0.05) Assert.Equal(labels[i], p.PredictedLabel);
         }
         return maxError;

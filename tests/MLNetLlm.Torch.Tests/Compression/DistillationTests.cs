@@ -15,7 +15,7 @@ public sealed class DistillationTests
         double[] p = Softmax([0.5, 0.0]), q = Softmax([0.0, 1.0]);
         double kl = q[0] * Math.Log(q[0] / p[0]) + q[1] * Math.Log(q[1] / p[1]);
         var loss = new DistillationLoss(temperature: 2, alpha: 1).SoftTargetLoss(student, teacher);
-        Assert.Equal(4 * kl, loss.item<float>(), 5);
+        AssertClose.Equal(4 * kl, loss.item<float>(), abs: 1e-5);
     }
 
     private static double[] Softmax(double[] z)
@@ -34,14 +34,14 @@ public sealed class DistillationTests
         var labels = tensor(new long[] { 0, 2, 1, 2 });
         float ce = nn.functional.cross_entropy(student, labels).item<float>();
         float soft = new DistillationLoss(3, 1).SoftTargetLoss(student, teacher).item<float>();
-        Assert.Equal(ce, new DistillationLoss(3, 0).Compute(student, teacher, labels).item<float>(), 5);
+        AssertClose.Equal(ce, new DistillationLoss(3, 0).Compute(student, teacher, labels).item<float>(), abs: 1e-5);
         var loss = new DistillationLoss(3, 0.25).Compute(student, teacher, labels);
-        Assert.Equal(0.25 * soft + 0.75 * ce, loss.item<float>(), 5);
+        AssertClose.Equal(0.25 * soft + 0.75 * ce, loss.item<float>(), abs: 1e-5);
         loss.backward();
         Assert.NotNull(student.grad);
         Assert.True(teacher.grad is null || teacher.grad.abs().sum().item<float>() == 0);
         // Identical distributions: no soft loss.
-        Assert.Equal(0, new DistillationLoss(5, 1).SoftTargetLoss(teacher, teacher).item<float>(), 6);
+        AssertClose.Equal(0, new DistillationLoss(5, 1).SoftTargetLoss(teacher, teacher).item<float>(), abs: 1e-6);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class DistillationTests
         var h1 = randn(2, 4, 8); var h2 = randn(2, 4, 8);
         var plain = new DistillationLoss(2, 0.5).Compute(s, t, labels).item<float>();
         var withHidden = new DistillationLoss(2, 0.5, hiddenWeight: 0.1).Compute(s, t, labels, [(h1, h2)]).item<float>();
-        Assert.Equal(plain + 0.1 * nn.functional.mse_loss(h1, h2).item<float>(), withHidden, 5);
+        AssertClose.Equal(plain + 0.1 * nn.functional.mse_loss(h1, h2).item<float>(), withHidden, abs: 1e-5);
         Assert.Throws<ArgumentException>(() => new DistillationLoss(2, 0.5, 1).Compute(s, t, labels, [(randn(2, 4, 4), h2)]));
         var projection = new HiddenStateProjection(4, 8);
         Assert.True(projection.IsTrainable);

@@ -27,7 +27,7 @@ public sealed class MagnitudePruningTests
         double achieved = pruner.Prune(sparsity);
         long total = layers.Sum(l => l.Item2.weight!.numel());
         Assert.Equal(Math.Floor(sparsity * total), layers.Sum(l => Zeros(l.Item2)));
-        Assert.Equal(Math.Floor(sparsity * total) / total, achieved, 12);
+        AssertClose.Equal(Math.Floor(sparsity * total) / total, achieved, abs: 1e-12);
         // Every removed weight was no larger in magnitude than every kept one.
         float maxRemoved = 0, minKept = float.MaxValue;
         for (int i = 0; i < layers.Length; i++)
@@ -50,7 +50,7 @@ public sealed class MagnitudePruningTests
         var pruner = MagnitudePruner.Create(layers, PruningScope.PerLayer);
         pruner.Prune(0.75);
         foreach (var (name, l) in layers) Assert.Equal((long)Math.Floor(0.75 * l.weight!.numel()), Zeros(l));
-        Assert.All(pruner.LayerSparsity().Values, s => Assert.Equal(0.75, s, 12));
+        Assert.All(pruner.LayerSparsity().Values, s => AssertClose.Equal(0.75, s, abs: 1e-12));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class MagnitudePruningTests
         pruner.Prune(0.6);
         for (int i = 0; i < layers.Length; i++) // earlier zeros stay zero
             Assert.True(layers[i].Item2.weight!.masked_select(firstZeros[i]).eq(0).all().item<bool>());
-        Assert.Equal(Math.Floor(0.6 * 448) / 448, pruner.Sparsity(), 12); // 8·16 + 16·4 + 16·16 = 448 weights
+        AssertClose.Equal(Math.Floor(0.6 * 448) / 448, pruner.Sparsity(), abs: 1e-12); // 8·16 + 16·4 + 16·16 = 448 weights
     }
 
     [Fact]
@@ -84,8 +84,8 @@ public sealed class MagnitudePruningTests
     {
         var s = new GradualPruningSchedule(0.8, startStep: 10, endStep: 110, initialSparsity: 0, frequency: 10);
         Assert.Equal(0, s.SparsityAt(5));
-        Assert.Equal(0, s.SparsityAt(10), 12);
-        Assert.Equal(0.8 - 0.8 * Math.Pow(0.5, 3), s.SparsityAt(60), 12);
+        AssertClose.Equal(0, s.SparsityAt(10), abs: 1e-12);
+        AssertClose.Equal(0.8 - 0.8 * Math.Pow(0.5, 3), s.SparsityAt(60), abs: 1e-12);
         Assert.Equal(0.8, s.SparsityAt(110));
         Assert.Equal(0.8, s.SparsityAt(500));
         for (int t = 0; t < 120; t++) Assert.True(s.SparsityAt(t + 1) >= s.SparsityAt(t));
@@ -108,6 +108,6 @@ public sealed class MagnitudePruningTests
             Assert.True(now >= last - 1e-12, $"step {step}: sparsity fell from {last} to {now}");
             last = now;
         }
-        Assert.Equal(0.7, last, 2);
+        AssertClose.Equal(0.7, last, abs: 1e-2);
     }
 }

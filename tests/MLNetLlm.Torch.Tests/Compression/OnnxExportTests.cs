@@ -10,8 +10,8 @@ public sealed class OnnxExportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>The fixture's 4 heads of 16 over a 64-wide encoder.</summary>
-    private const int HeadSize = 16;
+    private static int HeadSize => HfFixture.Config.HeadSize;
+    private static int Labels => HfFixture.Config.NumLabels;
 
     private (float[] Logits, long Bytes) Run(QuantizationMode mode, string inputs = "", bool contrib = true)
     {
@@ -22,7 +22,7 @@ public sealed class OnnxExportTests : IDisposable
         try { bytes = BertOnnxExporter.Export(weights, HeadSize, options, path); }
         finally { foreach (var t in weights.Values) t.Dispose(); }
         using var classifier = OnnxSequenceClassifier.Open(path, threads: 1);
-        Assert.Equal(3, classifier.LabelCount);
+        Assert.Equal(Labels, classifier.LabelCount);
         var ids = HfFixture.Longs(inputs + "input_ids");
         return (classifier.Logits(ids.SelectMany(r => r).ToArray(), HfFixture.Longs(inputs + "attention_mask").SelectMany(r => r).ToArray(),
             HfFixture.Longs(inputs + "token_type_ids").SelectMany(r => r).ToArray(), ids.Length), bytes);
@@ -50,13 +50,20 @@ public sealed class OnnxExportTests : IDisposable
     {
         var (fp32, fp32Bytes) = Run(QuantizationMode.None, contrib: contrib);
         var (int8, int8Bytes) = Run(mode, contrib: contrib);
-        // The tiny model's logits sit in ±0.05 with per-sentence differences of ~1e-3, so compare on that scale.
+        // The tiny fixture's logits sit in ±0.05 with per-sentence differences of ~1e-3: 2e-3 absolute there, 2% of the
+        // largest logit on a checkpoint with larger ones.
+        double tolerance = Math.Max(2e-3, 0.02 * fp32.Max(Math.Abs));
         double maxError = fp32.Zip(int8, (a, b) => Math.Abs(a - b)).Max();
-        Assert.True(maxError < 2e-3, $"max |int8 - fp32| = {maxError}");
+        Assert.True(maxError < tolerance, $"max |int8 - fp32| = {maxError} (allowed {tolerance})");
         Assert.True(maxError > 0, "int8 arithmetic should differ from fp32 somewhere");
-        // Same predicted class for every row.
-        for (int row = 0; row < fp32.Length / 3; row++)
-            Assert.Equal(ArgMax(fp32.AsSpan(row * 3, 3)), ArgMax(int8.AsSpan(row * 3, 3)));
+        // Same predicted class for every row whose top two fp32 logits are further apart than the int8 error can move them.
+        for (int row = 0; row < fp32.Length / Labels; row++)
+        {
+            var f = fp32.AsSpan(row * Labels, Labels);
+            var sorted = f.ToArray().OrderDescending().ToArray();
+            if (sorted.Length > 1 && sorted[0] - sorted[1] <= 2 * maxError) continue;
+            Assert.Equal(ArgMax(f), ArgMax(int8.AsSpan(row * Labels, Labels)));
+        }
         Assert.True(int8Bytes * 3 < fp32Bytes, $"int8 file {int8Bytes} B vs fp32 {fp32Bytes} B");
     }
 

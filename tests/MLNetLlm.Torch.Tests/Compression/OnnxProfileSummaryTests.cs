@@ -16,7 +16,7 @@ public sealed class OnnxProfileSummaryTests : IDisposable
     {
         string path = Path.Combine(_dir, "int8.onnx");
         var weights = SafeTensors.Read(Path.Combine(HfFixture.Dir, "model.safetensors"));
-        try { BertOnnxExporter.Export(weights, 16, new QuantizationOptions { Mode = QuantizationMode.DynamicInt8 }, path); }
+        try { BertOnnxExporter.Export(weights, HfFixture.Config.HeadSize, new QuantizationOptions { Mode = QuantizationMode.DynamicInt8 }, path); }
         finally { foreach (var t in weights.Values) t.Dispose(); }
         string optimized = Path.Combine(_dir, "int8.optimized.onnx");
         string trace;
@@ -32,14 +32,15 @@ public sealed class OnnxProfileSummaryTests : IDisposable
         Assert.Equal(_dir, Path.GetDirectoryName(Path.GetFullPath(trace)));
         Assert.StartsWith("trace", Path.GetFileName(trace), StringComparison.Ordinal);
         var (ops, runMs) = OnnxProfileSummary.Summarize(trace, 1, 2);
-        // The fixture has 2 layers: one QAttention (with its input quantization) each, and three other int8 Linear layers
-        // each (attention output, FFN in, FFN out) plus pooler and classifier.
-        Assert.Equal(2, ops.Single(o => o.Op == "QAttention").NodesPerRun);
-        Assert.Equal(2, ops.Single(o => o.Op == "DynamicQuantizeLinear").NodesPerRun);
-        Assert.True(ops.Single(o => o.Op == "DynamicQuantizeMatMul").NodesPerRun >= 6);
-        Assert.Equal(1.0, ops.Sum(o => o.Share), 6);
+        // One QAttention (with its input quantization) per layer, and three other int8 Linear layers per layer
+        // (attention output, FFN in, FFN out) plus pooler and classifier.
+        int layers = HfFixture.Config.NumHiddenLayers;
+        Assert.Equal(layers, ops.Single(o => o.Op == "QAttention").NodesPerRun);
+        Assert.Equal(layers, ops.Single(o => o.Op == "DynamicQuantizeLinear").NodesPerRun);
+        Assert.True(ops.Single(o => o.Op == "DynamicQuantizeMatMul").NodesPerRun >= 3 * layers);
+        AssertClose.Equal(1.0, ops.Sum(o => o.Share), abs: 1e-6);
         Assert.True(runMs > 0 && ops.Sum(o => o.MillisecondsPerRun) <= runMs * 1.01, $"kernels {ops.Sum(o => o.MillisecondsPerRun)} ms vs run {runMs} ms");
-        Assert.Contains("| QAttention | 2 |", OnnxProfileSummary.ToMarkdown("batch 6", ops, runMs));
+        Assert.Contains($"| QAttention | {layers} |", OnnxProfileSummary.ToMarkdown("batch 6", ops, runMs));
         Assert.Throws<ArgumentException>(() => OnnxProfileSummary.Summarize(trace, 0, 3));
     }
 }

@@ -14,9 +14,9 @@ public sealed class TrainingLoopTests : TempDirectoryTest
     {
         var s = new LinearWarmupSchedule(1e-3, 10, 110);
         Assert.Equal(0, s.At(0));
-        Assert.Equal(5e-4, s.At(5), 12);
-        Assert.Equal(1e-3, s.At(10), 12);
-        Assert.Equal(5e-4, s.At(60), 12);
+        AssertClose.Equal(5e-4, s.At(5), abs: 1e-12);
+        AssertClose.Equal(1e-3, s.At(10), abs: 1e-12);
+        AssertClose.Equal(5e-4, s.At(60), abs: 1e-12);
         Assert.Equal(0, s.At(110));
     }
 
@@ -72,7 +72,7 @@ public sealed class TrainingLoopTests : TempDirectoryTest
         })).Fit(data);
         Assert.Equal(8, steps[0]); // continued after step 7
         var actual = resumed.Transform(data).GetColumn<float>("Score").ToArray();
-        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 4);
+        for (int i = 0; i < expected.Length; i++) AssertClose.Equal(expected[i], actual[i], abs: 1e-4);
 
         // A checkpoint from other data is refused with a clear message.
         var other = TestData.Load(ml, TestData.Sentiment(40, seed: 77));

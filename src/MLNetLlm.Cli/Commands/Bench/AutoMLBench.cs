@@ -12,23 +12,43 @@ internal static class AutoMLBench
 {
     public static Command Tuners(CliContext context)
     {
-        var functions = new Option<string>("--functions") { Description = "Test functions (default branin,hartmann6,levy10).", DefaultValueFactory = _ => "branin,hartmann6,levy10" };
-        var tuners = new Option<string>("--tuners") { Description = $"Tuners (default random,grid,gp,smac; also: {string.Join(", ", TunerBenchmark.TunerNames)}).", DefaultValueFactory = _ => "random,grid,gp,smac" };
+        var functions = new Option<string>("--functions") { Description = $"Test functions, or the groups screening, heldout, all (default all: {string.Join(", ", BenchmarkFunction.Names)}).", DefaultValueFactory = _ => "all" };
+        var tuners = new Option<string>("--tuners") { Description = $"Tuners (default all: {string.Join(", ", TunerBenchmark.TunerNames)}; optuna-random, tpe and cmaes run through bench/tuners/optuna_bench.py).", DefaultValueFactory = _ => string.Join(",", TunerBenchmark.TunerNames) };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per tuner and function (default 30).", DefaultValueFactory = _ => 30 };
         var firstSeed = new Option<int>("--first-seed") { Description = "The first seed (default 0: seeds 0..n-1); e.g. 100 for a disjoint check set.", DefaultValueFactory = _ => 0 };
-        var budgets = new Option<string>("--budgets") { Description = "Evaluation budgets (default 50,100).", DefaultValueFactory = _ => "50,100" };
+        var budgets = new Option<string>("--budgets") { Description = "Evaluation budgets (default 20,50).", DefaultValueFactory = _ => "20,50" };
         var parallel = new Option<int>("--parallel") { Description = "Runs at once (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var perSeed = new Option<bool>("--per-seed") { Description = "Also list every seed's regret under the table." };
-        var command = new Command("tuners", "Median simple regret of the AutoML tuners on Branin, Hartmann-6 and Levy-10.") { functions, tuners, seeds, firstSeed, budgets, parallel, perSeed };
+        var python = new Option<string>("--python") { Description = "Python with python3-optuna for Optuna's samplers (default /usr/bin/python3, Debian's).", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var script = new Option<string?>("--optuna-script") { Description = "The Optuna script (default: bench/tuners/optuna_bench.py above the current folder)." };
+        var command = new Command("tuners", "Median simple regret (IQR) of our tuners and Optuna's on standard test functions, screening and held-out halves, Mann-Whitney U against TPE.") { functions, tuners, seeds, firstSeed, budgets, parallel, perSeed, python, script };
         command.SetAction(p => context.Guard(() =>
         {
             var b = p.GetValue(budgets)!.Split(',').Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int v) && v > 0
                 ? v : throw new CliException($"--budgets takes positive numbers separated by commas, not '{p.GetValue(budgets)}'.")).ToArray();
+            var fns = p.GetValue(functions)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var f in BenchmarkFunction.Expand(fns))
+            {
+                try { BenchmarkFunction.FromName(f); }
+                catch (ArgumentException e) { throw new CliException("--functions: " + e.Message); }
+            }
+            var names = p.GetValue(tuners)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var t in names)
+                if (!TunerBenchmark.TunerNames.Contains(t)) throw new CliException($"--tuners: unknown tuner '{t}' (known: {string.Join(", ", TunerBenchmark.TunerNames)}).");
             var started = DateTime.UtcNow;
             string load = TorchBench.Load();
-            string table = TunerBenchmark.Run(p.GetValue(functions)!.Split(','), p.GetValue(tuners)!.Split(','), p.GetValue(seeds), b, p.GetValue(parallel), context.Out, p.GetValue(firstSeed), p.GetValue(perSeed));
+            string table;
+            try
+            {
+                table = TunerBenchmark.Run(fns, names, p.GetValue(seeds), b, p.GetValue(parallel), context.Out, p.GetValue(firstSeed), p.GetValue(perSeed),
+                    p.GetValue(python)!, p.GetValue(script));
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                throw new CliException(e.Message);
+            }
             context.Out.WriteLine();
-            context.Out.WriteLine($"Median simple regret over {p.GetValue(seeds)} seeds (from seed {p.GetValue(firstSeed)}); started {load}; {(DateTime.UtcNow - started).TotalMinutes:F1} min");
+            context.Out.WriteLine($"Simple regret over {p.GetValue(seeds)} seeds (from seed {p.GetValue(firstSeed)}); started {load}, ended {TorchBench.Load()}; {(DateTime.UtcNow - started).TotalMinutes:F1} min");
             context.Out.WriteLine(table);
             return 0;
         }));

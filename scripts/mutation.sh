@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Mutation testing of the numeric core with Stryker.NET (dotnet-stryker 5.1.0, from the tool manifest dotnet-tools.json).
+# One folder per run, one test process at a time (the machine is shared): a run takes minutes, not hours.
+#
+#   scripts/mutation.sh TARGET [more stryker options]
+#   scripts/mutation.sh --list
+#
+# Each target is a folder of the numeric core, its test project and the test classes that cover it (a filter keeps the
+# runs short). The report lands in artifacts/mutation/TARGET/ (reports/mutation-report.html and .json, plus the log);
+# the last line printed is "TARGET: score S% (killed K, survived V, timeout T, no coverage N)". Scores are recorded in
+# docs/testing.md.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# target | project | test project | files to mutate (globs, ';'-separated) | test filter (dotnet test --filter syntax)
+targets=$(cat <<'T'
+torch-optimizer|src/MLNetLlm.Torch/MLNetLlm.Torch.csproj|tests/MLNetLlm.Torch.Tests/MLNetLlm.Torch.Tests.csproj|**/Training/AdamW.cs;**/Training/LinearWarmupSchedule.cs|FullyQualifiedName~AdamW|FullyQualifiedName~TrainingLoopTests|FullyQualifiedName~HuggingFaceParityTests.OneAdamW
+torch-training|src/MLNetLlm.Torch/MLNetLlm.Torch.csproj|tests/MLNetLlm.Torch.Tests/MLNetLlm.Torch.Tests.csproj|**/Training/FineTuner.cs;**/Training/TrainingCheckpoint.cs|FullyQualifiedName~Training.|FullyQualifiedName~Trainers.
+torch-models|src/MLNetLlm.Torch/MLNetLlm.Torch.csproj|tests/MLNetLlm.Torch.Tests/MLNetLlm.Torch.Tests.csproj|**/Models/*.cs|FullyQualifiedName~Reference.|FullyQualifiedName~Parity.|FullyQualifiedName~HuggingFaceCheckpointTests
+torch-tokenization|src/MLNetLlm.Torch/MLNetLlm.Torch.csproj|tests/MLNetLlm.Torch.Tests/MLNetLlm.Torch.Tests.csproj|**/Tokenization/*.cs|FullyQualifiedName~Parity.|FullyQualifiedName~Tokeniz
+data-balancing|src/MLNetLlm.Data/MLNetLlm.Data.csproj|tests/MLNetLlm.Data.Tests/MLNetLlm.Data.Tests.csproj|**/Balancing/*.cs|FullyQualifiedName~Balancing.
+data-deduplication|src/MLNetLlm.Data/MLNetLlm.Data.csproj|tests/MLNetLlm.Data.Tests/MLNetLlm.Data.Tests.csproj|**/Deduplication/*.cs|FullyQualifiedName~Deduplication.
+automl-tuners|src/MLNetLlm.AutoML/MLNetLlm.AutoML.csproj|tests/MLNetLlm.AutoML.Tests/MLNetLlm.AutoML.Tests.csproj|**/Tuners/*.cs|FullyQualifiedName~Tuners.
+T
+)
+
+if [ $# -lt 1 ] || [ "$1" = "--list" ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
+  echo "usage: scripts/mutation.sh TARGET [stryker options]; targets:"
+  cut -d'|' -f1,4 <<<"$targets" | sed 's/|/   mutates /; s/^/  /'
+  [ $# -lt 1 ] && exit 2 || exit 0
+fi
+target=$1; shift
+line=$(grep "^$target|" <<<"$targets") || { echo "unknown target '$target' (scripts/mutation.sh --list)" >&2; exit 2; }
+IFS='|' read -r _ project testproject mutate filter_rest <<<"$line"
+filter=${line#*|*|*|*|}
+
+dotnet tool restore >/dev/null || { echo "dotnet tool restore failed (dotnet-stryker 5.1.0 from NuGet)" >&2; exit 1; }
+
+out="$root/artifacts/mutation/$target"
+rm -rf "$out"; mkdir -p "$out"
+mutate_args=()
+IFS=';' read -ra globs <<<"$mutate"
+for g in "${globs[@]}"; do mutate_args+=(--mutate "$g"); done
+
+# libtorch spins its thread pool: one thread per test host (tests/Shared pins MLNETLLM_TEST_THREADS).
+export MLNETLLM_TEST_THREADS=${MLNETLLM_TEST_THREADS:-1}
+cd "$(dirname "$testproject")"
+start=$(date +%s)
+dotnet dotnet-stryker --project "$(basename "$project")" --test-project "$root/$testproject" --configuration Release \
+  --concurrency 1 "${mutate_args[@]}" --test-case-filter "$filter" --reporter html --reporter json --reporter progress \
+  --reporter cleartext --output "$out" --skip-version-check "$@" 2>&1 | tee "$out/stryker.log"
+rc=${PIPESTATUS[0]}
+secs=$(( $(date +%s) - start ))
+
+report=$(find "$out" -name 'mutation-report.json' | head -1)
+if [ -z "$report" ]; then echo "$target: no report (stryker exit $rc, ${secs}s)"; exit 1; fi
+/usr/bin/python3 - "$report" "$target" "$secs" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); c = {}
+for f in r["files"].values():
+    for m in f["mutants"]: c[m["status"]] = c.get(m["status"], 0) + 1
+k, s, t, n = c.get("Killed", 0), c.get("Survived", 0), c.get("Timeout", 0), c.get("NoCoverage", 0)
+score = 100.0 * (k + t) / max(1, k + t + s + n)
+print(f"{sys.argv[2]}: score {score:.1f}% (killed {k}, survived {s}, timeout {t}, no coverage {n}; "
+      f"ignored/compile errors {c.get('Ignored', 0) + c.get('CompileError', 0)}; {int(sys.argv[3]) // 60} min)")
+PY
