@@ -66,9 +66,24 @@ internal static class EmbeddingBench
             return 0;
         }));
 
+        var train = new Option<string>("--train") { Description = "classify: training CSV with Label and Text (default data/spam/full/train.csv).", DefaultValueFactory = _ => "data/spam/full/train.csv" };
+        var test = new Option<string>("--test") { Description = "classify: test CSV (default data/spam/full/test.csv).", DefaultValueFactory = _ => "data/spam/full/test.csv" };
+        var positive = new Option<string?>("--positive-label") { Description = "classify: binary task with this positive label (e.g. spam); default: multiclass over every label." };
+        var model = new Option<string>("--pretrained") { Description = "classify: the encoder (default all-MiniLM-L6-v2).", DefaultValueFactory = _ => MLNetLlm.Torch.Embeddings.SentenceEmbeddingEstimator.Defaults.PretrainedModel };
+        var classifyLength = new Option<int>("--max-length") { Description = "classify: encoder tokens per text (default 256).", DefaultValueFactory = _ => 256 };
+        var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "classify: NormalizeText with e-mail headers stripped (Subject kept) in front of both featurizers." };
+        var classify = new Command("classify", "Sentence embeddings + SDCA vs FeaturizeText + SDCA on the same split (binary: F1; multiclass: macro accuracy).")
+            { train, test, positive, model, classifyLength, stripHeaders, threads };
+        classify.SetAction(p => context.Guard(() =>
+        {
+            ClassifyBenchmark.Run(output, p.GetValue(train)!, p.GetValue(test)!, p.GetValue(positive), p.GetValue(model)!, p.GetValue(classifyLength),
+                p.GetValue(stripHeaders), p.GetValue(threads));
+            return 0;
+        }));
+
         return new Command("embedding", "all-MiniLM-L6-v2 benchmarks: train-step (vs PyTorch), inference (vs ONNX Runtime), classify (embedding + SDCA vs n-grams).")
         {
-            trainStep, inference,
+            trainStep, inference, classify,
         };
     }
 
