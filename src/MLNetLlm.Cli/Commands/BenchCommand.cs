@@ -9,7 +9,7 @@ namespace MLNetLlm.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, payoff, compression, distill, chinese.")
+    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, payoff, compression, distill, chinese, embedding.")
     {
         TorchBench.Create(context.Out, context.Guard),
         DataBench.Create(context),
@@ -20,5 +20,6 @@ internal static class BenchCommand
         CompressionBench.Create(context),
         DistillationBench.Create(context),
         ChineseBench.Create(context),
+        EmbeddingBench.Create(context),
     };
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using MLNetLlm.Cli.Prediction;
+using MLNetLlm.Cli.Training;
 using MLNetLlm.IO;
 using MLNetLlm.Torch;
 using MLNetLlm.Torch.Embeddings;
@@ -46,6 +47,10 @@ internal static class EmbedCommand
             // Read everything first: a bad row fails before any output is written.
             var rows = inPath == "-" ? PredictionInput.FromLines(context.In, "standard input", [column], null) : PredictionInput.FromFile(inPath, [column], null);
             var texts = rows.Texts.Select(r => r[0]).ToArray();
+            // A catalogue model is converted once into the model cache, with a progress line (on standard error when
+            // the embeddings go to standard output).
+            PretrainedArgument.Validate(name, "--model");
+            name = PretrainedArgument.Resolve(name, parse.GetValue(output) == null ? context.Err : context.Out);
             SentenceEmbeddingTransformer encoder;
             try
             {
@@ -78,7 +83,7 @@ internal static class EmbedCommand
                 File.Move(tmp, full, overwrite: true);
             }
             finally { if (File.Exists(tmp)) File.Delete(tmp); }
-            context.Out.WriteLine($"Wrote {vectors.Length} embeddings of {encoder.Dimension} values ({name}) to {outPath}");
+            context.Out.WriteLine($"Wrote {vectors.Length} embeddings of {encoder.Dimension} values ({parse.GetValue(model)}) to {outPath}");
             return 0;
         }));
         return command;

@@ -24,6 +24,11 @@ internal static class TrainCommand
                 PretrainedArgument.Validate(pretrained);
                 PretrainedArgument.Resolve(pretrained, context.Out);
             }
+            if (run.Trainer != "bert" && run.EmbeddingOrNull is { } embedding)
+            {
+                PretrainedArgument.Validate(embedding.Model);
+                PretrainedArgument.Resolve(embedding.Model, context.Out);
+            }
             var training = new TrainingRun(run, context.Out, interrupt.Token, policy);
             training.Execute();
             return training.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;

@@ -41,7 +41,7 @@ internal sealed class EmbeddingSettings
     }
 
     /// <summary>A short description for leaderboards: the encoder's name (a folder's last part).</summary>
-    public string Name => Directory.Exists(Model) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(Model))) : Model;
+    public string Name => PretrainedArgument.Label(Model);
 
     public void Validate()
     {
@@ -49,15 +49,11 @@ internal sealed class EmbeddingSettings
         if (BatchSize is < 1 or > 512) throw new CliException($"--batch-size must be between 1 and 512, not {BatchSize}.");
         if (!TorchDevice.Choices.Contains(Device.Split(':')[0])) throw new CliException($"--device must be one of {string.Join(", ", TorchDevice.Choices)} (or cuda:N), not '{Device}'.");
         if (string.IsNullOrWhiteSpace(Model)) throw new CliException("--pretrained must name an encoder.");
-        try
+        PretrainedArgument.Validate(Model);
+        if (MaxLength is { } m && Directory.Exists(Model))
         {
-            string dir = EncoderSource.Resolve(Model);
-            int positions = SentenceEmbeddingEstimator.MaxPositions(dir);
-            if (MaxLength > positions) throw new CliException($"--max-length {MaxLength} exceeds the encoder's max_position_embeddings {positions} (--pretrained '{Model}').");
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or System.Text.Json.JsonException)
-        {
-            throw new CliException($"--pretrained '{Model}': {ex.Message}", ex);
+            int positions = SentenceEmbeddingEstimator.MaxPositions(Model);
+            if (m > positions) throw new CliException($"--max-length {m} exceeds the encoder's max_position_embeddings {positions} (--pretrained '{Model}').");
         }
     }
 }

@@ -207,7 +207,7 @@ internal static class PipelineFactory
     internal static string EmbeddingOptionsCode(EmbeddingSettings e)
     {
         string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string model = Directory.Exists(e.Model) ? Path.GetFullPath(e.Model) : e.Model;
+        string model = PretrainedArgument.Portable(e.Model);
         return $"new MLNetLlm.Torch.Embeddings.SentenceEmbeddingEstimator.Options {{ PretrainedModel = {Lit(model)}, " +
                $"MaxLength = {(e.MaxLength is { } m ? I(m) : "null")}, BatchSize = {I(e.BatchSize ?? MLNetLlm.Torch.Embeddings.SentenceEmbeddingEstimator.Defaults.BatchSize)}, " +
                $"Normalize = {(e.Normalize ? "true" : "false")}, Device = {Lit(e.Device)} }}";

@@ -164,7 +164,7 @@ internal sealed class RunConfig
         if (Embedding != null)
         {
             copy.Embedding = Embedding.Clone();
-            if (Directory.Exists(Embedding.Model)) copy.Embedding.Model = Full(Embedding.Model)!;
+            copy.Embedding.Model = PretrainedArgument.Portable(Embedding.Model);
         }
         if (Transformer != null)
         {

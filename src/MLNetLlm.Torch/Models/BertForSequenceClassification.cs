@@ -19,6 +19,7 @@ internal sealed class BertForSequenceClassification : nn.Module
 
     public BertForSequenceClassification(BertConfig config, ComputeSettings? compute = null) : base("BertForSequenceClassification")
     {
+        Devices.NativeAllocator.Configure();
         config.Validate();
         Config = config;
         Compute = compute ?? new ComputeSettings();

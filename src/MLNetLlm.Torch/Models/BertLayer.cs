@@ -34,8 +34,9 @@ internal sealed class BertLayer : nn.Module
 
     public Tensor Forward(Tensor x, Tensor additiveMask)
     {
-        var a = attention.Forward(x, additiveMask);
-        return output.Forward(intermediate.Forward(a), a);
+        using var a = attention.Forward(x, additiveMask);
+        using var h = intermediate.Forward(a);
+        return output.Forward(h, a);
     }
 }
 
@@ -58,7 +59,11 @@ internal sealed class BertAttention : nn.Module
     public BertSelfAttention Self => self;
     public BertResidualOutput Output => output;
 
-    public Tensor Forward(Tensor x, Tensor additiveMask) => Output.Forward(Self.Forward(x, additiveMask), x);
+    public Tensor Forward(Tensor x, Tensor additiveMask)
+    {
+        using var context = Self.Forward(x, additiveMask);
+        return Output.Forward(context, x);
+    }
 }
 
 /// <summary>HF <c>intermediate</c>: dense to the feed-forward width and the activation.</summary>
@@ -76,7 +81,7 @@ internal sealed class BertIntermediate : nn.Module
 
     public Tensor Forward(Tensor x)
     {
-        var h = Dense.Forward(x);
+        using var h = Dense.Forward(x);
         return _act switch
         {
             "gelu" => nn.functional.gelu(h),

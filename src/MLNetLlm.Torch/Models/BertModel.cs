@@ -37,10 +37,20 @@ internal sealed class BertModel : nn.Module
             tokenTypeIds = prompt.InsertIds(tokenTypeIds, 0);
         }
         var x = embeddings.Forward(words, tokenTypeIds);
+        words.Dispose();
         // [B, 1, 1, T]: 0 for tokens, the dtype's lowest value for padding (as HF does).
-        var additive = (1.0f - attentionMask.to_type(ScalarType.Float32)).mul(float.MinValue).unsqueeze(1).unsqueeze(1);
-        x = encoder.Forward(x, additive, hiddenStates);
-        return (x, pooler.Forward(x));
+        Tensor additive;
+        using (var m = attentionMask.to_type(ScalarType.Float32))
+        using (var inverted = 1.0f - m)
+        using (var scaled = inverted.mul(float.MinValue))
+        using (var row = scaled.unsqueeze(1))
+            additive = row.unsqueeze(1);
+        using (additive)
+        {
+            var hidden = encoder.Forward(x, additive, hiddenStates);
+            if (hiddenStates is null) x.Dispose(); // the embedding output (kept when the caller collects hidden states)
+            return (hidden, pooler.Forward(hidden));
+        }
     }
 }
 
@@ -61,9 +71,14 @@ internal sealed class BertEncoder : nn.Module
     public Tensor Forward(Tensor x, Tensor additiveMask, List<Tensor>? hiddenStates = null)
     {
         hiddenStates?.Add(x);
+        var input = x;
         foreach (var l in layer)
         {
-            x = l.Forward(x, additiveMask);
+            var next = l.Forward(x, additiveMask);
+            // A layer's input is not needed once its output exists (autograd holds what backward needs); the caller's
+            // tensor and collected hidden states stay.
+            if (hiddenStates is null && !ReferenceEquals(x, input)) x.Dispose();
+            x = next;
             hiddenStates?.Add(x);
         }
         return x;
@@ -83,5 +98,10 @@ internal sealed class BertPooler : nn.Module
         _compute = compute;
     }
 
-    public Tensor Forward(Tensor hidden) => tanh(_compute.Linear(dense, hidden.select(1, 0)));
+    public Tensor Forward(Tensor hidden)
+    {
+        using var cls = hidden.select(1, 0);
+        using var projected = _compute.Linear(dense, cls);
+        return tanh(projected);
+    }
 }

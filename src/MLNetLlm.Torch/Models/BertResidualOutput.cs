@@ -22,6 +22,13 @@ internal sealed class BertResidualOutput : nn.Module
 
     public LinearSlot Dense { get; }
 
-    public Tensor Forward(Tensor x, Tensor residual) =>
-        LayerNorm.forward(_compute.Dropout(Dense.Forward(x), _dropout, training) + residual);
+    public Tensor Forward(Tensor x, Tensor residual)
+    {
+        var dense = Dense.Forward(x);
+        var dropped = _compute.Dropout(dense, _dropout, training);
+        if (!ReferenceEquals(dropped, dense)) dense.Dispose();
+        Tensor sum;
+        using (dropped) sum = dropped + residual;
+        using (sum) return LayerNorm.forward(sum);
+    }
 }

@@ -51,9 +51,12 @@ internal sealed class ComputeSettings : IDisposable
         if (!training || p <= 0) return x;
         if (_dropoutGenerator is null) return nn.functional.dropout(x, p, training);
         if (p >= 1) return x * 0;
-        // ge_ in place keeps float32: the mask holds 0 or 1/(1-p).
-        using var mask = rand(x.shape, ScalarType.Float32, x.device, generator: _dropoutGenerator).ge_(p).mul_(1.0 / (1.0 - p));
-        return x * (x.dtype == ScalarType.Float32 ? mask : mask.to_type(x.dtype));
+        // A Boolean keep-mask (1 byte per element, what autograd keeps for backward, as PyTorch's own dropout does),
+        // then the 1/(1-p) scale in place on the product.
+        using var draw = rand(x.shape, ScalarType.Float32, x.device, generator: _dropoutGenerator);
+        using var keep = draw.ge(p);
+        var y = x * keep;
+        return y.mul_(1.0 / (1.0 - p));
     }
 
     public void Dispose()
@@ -65,7 +68,10 @@ internal sealed class ComputeSettings : IDisposable
     public Tensor Linear(TorchSharp.Modules.Linear layer, Tensor x)
     {
         if (LowPrecision is not ScalarType lp) return layer.forward(x);
-        var bias = layer.bias is null ? null : layer.bias.to_type(lp);
-        return nn.functional.linear(x.to_type(lp), layer.weight!.to_type(lp), bias).to_type(ScalarType.Float32);
+        using var bias = layer.bias is null ? null : layer.bias.to_type(lp);
+        using var xl = x.to_type(lp);
+        using var w = layer.weight!.to_type(lp);
+        using var y = nn.functional.linear(xl, w, bias);
+        return y.to_type(ScalarType.Float32);
     }
 }

@@ -42,9 +42,11 @@ internal sealed class AdamW : IDisposable
         using var _ = no_grad();
         foreach (var (name, p, decay) in _params)
         {
+            using var scope = NewDisposeScope();
+            // Every read of .grad is a new handle on the gradient: disposed with the scope, so a gradient released by
+            // ZeroGrad is really freed rather than kept alive by a handle waiting for the garbage collector.
             var g = p.grad;
             if (g is null) continue;
-            using var scope = NewDisposeScope();
             if (!_state.TryGetValue(name, out var s))
             {
                 s = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
@@ -58,10 +60,20 @@ internal sealed class AdamW : IDisposable
         }
     }
 
+    /// <summary>
+    /// Zeroes the gradients in place before the next accumulation (each handle read is disposed at once). Releasing them
+    /// instead (PyTorch's <c>set_to_none</c>) would save MiniLM 91 MB at the forward peak, but made two seeded runs
+    /// trained at the same time in one process differ in their word-embedding weights, so it is not done.
+    /// </summary>
     public void ZeroGrad()
     {
         foreach (var (_, p, _) in _params)
-            if (p.grad is { } g) { g.detach_(); g.zero_(); }
+        {
+            using var g = p.grad;
+            if (g is null) continue;
+            g.detach_();
+            g.zero_();
+        }
     }
 
     /// <summary>Rescales gradients so their global L2 norm is at most <paramref name="maxNorm"/> (when positive); returns the norm before clipping.</summary>

@@ -206,11 +206,11 @@ public sealed class SentenceEmbeddingTests : TempDirectoryTest
         var notText = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Llm().SentenceEmbedding("Features", "Text", Options()).Fit(numbers));
         Assert.Contains("'Text'", notText.Message);
 
-        var noFolder = Assert.Throws<DirectoryNotFoundException>(() => ml.Llm().SentenceEmbedding(options: new() { PretrainedModel = PathOf("nope") }).Fit(data));
+        var noFolder = Assert.Throws<ArgumentException>(() => ml.Llm().SentenceEmbedding(options: new() { PretrainedModel = PathOf("nope") }).Fit(data));
         Assert.Contains(PathOf("nope"), noFolder.Message);
         Directory.CreateDirectory(PathOf("half"));
         File.Copy(Path.Combine(HfFixture.Dir, "config.json"), PathOf("half/config.json"));
-        var half = Assert.Throws<FileNotFoundException>(() => ml.Llm().SentenceEmbedding(options: new() { PretrainedModel = PathOf("half") }).Fit(data));
+        var half = Assert.Throws<ArgumentException>(() => ml.Llm().SentenceEmbedding(options: new() { PretrainedModel = PathOf("half") }).Fit(data));
         Assert.Contains("model.safetensors", half.Message);
 
         int positions = HfFixture.Reference["config"]!["max_position_embeddings"]!.GetValue<int>();
