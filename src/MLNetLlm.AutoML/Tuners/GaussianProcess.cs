@@ -6,22 +6,27 @@ namespace MLNetLlm.AutoML.Tuners;
 /// A Gaussian-process regressor with a Matérn-5/2 ARD kernel on [0,1]^d. Hyperparameters (log length scales, log
 /// signal variance, log noise variance) are fitted by maximising the log marginal likelihood (plus a weak prior on the
 /// length scales) with a random coordinate search warm-started from the previous fit. The Cholesky factor, K⁻¹y and
-/// K⁻¹ are computed once per fit and reused by every prediction.
+/// K⁻¹ are computed once per fit and reused by every prediction. With input warping, each coordinate first goes
+/// through a Kumaraswamy CDF 1 − (1 − x^a)^b (a, b in [1/4, 4], fitted with the other hyperparameters under a weak
+/// prior centred on the identity a = b = 1), which lets one length scale serve a coordinate whose function changes
+/// faster at one end of its range.
 /// </summary>
 internal sealed class GaussianProcess
 {
     const double Sqrt5 = 2.2360679774997896964;
     readonly int _d;
-    double[] _theta; // [log ℓ_1..log ℓ_d, log σf², log σn²]
+    readonly bool _warp;
+    double[] _theta; // [log ℓ_1..log ℓ_d, log σf², log σn², (with warping) log a_1..log a_d, log b_1..log b_d]
     double[][] _x = [];
     double[] _alpha = [];
     double[] _kinv = [];
     double _sf2;
 
-    public GaussianProcess(int dimension)
+    public GaussianProcess(int dimension, bool inputWarping = false)
     {
         _d = dimension;
-        _theta = new double[dimension + 2];
+        _warp = inputWarping;
+        _theta = new double[dimension + 2 + (inputWarping ? 2 * dimension : 0)];
         for (int i = 0; i < dimension; i++) _theta[i] = Math.Log(0.3);
         _theta[dimension] = 0;              // σf² = 1 on standardised targets
         _theta[dimension + 1] = Math.Log(1e-4);
@@ -50,6 +55,7 @@ internal sealed class GaussianProcess
 
     void ResetTheta()
     {
+        Array.Clear(_theta);
         for (int i = 0; i < _d; i++) _theta[i] = Math.Log(0.3);
         _theta[_d] = 0;
         _theta[_d + 1] = Math.Log(1e-4);
@@ -60,17 +66,34 @@ internal sealed class GaussianProcess
         for (int i = 0; i < _d; i++) t[i] = Math.Clamp(t[i], Math.Log(0.01), Math.Log(20));
         t[_d] = Math.Clamp(t[_d], Math.Log(0.05), Math.Log(20));
         t[_d + 1] = Math.Clamp(t[_d + 1], Math.Log(1e-6), Math.Log(0.5));
+        for (int i = _d + 2; i < t.Length; i++) t[i] = Math.Clamp(t[i], Math.Log(0.25), Math.Log(4));
+    }
+
+    /// <summary>The points after the input warping of <paramref name="theta"/> (the points themselves without warping).</summary>
+    double[][] Warp(double[][] x, double[] theta) => _warp ? x.Select(r => Warp(r, theta)).ToArray() : x;
+
+    double[] Warp(double[] x, double[] theta)
+    {
+        if (!_warp) return x;
+        var w = new double[_d];
+        for (int i = 0; i < _d; i++)
+        {
+            double u = Math.Clamp(x[i], 0, 1), a = Math.Exp(theta[_d + 2 + i]), b = Math.Exp(theta[2 * _d + 2 + i]);
+            w[i] = 1 - Math.Pow(1 - Math.Pow(u, a), b);
+        }
+        return w;
     }
 
     double Objective(double[][] x, double[] y, double[] theta)
     {
-        var chol = Factor(x, theta);
+        var chol = Factor(Warp(x, theta), theta);
         if (chol is null) return double.NaN;
         var v = Vector<double>.Build.DenseOfArray(y);
         var a = chol.Solve(v);
         double lml = -0.5 * v.DotProduct(a) - 0.5 * chol.DeterminantLn - 0.5 * y.Length * Math.Log(2 * Math.PI);
         double prior = 0;
         for (int i = 0; i < _d; i++) { double z = (theta[i] - Math.Log(0.5)) / 1.5; prior -= 0.5 * z * z; }
+        for (int i = _d + 2; i < theta.Length; i++) { double z = theta[i] / 0.75; prior -= 0.5 * z * z; }
         return lml + prior;
     }
 
@@ -109,6 +132,7 @@ internal sealed class GaussianProcess
     /// <summary>Conditions on (x, y) with the current hyperparameters and caches what predictions need.</summary>
     public void Condition(double[][] x, double[] y)
     {
+        x = Warp(x, _theta);
         var chol = Factor(x, _theta) ?? throw new InvalidOperationException("The kernel matrix is not positive definite even with jitter.");
         int n = x.Length;
         _x = x;
@@ -122,6 +146,7 @@ internal sealed class GaussianProcess
     /// <summary>Posterior mean and variance of the latent function at <paramref name="x"/>.</summary>
     public (double Mean, double Variance) Predict(double[] x)
     {
+        x = Warp(x, _theta);
         int n = _x.Length;
         var ls = new double[_d];
         for (int i = 0; i < _d; i++) ls[i] = Math.Exp(_theta[i]);

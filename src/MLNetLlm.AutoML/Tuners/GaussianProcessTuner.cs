@@ -20,14 +20,20 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
     /// <param name="exploration">EI's ξ in standard deviations of the loss; larger explores more. Default 0.01.</param>
     /// <param name="startingPoints">Parameters proposed first, before the random design (e.g. a cheap known-good configuration).</param>
     /// <param name="warping">How losses are warped before the GP sees them (default <see cref="LossWarping.Auto"/>).</param>
+    /// <param name="inputWarping">Whether each coordinate goes through a Kumaraswamy CDF fitted with the kernel (default true: on the
+    /// screening half of the tuner benchmark it lowered the geometric mean of median regret at 50 evaluations from 0.17× to 0.10× TPE's).</param>
     public GaussianProcessTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, double exploration = 0.01, IEnumerable<Parameter>? startingPoints = null,
-        LossWarping warping = LossWarping.Auto)
+        LossWarping warping = LossWarping.Auto, bool inputWarping = true)
         : base(searchSpace, seed, initialPoints, randomCandidates: 600, startingPoints, warping)
     {
         if (!(exploration >= 0)) throw new ArgumentOutOfRangeException(nameof(exploration), exploration, "ξ must be ≥ 0.");
         Exploration = exploration;
-        _gp = new GaussianProcess(Dimension);
+        InputWarping = inputWarping;
+        _gp = new GaussianProcess(Dimension, inputWarping);
     }
+
+    /// <summary>Whether the inputs are warped (a Kumaraswamy CDF per coordinate, fitted with the kernel).</summary>
+    public bool InputWarping { get; }
 
     /// <summary>EI's ξ, in standard deviations of the loss.</summary>
     public double Exploration { get; }

@@ -11,7 +11,8 @@ public sealed class BenchCommandTests
         var r = CliResult.Run("bench", "tuners", "--functions", "branin", "--tuners", "random,smac", "--seeds", "2", "--budgets", "4", "--parallel", "1");
         r.AssertSuccess();
         Assert.Contains("| Function | Evals | Random | SMAC |", r.Out);
-        Assert.Matches(@"\| Branin \| 4 \| \d+\.\d+ \| \d+\.\d+ \|", r.Out);
+        Assert.Matches(@"\| Branin \| 4 \| \d+\.\d+ \(\d+\.\d+–\d+\.\d+\) \| \d+\.\d+ \(\d+\.\d+–\d+\.\d+\) \|", r.Out);
+        Assert.Contains("Screening half", r.Out);
         Assert.Contains("load average", r.Out);
     }
 
@@ -20,6 +21,10 @@ public sealed class BenchCommandTests
     {
         CliResult.Run("bench", "data", "ablation", "--data", "/no/such/folder").AssertOneLineError("/no/such/folder", "does not exist");
         CliResult.Run("bench", "tuners", "--budgets", "ten").AssertOneLineError("--budgets", "'ten'");
+        CliResult.Run("bench", "tuners", "--functions", "sphere").AssertOneLineError("--functions", "'sphere'");
+        CliResult.Run("bench", "tuners", "--tuners", "anneal").AssertOneLineError("--tuners", "'anneal'");
+        CliResult.Run("bench", "tuners", "--functions", "branin", "--tuners", "tpe", "--seeds", "1", "--optuna-script", "/no/such/optuna.py")
+            .AssertOneLineError("--optuna-script", "/no/such/optuna.py");
         CliResult.Run("bench", "distill", "--student", "3").AssertOneLineError("--student", "'3'");
         CliResult.Run("bench", "distill", "--rounds", "5").AssertOneLineError("--rounds", "two numbers");
         CliResult.Run("bench", "distill", "--train", "/no/such/train.csv").AssertOneLineError("/no/such/train.csv", "not found");
