@@ -6,7 +6,7 @@
 #   scripts/test.sh --fast     only tests not marked [Trait("Speed", "Slow")] (see docs/testing.md for the time)
 #   scripts/test.sh ARGS...    other arguments go to every `dotnet test` (e.g. --filter "FullyQualifiedName~Parity")
 #
-# Every test runs under a hang timeout (MLNETLLM_TEST_HANG_TIMEOUT, default 10m): VSTest's blame-hang ends the test host
+# Every test runs under a hang timeout (MLNETLLM_TEST_HANG_TIMEOUT, default 20m): VSTest's blame-hang ends the test host
 # and names the test that hung. libtorch is pinned to MLNETLLM_TEST_THREADS threads (default 1, tests/Shared).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ args=()
 for a in "$@"; do
   if [ "$a" = "--fast" ]; then args+=(--filter "Speed!=Slow"); else args+=("$a"); fi
 done
-hang=${MLNETLLM_TEST_HANG_TIMEOUT:-10m}
+hang=${MLNETLLM_TEST_HANG_TIMEOUT:-20m}
 
 # --- prerequisites ------------------------------------------------------------------------------------------------
 source scripts/prereqs.sh
