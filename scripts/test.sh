@@ -6,7 +6,7 @@
 #   scripts/test.sh --fast     only tests not marked [Trait("Speed", "Slow")] (see docs/testing.md for the time)
 #   scripts/test.sh ARGS...    other arguments go to every `dotnet test` (e.g. --filter "FullyQualifiedName~Parity")
 #
-# Every test runs under a hang timeout (MLNETLLM_TEST_HANG_TIMEOUT, default 10m): VSTest's blame-hang ends the test host
+# Every test runs under a hang timeout (MLNETLLM_TEST_HANG_TIMEOUT, default 20m): VSTest's blame-hang ends the test host
 # and names the test that hung. libtorch is pinned to MLNETLLM_TEST_THREADS threads (default 1, tests/Shared).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ args=()
 for a in "$@"; do
   if [ "$a" = "--fast" ]; then args+=(--filter "Speed!=Slow"); else args+=("$a"); fi
 done
-hang=${MLNETLLM_TEST_HANG_TIMEOUT:-10m}
+hang=${MLNETLLM_TEST_HANG_TIMEOUT:-20m}
 
 # --- prerequisites ------------------------------------------------------------------------------------------------
 source scripts/prereqs.sh
@@ -45,12 +45,22 @@ fi
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 status=0
+aborted=0
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
   echo "=== $name"
   dotnet test "$proj" -c "$config" --no-build -nologo --logger "trx;LogFileName=$name.trx" \
     --results-directory "$results" --blame-hang --blame-hang-timeout "$hang" --blame-hang-dump-type none \
-    ${args[@]+"${args[@]}"} || status=1
+    ${args[@]+"${args[@]}"}
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    status=1
+    # a hung test's host is killed (blame-hang) or a host crashed: the .trx may then show no failure at all
+    if [ -f "$results/$name.trx" ] && ! grep -q 'outcome="Failed"' "$results/$name.trx"; then
+      echo "$name: the test run was aborted (a test hung past $hang or the test host crashed; see the blame output above)"
+      aborted=$((aborted + 1))
+    fi
+  fi
 done
 
 # --- summary ------------------------------------------------------------------------------------------------------
@@ -67,6 +77,7 @@ if [ "$n_trx" -lt "$n_proj" ]; then
   echo "only $n_trx of $n_proj test projects produced results (a test host crashed?)"
   failed=$((failed + n_proj - n_trx)); status=1
 fi
+failed=$((failed + aborted))
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -6,6 +6,7 @@ using MLNetLlm.AutoML.Experiments;
 namespace MLNetLlm.AutoML.Tests.Benchmarks;
 
 /// <summary>A test-sized run of the SpamAssassin benchmark on the shipped sample (the real run is in docs/benchmarks.md).</summary>
+[Trait("Speed", "Slow")]
 public sealed class SpamEndToEndTests
 {
     static string SampleFile(string name)

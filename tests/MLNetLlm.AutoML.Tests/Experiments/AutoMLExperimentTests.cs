@@ -37,6 +37,7 @@ public sealed class AutoMLExperimentTests
             .Append(auto.SdcaLogisticRegression(numberOfThreads: 1), auto.FastTreeBinary(numberOfThreads: 1, searchSpace: trees));
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public async Task FindsAGoodModelRefitsItAndReportsEveryTrial()
     {
@@ -74,6 +75,7 @@ public sealed class AutoMLExperimentTests
         Assert.Contains("| Rank | Trial | binary:F1Score |", result.FormatLeaderboard());
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public async Task FailedTrialsAreRecordedAndTheSearchGoesOn()
     {
@@ -121,6 +123,7 @@ public sealed class AutoMLExperimentTests
         Assert.False(ExperimentMetric.Parse("regression", "rmse").Maximize);
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public async Task TrainingRowStepsChangeOnlyTheTrainingRows()
     {
@@ -150,6 +153,7 @@ public sealed class AutoMLExperimentTests
         Assert.Equal(30, scored.GetColumn<bool>("PredictedLabel").Count());
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public async Task CrossValidationReportsFoldsAndTheMedianPrunerStopsBadTrials()
     {

@@ -76,6 +76,7 @@ public sealed class CompressionStageTests
         Assert.Equal(["Alpha", "HiddenStateWeight", "LearningRate", "Quantization", "StudentLayers", "Temperature"], alternatives[3].SearchSpace.Keys.Order().ToArray());
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public async Task AnExperimentOverFineTuningThenCompressionRunsEachCompressionAndRefitsACompressedModel()
     {

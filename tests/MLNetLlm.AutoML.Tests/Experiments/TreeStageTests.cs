@@ -18,6 +18,7 @@ public sealed class TreeStageTests
         Assert.Equal(new SearchSpace<DefaultSpaces.LightGbmSearchOptions>().Count - 1, auto.LightGbmBinary().SearchSpace.Count);
     }
 
+    [Trait("Speed", "Slow")]
     [Theory]
     [InlineData("lightgbm")]
     [InlineData("fasttree")]

@@ -19,6 +19,7 @@ namespace MLNetLlm.AutoML.Tests.Storage;
 /// searches no further, old databases open, and PostgreSQL workers share the folds. Stand-in "trainers" score by the
 /// number of training rows: 100 on the holdout, about 120 in each of the 4 folds of the 160 training + validation rows.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class SelectionResumeTests : IDisposable
 {
     const int HoldoutTrainRows = 100, AllRows = 160, Folds = 4;

@@ -29,6 +29,7 @@ public sealed class LocalQuadraticTrendTests
         Assert.InRange(trend.Curvature[2], 0.45, 0.55);
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void TheSurrogatePredictsObservedLossesAndBelowTheBestSeenDownhill()
     {

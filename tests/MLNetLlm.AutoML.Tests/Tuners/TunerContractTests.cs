@@ -48,6 +48,7 @@ public sealed class TunerContractTests
         return proposed;
     }
 
+    [Trait("Speed", "Slow")]
     [Theory, MemberData(nameof(Tuners))]
     public void TheSameSeedGivesTheSameProposals(string name)
     {
@@ -56,6 +57,7 @@ public sealed class TunerContractTests
         Assert.Equal(a.Select(p => p.ToJson()), b.Select(p => p.ToJson()));
     }
 
+    [Trait("Speed", "Slow")]
     [Theory, MemberData(nameof(Tuners))]
     public void ProposalsStayInBounds(string name)
     {
@@ -67,6 +69,7 @@ public sealed class TunerContractTests
         }
     }
 
+    [Trait("Speed", "Slow")]
     [Theory, MemberData(nameof(Tuners))]
     public void FailedTrialsAreAcceptedAndTheSearchGoesOn(string name)
     {
@@ -89,6 +92,7 @@ public sealed class TunerContractTests
         Assert.NotNull(tuner.Propose(s));
     }
 
+    [Trait("Speed", "Slow")]
     [Theory, MemberData(nameof(Tuners))]
     public void ParallelProposalsDoNotRepeatForModelBasedAndGridTuners(string name)
     {
@@ -119,6 +123,7 @@ public sealed class TunerContractTests
         Assert.DoesNotContain(done, next);
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void BayesianTunersImproveOnRandomSearchOnTheContractObjective()
     {

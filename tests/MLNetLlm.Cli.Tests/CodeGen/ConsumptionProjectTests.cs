@@ -25,6 +25,7 @@ public sealed class ConsumptionProjectTests(TrainedModels models)
         return (p.ExitCode, output + err.Result);
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Generated_project_builds_and_predicts()
     {

@@ -11,6 +11,7 @@ public sealed class AutoMLTrainTests(TrainedModels models) : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Search_writes_a_leaderboard_of_every_trial_and_resume_continues_the_study()
     {

@@ -5,6 +5,7 @@ namespace MLNetLlm.Cli.Tests.Commands;
 /// <summary>mlnet-llm bench: the subcommands reach the library benchmarks (tiny settings; no timings are asserted).</summary>
 public sealed class BenchCommandTests
 {
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Tuners_prints_the_regret_table_with_date_and_load()
     {

@@ -12,6 +12,7 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Fine_tuned_bert_classifies_and_is_served_by_predict()
     {
@@ -52,6 +53,7 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
             .AssertOneLineError("--trainer bert with AutoML", "binary or multiclass");
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void AutoML_searches_the_fine_tuning_options_left_open_and_keeps_the_given_ones()
     {

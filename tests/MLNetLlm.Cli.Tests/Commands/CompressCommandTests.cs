@@ -48,6 +48,7 @@ public sealed class CompressCommandTests(TrainedModels models, TinyBertModel ber
 
     static double Number(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Quantized_model_predicts_like_the_original_and_is_smaller()
     {
@@ -93,6 +94,7 @@ public sealed class CompressCommandTests(TrainedModels models, TinyBertModel ber
         Assert.Contains("f1", eval.Out);
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Prune_and_distill_fine_tune_on_the_training_data()
     {

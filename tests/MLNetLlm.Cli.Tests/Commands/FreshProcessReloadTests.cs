@@ -42,6 +42,7 @@ public sealed class FreshProcessReloadTests : IDisposable
 
     static double Number(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Bert_model_file_predicts_the_same_in_a_child_process()
     {

@@ -11,6 +11,7 @@ public sealed class ProcessTests : IDisposable
 
     static (int Code, string Out, string Err) RunTool(string stdin, params string[] args) => ToolProcess.Run(stdin, args);
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Tool_trains_and_predicts_from_stdin_and_fails_cleanly_on_bad_input()
     {

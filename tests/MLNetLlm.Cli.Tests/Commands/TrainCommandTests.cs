@@ -114,6 +114,7 @@ public sealed class TrainCommandTests(TrainedModels models)
         }
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Normalization_is_on_by_default_configurable_and_recorded()
     {

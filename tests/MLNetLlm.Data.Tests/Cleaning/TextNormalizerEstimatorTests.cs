@@ -58,6 +58,7 @@ public class TextNormalizerEstimatorTests
         Assert.Equal(1, transformed.Schema.Count(c => c.Name == "Text" && !c.IsHidden));
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Trains_in_a_chain_predicts_and_survives_save_and_load_in_a_fresh_context()
     {

@@ -152,6 +152,7 @@ public class TextNormalizerTests
         Assert.Throws<ArgumentException>(() => new TextNormalizerOptions { NumberToken = "" }.Validate());
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Ten_megabyte_document_is_normalized_linearly()
     {

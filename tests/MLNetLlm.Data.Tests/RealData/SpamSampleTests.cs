@@ -44,6 +44,7 @@ public class SpamSampleTests
         Assert.True(result.Report.TotalDropped > 0, "the SpamAssassin sample has repeated mailing-list and spam bodies");
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Cleaning_pipeline_trains_on_train_only_and_scores_every_test_row()
     {

@@ -18,6 +18,7 @@ public class BadInputTests
         ("Text", TextDataViewType.Instance, new ReadOnlyMemory<char>[] { default, "".AsMemory(), "bad \uD800 surrogate \uDC00 x".AsMemory(), Huge.AsMemory(), "bad \uD800 surrogate \uDC00 x".AsMemory(), "ok text here".AsMemory() }),
         ("Label", BooleanDataViewType.Instance, new[] { true, false, true, true, false, false }));
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Every_row_step_handles_null_empty_surrogates_and_a_ten_megabyte_text()
     {

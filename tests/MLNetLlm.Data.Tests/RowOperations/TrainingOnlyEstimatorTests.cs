@@ -53,6 +53,7 @@ public class TrainingOnlyEstimatorTests
         Assert.Equal(Train.Select(r => r.Text), scored.GetTextColumn("Copy"));
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void Works_inside_a_chain_with_a_real_trainer_and_reports_are_found_in_the_chain()
     {

@@ -75,10 +75,20 @@ public sealed class BertCompressionTests : IDisposable
         float[] torchLogits;
         using (no_grad()) torchLogits = pruned.Forward(ids, mask, types).data<float>().ToArray();
         float[] onnx = OnnxLogits(pruned, QuantizationMode.None);
-        Assert.True(torchLogits.Zip(onnx, (a, b) => Math.Abs(a - b)).Max() < 1e-5);
+        AssertClose.All(torchLogits, onnx, abs: 1e-5, rel: 1e-5, what: "fp32 ONNX logits");
         float[] int8 = OnnxLogits(pruned, QuantizationMode.DynamicInt8);
-        Assert.True(torchLogits.Zip(int8, (a, b) => Math.Abs(a - b)).Max() < 5e-3);
+        double int8Error = torchLogits.Zip(int8, (a, b) => Math.Abs(a - b)).Max();
+        double allowed = Int8Tolerance(torchLogits);
+        Assert.True(int8Error < allowed, $"max |int8 - fp32| = {int8Error} (allowed {allowed})");
     }
+
+    /// <summary>
+    /// What int8 may move logits by: 5% of their range, at least 2e-3. Weights and activations quantize relative to
+    /// their own scale, so the error grows with the logits: 2.3% of the range on the tiny fixture (range 0.086), 4.4% on a
+    /// 3-layer checkpoint with realistic weights (range 4.2, scripts/make-test-checkpoint.py); a wrong scale or zero
+    /// point moves logits by about their whole range.
+    /// </summary>
+    internal static double Int8Tolerance(IReadOnlyCollection<float> fp32Logits) => Math.Max(2e-3, 0.05 * (fp32Logits.Max() - fp32Logits.Min()));
 
     [Fact]
     public void MagnitudePrunerCoversTheEncoderProjectionsOnly()
@@ -113,7 +123,7 @@ public sealed class BertCompressionTests : IDisposable
         using (narrow)
         {
             Assert.Equal(narrowHeads, narrow.Config.NumAttentionHeads); // keeps the teacher's head size
-            Assert.Equal(c.IntermediateSize, narrow.Config.IntermediateSize);
+            Assert.Equal(4 * narrow.Config.HiddenSize, narrow.Config.IntermediateSize); // narrower than the teacher: BERT's 4 × hidden
             Assert.DoesNotContain("bert.embeddings.word_embeddings.weight", narrowCopied);
         }
         Assert.Equal(c.NumHiddenLayers, BertCompression.StudentConfig(_model.Config, new DistillationOptions { StudentLayers = c.NumHiddenLayers + 10 }).NumHiddenLayers);

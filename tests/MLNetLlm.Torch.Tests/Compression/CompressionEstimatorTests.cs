@@ -154,6 +154,7 @@ public sealed class CompressionEstimatorTests(TinyClassifierFixture fixture) : I
         Assert.Equal(["Score", "Probability", "PredictedLabel"], scored.Schema.Skip(2).Select(c => c.Name));
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void EstimatorOverTheTrainerFitsItAndReportsTheTrainersOutputSchema()
     {

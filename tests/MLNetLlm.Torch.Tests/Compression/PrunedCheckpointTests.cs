@@ -10,6 +10,7 @@ namespace MLNetLlm.Torch.Tests.Compression;
 /// <summary>A structurally pruned encoder (different widths per layer) saves as a TorchSharp checkpoint and loads back unchanged.</summary>
 public sealed class PrunedCheckpointTests : TempDirectoryTest
 {
+    [Trait("Speed", "Slow")]
     [Fact]
     public void PrunedModelWithPerLayerWidthsRoundTripsWithIdenticalLogits()
     {

@@ -11,6 +11,7 @@ public sealed class SentencePairRegressionTrainerTests : TempDirectoryTest
 
     sealed class Prediction { public float Score { get; set; } }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void LearnsAPairScoreAndSavesForHuggingFace()
     {

@@ -21,6 +21,7 @@ public sealed class TextClassificationTrainerTests : TempDirectoryTest
         public float[] Score { get; set; } = [];
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void BinaryFromScratchLearnsPredictsAndRoundTrips()
     {
@@ -53,6 +54,7 @@ public sealed class TextClassificationTrainerTests : TempDirectoryTest
         Assert.Equal(batchScores, loaded.Transform(TestData.Load(ml2, rows)).GetColumn<float>("Score").ToArray());
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void MulticlassPipelineWithKeyLabelsEvaluatesAndMapsBack()
     {
