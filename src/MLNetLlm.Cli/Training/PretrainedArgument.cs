@@ -36,7 +36,7 @@ internal static class PretrainedArgument
             if (!File.Exists(vocab)) throw new CliException($"{option} '{value}' has no vocab.txt beside it (expected '{vocab}').");
             return;
         }
-        throw new CliException($"{option} '{value}' is not a catalogue model ({string.Join(", ", PretrainedModels.Catalogue.Select(m => m.Name))}; see 'mlnet-llm models list'), a folder or an .onnx file.");
+        throw new CliException($"{option} '{value}' does not exist and is not a catalogue model ({string.Join(", ", PretrainedModels.Catalogue.Select(m => m.Name))}; see 'mlnet-llm models list'), a folder or an .onnx file.");
     }
 
     /// <summary>Converts a catalogue model or ONNX file into the model cache when needed, with progress lines on <paramref name="log"/>; returns the folder.</summary>

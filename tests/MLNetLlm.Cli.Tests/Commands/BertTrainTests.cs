@@ -94,7 +94,8 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
         var pretrained = MLNetLlm.Cli.Training.AutoPipelineFactory.SearchedOptions(new MLNetLlm.Cli.Training.TransformerSettings { Pretrained = "x", Epochs = 2 });
         Assert.Contains("Mode", pretrained);
         Assert.Contains("LoraRank", pretrained);
-        Assert.Contains("LearningRate", pretrained);
+        Assert.Contains("LearningRateScale", pretrained);  // around each mode's default, not the from-scratch range
+        Assert.DoesNotContain("LearningRate", pretrained);
         Assert.DoesNotContain("NumberOfEpochs", pretrained);
     }
 }
