@@ -91,7 +91,7 @@ internal static class TorchBench
                 {
                     NumberOfEpochs = p.GetValue(epochs), MaxLength = p.GetValue(maxLength), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), Device = "cpu",
                     MinimumTrainingSteps = p.GetValue(minSteps),
-                    PretrainedModelPath = p.GetValue(pretrained) is { } pre ? MLNetLlm.Cli.Training.PretrainedArgument.Resolve(pre, output) : null,
+                    PretrainedModelPath = p.GetValue(pretrained) is { } pre ? ResolvePretrained(pre, output) : null,
                 });
             return 0;
         }));
@@ -147,6 +147,18 @@ internal static class TorchBench
         string what = options.PretrainedModelPath is null ? "BERT from scratch" : $"BERT fine-tuned from {Path.GetFileName(Path.TrimEndingDirectorySeparator(options.PretrainedModelPath))}";
         Report($"{what} ({model.Config.NumHiddenLayers}L/{model.Config.HiddenSize}H, vocab {model.Config.VocabSize}, len {options.MaxLength}, {printer.Epochs} ep, lr {(options.LearningRate is { } l ? l.ToString("G3", CultureInfo.InvariantCulture) : "default")}, {text})", metrics, trainTime);
         output.WriteLine($"  inference: {testData.GetRowCount() / inferTime.TotalSeconds:F1} rows/s");
+    }
+
+    /// <summary>A catalogue name, HF folder or .onnx file as a checkpoint folder (converted once, progress lines on <paramref name="output"/>).</summary>
+    static string ResolvePretrained(string value, TextWriter output)
+    {
+        try { return MLNetLlm.Torch.Pretrained.PretrainedModels.Resolve(value, new LineProgress(output)); }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException) { throw new CliException(ex.Message, ex); }
+    }
+
+    sealed class LineProgress(TextWriter output) : IProgress<string>
+    {
+        public void Report(string value) => output.WriteLine(value);
     }
 
     /// <summary>Prints each epoch's summary as it ends (synchronously, in order).</summary>
