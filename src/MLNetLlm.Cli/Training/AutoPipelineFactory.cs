@@ -1,3 +1,4 @@
+using MLNetLlm.AutoML.DefaultSpaces;
 using Microsoft.ML;
 using MLNetLlm.AutoML;
 using MLNetLlm.AutoML.Sweepable;
@@ -122,16 +123,21 @@ internal static class AutoPipelineFactory
         if (t.BatchSize != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.BatchSize));
         if (t.MaxLength != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.MaxLength));
         if (t.LearningRate != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.LearningRate));
+        if (t.LearningRate != null) fixedOptions.Add(nameof(TextClassificationTrainer.Options.LearningRateScale));
         if (t.Pretrained == null)
+        {
             fixedOptions.AddRange([nameof(TextClassificationTrainer.Options.Mode), nameof(TextClassificationTrainer.Options.LoraRank),
                 nameof(TextClassificationTrainer.Options.LoraAlpha), nameof(TextClassificationTrainer.Options.LoraDropout),
                 nameof(TextClassificationTrainer.Options.PromptTokens)]);
-        return new SearchSpace<TextClassificationTrainer.Options>().Keys.Except(fixedOptions).ToArray();
+            return new SearchSpace<TextClassificationTrainer.Options>().Keys.Except(fixedOptions).ToArray();
+        }
+        // A pretrained encoder: search around its defaults (learning rate as a factor of each mode's default).
+        return PretrainedFineTuningSpace.Create().Keys.Except(fixedOptions).ToArray();
     }
 
     static SearchSpace SearchSpace(TransformerSettings t)
     {
-        var all = new SearchSpace<TextClassificationTrainer.Options>();
+        SearchSpace all = t.Pretrained == null ? new SearchSpace<TextClassificationTrainer.Options>() : PretrainedFineTuningSpace.Create();
         var space = new SearchSpace();
         foreach (var key in SearchedOptions(t)) space[key] = all[key];
         return space;
@@ -217,7 +223,7 @@ internal static class AutoPipelineFactory
         set.Add($"o.Seed = {I(config.Seed)};");
         string keys = string.Join(", ", SearchedOptions(t).Select(Lit));
         lines.Add($".Append(auto.TextClassification(\"Label\", {Lit(cols[0])}, o => {{ {string.Join(" ", set)} }},\n" +
-                  $"                new[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = new SearchSpace<MLNetLlm.Torch.Trainers.TextClassificationTrainer.Options>()[key]; return space; }})))");
+                  $"                new[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = {(t.Pretrained == null ? "new SearchSpace<MLNetLlm.Torch.Trainers.TextClassificationTrainer.Options>()" : "MLNetLlm.AutoML.DefaultSpaces.PretrainedFineTuningSpace.Create()")}[key]; return space; }})))");
         if (signature.Task == TaskKind.Multiclass)
             lines.Add($".Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PipelineFactory.PredictedClassColumn)}, \"PredictedLabel\"), \"to_class\")");
         return string.Join("\n            ", lines);

@@ -37,7 +37,7 @@ internal static class PipelineFactory
         {
             string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {PretrainedArgument.Label(t.Pretrained)}";
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
-            return $"{normalize}{trainer}({model}, {t.EpochsOrDefault} epoch(s), max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
+            return $"{normalize}{trainer}({model}, {(t.Epochs is { } e ? $"{e} epoch(s)" : "default epochs")}, max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
         string balance = config.Balance is null or "none" || signature.Task == TaskKind.Regression ? "" : $"Balance({config.Balance}) → ";
         if (config.EmbeddingOrNull is { } e)
@@ -102,7 +102,7 @@ internal static class PipelineFactory
         T Common<T>(T o) where T : TransformerTrainingOptions
         {
             o.PretrainedModelPath = t.Pretrained;
-            o.NumberOfEpochs = t.EpochsOrDefault;
+            if (t.Epochs is { } epochs) o.NumberOfEpochs = epochs; // else the trainer's default (more epochs for small data when pretrained)
             o.BatchSize = t.BatchSizeOrDefault;
             o.MaxLength = t.MaxLengthOrDefault;
             o.LearningRate = t.LearningRate;
@@ -173,7 +173,7 @@ internal static class PipelineFactory
     {
         var t = config.Transformer ?? new TransformerSettings();
         var cols = signature.TextColumns;
-        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(PretrainedArgument.Portable(t.Pretrained)))}, NumberOfEpochs = {t.EpochsOrDefault}, " +
+        string common = $"PretrainedModelPath = {(t.Pretrained == null ? "null" : Lit(PretrainedArgument.Portable(t.Pretrained)))}, {(t.Epochs is { } e ? $"NumberOfEpochs = {e}, " : "")}" +
                         $"BatchSize = {t.BatchSizeOrDefault}, MaxLength = {t.MaxLengthOrDefault}, " +
                         $"LearningRate = {(t.LearningRate is { } lr ? lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "null")}, " +
                         $"Device = {Lit(t.Device)}, Seed = {config.Seed}";

@@ -12,7 +12,7 @@ internal sealed class TransformerSettings
     /// with vocab.txt beside it; null trains a small BERT from scratch.</summary>
     public string? Pretrained { get; set; }
 
-    /// <summary>Passes over the training data; 1–50. Null: 3, or searched by an AutoML run.</summary>
+    /// <summary>Passes over the training data; 1–50. Null: the trainer's default (3, more for small data when fine-tuning a pretrained encoder), or searched by an AutoML run.</summary>
     public int? Epochs { get; set; }
 
     /// <summary>Rows per batch; 1–512. Null: 16, or searched by an AutoML run.</summary>
@@ -20,10 +20,6 @@ internal sealed class TransformerSettings
 
     /// <summary>Tokens per row, longer texts are truncated; 8–512. Null: 128, or searched by an AutoML run.</summary>
     public int? MaxLength { get; set; }
-
-    /// <summary>The epochs a single (non-AutoML) run trains.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public int EpochsOrDefault => Epochs ?? 3;
 
     /// <summary>The batch size of a single run.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -136,7 +136,7 @@ internal static class TrainerCore
         Add(string.Join("|", task, string.Join(",", labels), o.PretrainedModelPath, o.Mode, o.EffectiveLearningRate, o.NumberOfEpochs, o.BatchSize,
             o.GradientAccumulationSteps, o.MaxLength, o.WeightDecay, o.WarmupFraction, o.MaxGradNorm, o.EarlyStoppingPatience, o.Seed, o.LoraRank,
             o.LoraAlpha, o.LoraDropout, string.Join(",", o.LoraTargetModules), o.PromptTokens, o.ScratchVocabularySize, o.ScratchHiddenSize,
-            o.ScratchLayers, o.ScratchAttentionHeads, o.ScratchIntermediateSize));
+            o.ScratchLayers, o.ScratchAttentionHeads, o.ScratchIntermediateSize, o.EffectiveHeadLearningRate, o.MinimumTrainingSteps, o.EpochsGiven));
         foreach (var rows in valid is null ? new[] { train } : [train, valid])
         {
             Add(rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -30,9 +30,35 @@ public abstract class TransformerTrainingOptions
     [Range(1e-5, 1e-2, logBase: true)]
     public double? LearningRate { get; set; }
 
-    /// <summary>Passes over the training data. Default 3; range 1–50.</summary>
+    /// <summary>
+    /// Factor on the mode's default learning rate when <see cref="LearningRate"/> is null. Default 1. An AutoML search
+    /// of a pretrained encoder varies this (0.4–1.6) to stay around each mode's default.
+    /// </summary>
+    public double LearningRateScale { get; set; } = 1.0;
+
+    /// <summary>
+    /// Peak learning rate of the classification head (and any other newly initialised head weights), its own AdamW
+    /// parameter group on the same warm-up/decay schedule. Null (default): with a pretrained encoder
+    /// max(<see cref="LearningRate"/>, 1e-3) — a fresh head needs a larger step than the pretrained weights it sits on
+    /// (5e-5 → 1e-3 in full fine-tuning); from scratch the same rate as the rest.
+    /// </summary>
+    public double? HeadLearningRate { get; set; }
+
+    int? _epochs;
+
+    /// <summary>
+    /// Passes over the training data; range 1–50. Default 3 — or, when this is not set, more for small data (see
+    /// <see cref="MinimumTrainingSteps"/>). A value that is set (by code, the CLI's --epochs or an AutoML trial) is kept.
+    /// </summary>
     [Range(1, 10)]
-    public int NumberOfEpochs { get; set; } = 3;
+    public int NumberOfEpochs { get => _epochs ?? 3; set => _epochs = value; }
+
+    /// <summary>
+    /// Fewest optimizer steps a run takes when <see cref="NumberOfEpochs"/> is not set: if 3 passes over small data give
+    /// fewer, the epochs are raised to reach it (at most 20). Null (default): 500 with a pretrained encoder — a few
+    /// hundred rows would otherwise get a few dozen steps, far from converged — and none from scratch. 0 turns it off.
+    /// </summary>
+    public int? MinimumTrainingSteps { get; set; }
 
     /// <summary>Rows per forward pass. Default 16; range 1–512.</summary>
     [Range(4, 64, logBase: true)]
@@ -127,12 +153,27 @@ public abstract class TransformerTrainingOptions
     /// <summary>Cancels training between optimizer steps (a checkpoint is written first when a directory is set).</summary>
     public CancellationToken CancellationToken { get; set; }
 
-    internal double EffectiveLearningRate => LearningRate ?? Mode switch
+    internal double EffectiveLearningRate => LearningRate ?? LearningRateScale * Mode switch
     {
         FineTuningMode.Lora => 5e-4,
         FineTuningMode.PromptTuning => 3e-2,
         _ => PretrainedModelPath is null ? 1e-3 : 5e-5,
     };
+
+    /// <summary>The head's peak learning rate (see <see cref="HeadLearningRate"/>).</summary>
+    internal double EffectiveHeadLearningRate => HeadLearningRate ?? (PretrainedModelPath is null ? EffectiveLearningRate : Math.Max(EffectiveLearningRate, 1e-3));
+
+    /// <summary>Whether <see cref="NumberOfEpochs"/> was set (then it is trained as given).</summary>
+    internal bool EpochsGiven => _epochs.HasValue;
+
+    /// <summary>Epochs to train given the optimizer steps of one epoch (see <see cref="MinimumTrainingSteps"/>).</summary>
+    internal int EffectiveEpochs(long stepsPerEpoch)
+    {
+        const int cap = 20;
+        long minimum = MinimumTrainingSteps ?? (PretrainedModelPath is null ? 0 : 500);
+        if (_epochs.HasValue || stepsPerEpoch <= 0 || stepsPerEpoch * NumberOfEpochs >= minimum || NumberOfEpochs >= cap) return NumberOfEpochs;
+        return (int)Math.Min(cap, (minimum + stepsPerEpoch - 1) / stepsPerEpoch);
+    }
 
     internal void Validate()
     {
@@ -141,6 +182,9 @@ public abstract class TransformerTrainingOptions
             if (!(v >= lo && v <= hi)) throw new ArgumentOutOfRangeException(name, v, $"{name} must be in [{lo}, {hi}].");
         }
         Range(EffectiveLearningRate, 1e-8, 1, nameof(LearningRate));
+        Range(EffectiveHeadLearningRate, 1e-8, 1, nameof(HeadLearningRate));
+        Range(LearningRateScale, 1e-3, 1e3, nameof(LearningRateScale));
+        Range(MinimumTrainingSteps ?? 0, 0, 10_000_000, nameof(MinimumTrainingSteps));
         Range(NumberOfEpochs, 1, 1000, nameof(NumberOfEpochs));
         Range(BatchSize, 1, 4096, nameof(BatchSize));
         Range(GradientAccumulationSteps, 1, 1024, nameof(GradientAccumulationSteps));

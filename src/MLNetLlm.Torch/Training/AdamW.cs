@@ -7,17 +7,19 @@ namespace MLNetLlm.Torch.Training;
 /// <summary>
 /// AdamW with decoupled weight decay (Loshchilov &amp; Hutter), the update of <c>torch.optim.AdamW</c>:
 /// <c>p ← p·(1 − lr·wd)</c>, then <c>p ← p − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε)</c>. Weight decay can be skipped per
-/// parameter (HF's Trainer skips biases and LayerNorm weights). Its moments can be saved for checkpoint/resume.
+/// parameter (HF's Trainer skips biases and LayerNorm weights), and a parameter's rate can be scaled (parameter groups:
+/// a fresh head learns faster than the pretrained encoder). Its moments can be saved for checkpoint/resume.
 /// </summary>
 internal sealed class AdamW : IDisposable
 {
-    readonly List<(string Name, Parameter P, bool Decay)> _params;
+    readonly List<(string Name, Parameter P, bool Decay, double LrScale)> _params;
     readonly Dictionary<string, (Tensor M, Tensor V)> _state = new(StringComparer.Ordinal);
 
     public AdamW(IEnumerable<(string Name, Parameter P)> parameters, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
-        double weightDecay = 0.01, Func<string, bool>? decays = null)
+        double weightDecay = 0.01, Func<string, bool>? decays = null, Func<string, double>? learningRateScale = null)
     {
-        _params = parameters.Where(np => np.P.requires_grad).Select(np => (np.Name, np.P, decays?.Invoke(np.Name) ?? true)).ToList();
+        _params = parameters.Where(np => np.P.requires_grad)
+            .Select(np => (np.Name, np.P, decays?.Invoke(np.Name) ?? true, learningRateScale?.Invoke(np.Name) ?? 1.0)).ToList();
         Beta1 = beta1;
         Beta2 = beta2;
         Eps = eps;
@@ -40,11 +42,12 @@ internal sealed class AdamW : IDisposable
         StepCount++;
         double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
         using var _ = no_grad();
-        foreach (var (name, p, decay) in _params)
+        foreach (var (name, p, decay, scale) in _params)
         {
             using var scope = NewDisposeScope();
             // Every read of .grad is a new handle on the gradient: disposed with the scope, so a gradient released by
             // ZeroGrad is really freed rather than kept alive by a handle waiting for the garbage collector.
+            double plr = lr * scale; // parameter groups: the head's rate is a multiple of the encoder's, on one schedule
             var g = p.grad;
             if (g is null) continue;
             if (!_state.TryGetValue(name, out var s))
@@ -52,11 +55,11 @@ internal sealed class AdamW : IDisposable
                 s = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
                 _state[name] = s;
             }
-            if (decay && WeightDecay != 0) p.mul_(1 - lr * WeightDecay);
+            if (decay && WeightDecay != 0) p.mul_(1 - plr * WeightDecay);
             s.M.mul_(Beta1).add_(g, alpha: 1 - Beta1);
             s.V.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
             var denom = (s.V.sqrt() / Math.Sqrt(bc2)).add_(Eps);
-            p.addcdiv_(s.M, denom, value: -lr / bc1);
+            p.addcdiv_(s.M, denom, value: -plr / bc1);
         }
     }
 
@@ -67,7 +70,7 @@ internal sealed class AdamW : IDisposable
     /// </summary>
     public void ZeroGrad()
     {
-        foreach (var (_, p, _) in _params)
+        foreach (var (_, p, _, _) in _params)
         {
             using var g = p.grad;
             if (g is null) continue;
@@ -103,7 +106,7 @@ internal sealed class AdamW : IDisposable
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> tensors, long stepCount)
     {
-        foreach (var (name, p, _) in _params)
+        foreach (var (name, p, _, _) in _params)
         {
             if (tensors.TryGetValue("exp_avg." + name, out var m) && tensors.TryGetValue("exp_avg_sq." + name, out var v))
             {

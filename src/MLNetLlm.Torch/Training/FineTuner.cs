@@ -38,10 +38,14 @@ internal static class FineTuner
         int n = rows.Length, bs = o.BatchSize, accum = o.GradientAccumulationSteps;
         int batches = (n + bs - 1) / bs;
         long stepsPerEpoch = (batches + accum - 1) / accum;
-        long totalSteps = stepsPerEpoch * o.NumberOfEpochs;
+        int epochs = o.EffectiveEpochs(stepsPerEpoch);
+        long totalSteps = stepsPerEpoch * epochs;
         var schedule = new LinearWarmupSchedule(o.EffectiveLearningRate, (long)Math.Round(totalSteps * o.WarmupFraction), totalSteps);
+        // Two parameter groups on one schedule: the classification head at its own (larger) rate, everything else at the encoder's.
+        double headScale = o.EffectiveHeadLearningRate / o.EffectiveLearningRate;
         using var opt = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)).Concat(hooks.ExtraParameters),
-            weightDecay: o.WeightDecay, decays: AdamW.DecaysByDefault);
+            weightDecay: o.WeightDecay, decays: AdamW.DecaysByDefault,
+            learningRateScale: name => name.StartsWith("classifier.", StringComparison.Ordinal) ? headScale : 1.0);
         var vocabulary = o.PretrainedModelPath is null ? tm.Tokenizer.Vocabulary : null;
 
         var state = new TrainingCheckpoint.State { Fingerprint = fingerprint };
@@ -59,7 +63,7 @@ internal static class FineTuner
             if (o.Progress is null) return;
             double secs = Math.Max(sw.Elapsed.TotalSeconds, 1e-9);
             var eta = stepsHere == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(secs / stepsHere * (totalSteps - state.Step));
-            o.Progress.Report(new TrainingProgress(Math.Min(state.Epoch + (epochEnd ? 0 : 1), o.NumberOfEpochs), o.NumberOfEpochs, state.Step, totalSteps,
+            o.Progress.Report(new TrainingProgress(Math.Min(state.Epoch + (epochEnd ? 0 : 1), epochs), epochs, state.Step, totalSteps,
                 state.LossCount == 0 ? 0 : state.LossSum / state.LossCount, lr, samples / secs, sw.Elapsed, eta, epochEnd, valLoss));
         }
         void Checkpoint()
@@ -70,7 +74,7 @@ internal static class FineTuner
         try
         {
             o.CancellationToken.ThrowIfCancellationRequested();
-            while (state.Epoch < o.NumberOfEpochs && !state.Stopped)
+            while (state.Epoch < epochs && !state.Stopped)
             {
                 int epoch = state.Epoch;
                 var order = Shuffle(n, o.Seed, epoch);

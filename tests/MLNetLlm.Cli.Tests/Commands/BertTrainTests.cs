@@ -69,15 +69,16 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
         var parameters = board.Rows.Select(row => JsonDocument.Parse(row[board.ColumnIndex("Parameters")]).RootElement.GetProperty("transformer")).ToList();
         foreach (var p in parameters)
         {
-            // Searched: learning rate, mode (a checkpoint is given, so LoRA / prompt tuning too), warm-up, weight decay ...
-            Assert.True(p.TryGetProperty("LearningRate", out _), p.ToString());
+            // Searched: the learning rate as a factor of the mode's default (a checkpoint is given: around its defaults),
+            // mode (so LoRA / prompt tuning too), warm-up, weight decay ...
+            Assert.True(p.TryGetProperty("LearningRateScale", out var scale) && scale.GetDouble() is >= 0.4 and <= 1.6, p.ToString());
             Assert.True(p.TryGetProperty("Mode", out _), p.ToString());
             // ... but never what the command line fixed.
             Assert.False(p.TryGetProperty("NumberOfEpochs", out _), p.ToString());
             Assert.False(p.TryGetProperty("BatchSize", out _), p.ToString());
             Assert.False(p.TryGetProperty("MaxLength", out _), p.ToString());
         }
-        Assert.Equal(3, parameters.Select(p => p.GetProperty("LearningRate").GetDouble()).Distinct().Count());
+        Assert.Equal(3, parameters.Select(p => p.GetProperty("LearningRateScale").GetDouble()).Distinct().Count());
         Assert.All(board.Rows, row => Assert.Equal("completed", row[board.ColumnIndex("Status")]));
 
         var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json"))).RootElement;
@@ -96,7 +97,8 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
         var pretrained = MLNetLlm.Cli.Training.AutoPipelineFactory.SearchedOptions(new MLNetLlm.Cli.Training.TransformerSettings { Pretrained = "x", Epochs = 2 });
         Assert.Contains("Mode", pretrained);
         Assert.Contains("LoraRank", pretrained);
-        Assert.Contains("LearningRate", pretrained);
+        Assert.Contains("LearningRateScale", pretrained);  // around each mode's default, not the from-scratch range
+        Assert.DoesNotContain("LearningRate", pretrained);
         Assert.DoesNotContain("NumberOfEpochs", pretrained);
     }
 }

@@ -40,6 +40,8 @@ internal static class TorchBench
         var baselineOnly = new Option<bool>("--baseline-only") { Description = "spam: train only FeaturizeText + SDCA." };
         var normalize = new Option<bool>("--normalize") { Description = "spam: NormalizeText (defaults: NFKC, case folding, HTML to text, whitespace) before the BERT; the baseline stays on raw text." };
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "spam: with --normalize, drop e-mail headers except the Subject, so the first tokens are the message." };
+        var minSteps = new Option<int?>("--min-steps") { Description = "spam: fewest optimizer steps (default: the trainer's, 500 with --pretrained; 0 keeps --epochs as given)." };
+        var pretrained = new Option<string?>("--pretrained") { Description = "spam: fine-tune this pretrained encoder (catalogue name, HF folder or .onnx) instead of a BERT from scratch." };
 
         var cpu = new Command("cpu", "Train-step and inference throughput of tiny/small BERT configurations on the CPU.") { threads, steps };
         cpu.SetAction(p => guard(() =>
@@ -79,7 +81,7 @@ internal static class TorchBench
         }));
 
         var spam = new Command("spam", "SpamAssassin: a BERT trained from scratch against FeaturizeText + SDCA on the same split (CPU).")
-            { train, test, epochs, maxLength, batch, lr, threads, skipBaseline, baselineOnly, normalize, stripHeaders };
+            { train, test, epochs, maxLength, batch, lr, threads, skipBaseline, baselineOnly, normalize, stripHeaders, pretrained, minSteps };
         spam.SetAction(p => guard(() =>
         {
             if (p.GetValue(stripHeaders) && !p.GetValue(normalize)) throw new CliException("--strip-email-headers needs --normalize.");
@@ -88,6 +90,8 @@ internal static class TorchBench
                 new TextClassificationTrainer.Options
                 {
                     NumberOfEpochs = p.GetValue(epochs), MaxLength = p.GetValue(maxLength), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), Device = "cpu",
+                    MinimumTrainingSteps = p.GetValue(minSteps),
+                    PretrainedModelPath = p.GetValue(pretrained) is { } pre ? ResolvePretrained(pre, output) : null,
                 });
             return 0;
         }));
@@ -128,7 +132,8 @@ internal static class TorchBench
             Report("FeaturizeText+SDCA", ml.BinaryClassification.Evaluate(baseline.Transform(testData)), sw.Elapsed);
         }
         if (baselineOnly) return;
-        options.Progress = new EpochPrinter(output);
+        var printer = new EpochPrinter(output);
+        options.Progress = printer;
         sw.Restart();
         // The trainer reads "Text"; with --normalize it reads the normalized copy written over it.
         var normalizer = normalization is null ? null : ml.Llm().NormalizeText("Text", options: normalization).Fit(trainData);
@@ -139,16 +144,33 @@ internal static class TorchBench
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(Prepared(testData)));
         var inferTime = sw.Elapsed;
         string text = normalization is null ? "raw text" : normalization.StripEmailHeaders ? "normalized, headers stripped" : "normalized";
-        Report($"BERT from scratch ({model.Config.NumHiddenLayers}L/{model.Config.HiddenSize}H, vocab {model.Config.VocabSize}, len {options.MaxLength}, {options.NumberOfEpochs} ep, {text})", metrics, trainTime);
+        string what = options.PretrainedModelPath is null ? "BERT from scratch" : $"BERT fine-tuned from {Path.GetFileName(Path.TrimEndingDirectorySeparator(options.PretrainedModelPath))}";
+        Report($"{what} ({model.Config.NumHiddenLayers}L/{model.Config.HiddenSize}H, vocab {model.Config.VocabSize}, len {options.MaxLength}, {printer.Epochs} ep, lr {(options.LearningRate is { } l ? l.ToString("G3", CultureInfo.InvariantCulture) : "default")}, {text})", metrics, trainTime);
         output.WriteLine($"  inference: {testData.GetRowCount() / inferTime.TotalSeconds:F1} rows/s");
+    }
+
+    /// <summary>A catalogue name, HF folder or .onnx file as a checkpoint folder (converted once, progress lines on <paramref name="output"/>).</summary>
+    static string ResolvePretrained(string value, TextWriter output)
+    {
+        try { return MLNetLlm.Torch.Pretrained.PretrainedModels.Resolve(value, new LineProgress(output)); }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException) { throw new CliException(ex.Message, ex); }
+    }
+
+    sealed class LineProgress(TextWriter output) : IProgress<string>
+    {
+        public void Report(string value) => output.WriteLine(value);
     }
 
     /// <summary>Prints each epoch's summary as it ends (synchronously, in order).</summary>
     sealed class EpochPrinter(TextWriter output) : IProgress<TrainingProgress>
     {
+        public int Epochs { get; private set; }
+
         public void Report(TrainingProgress value)
         {
-            if (value.IsEpochEnd) output.WriteLine("  " + value);
+            Epochs = value.TotalEpochs;
+            if (value.IsEpochEnd || value.Step % 25 == 0) output.WriteLine("  " + value);
+            output.Flush();
         }
     }
 }
