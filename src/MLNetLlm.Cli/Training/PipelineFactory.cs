@@ -37,7 +37,7 @@ internal static class PipelineFactory
         {
             string model = t.Pretrained == null ? "BERT from scratch" : $"BERT {PretrainedArgument.Label(t.Pretrained)}";
             string trainer = signature.Task == TaskKind.Regression ? "SentencePairRegression" : "TextClassification";
-            return $"{normalize}{trainer}({model}, {(t.Epochs is { } e ? $"{e} epoch(s)" : "default epochs")}, max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
+            return $"{normalize}{trainer}({model}, {(t.Epochs is { } n ? $"{n} epoch(s)" : "default epochs")}, max length {t.MaxLengthOrDefault}, {string.Join(" + ", signature.TextColumns)})";
         }
         string balance = config.Balance is null or "none" || signature.Task == TaskKind.Regression ? "" : $"Balance({config.Balance}) → ";
         if (config.EmbeddingOrNull is { } e)
