@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLNetLlm.Torch.Adapters;
 using MLNetLlm.Torch.Checkpoints;
+using MLNetLlm.Torch.Continual;
 using MLNetLlm.Torch.Devices;
 using MLNetLlm.Torch.Models;
 using MLNetLlm.Torch.Trainers;
@@ -41,6 +42,9 @@ internal sealed class TextModel : ITextPredictor, IDisposable
     public Device Device { get; }
     public FineTuningMode Mode { get; }
     public CheckpointLoadReport? LoadReport { get; private init; }
+
+    /// <summary>Fisher diagonal, anchor weights and memory reference for the next continual-learning round (owned; saved with the model).</summary>
+    public ContinualState? Continual { get; set; }
 
     /// <summary>What <see cref="FineTuner"/> trains.</summary>
     public FineTuningTarget Target => new(Model, Tokenizer, MaxLength, Device, Task);
@@ -161,6 +165,7 @@ internal sealed class TextModel : ITextPredictor, IDisposable
             ["mode"] = Mode.ToString(),
             ["prompt_tokens"] = Model.Prompt?.Count ?? 0,
         };
+        Continual?.Save(directory);
         File.WriteAllText(Path.Combine(directory, SettingsFile), settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -188,10 +193,21 @@ internal sealed class TextModel : ITextPredictor, IDisposable
             }
             finally { foreach (var t in tensors.Values) t.Dispose(); }
         }
+        ContinualState? continual;
+        try { continual = ContinualState.Load(directory, model); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         model.to(device);
         model.eval();
-        return new TextModel(model, tokenizer, task, maxLength, device, mode) { LoadReport = report };
+        return new TextModel(model, tokenizer, task, maxLength, device, mode) { LoadReport = report, Continual = continual };
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Continual?.Dispose();
+        Model.Dispose();
+    }
 }
