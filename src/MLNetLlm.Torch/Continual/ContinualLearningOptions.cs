@@ -58,6 +58,13 @@ public sealed class ContinualLearningOptions
     [Range(0.5, 0.999)]
     public double SelectionThreshold { get; set; }
 
+    /// <summary>
+    /// Rows of the previous task (same columns as the training data) to estimate <see cref="PreviousModel"/>'s Fisher
+    /// from when it carries none (it was trained without these options) and <see cref="EwcLambda"/> is above 0; the
+    /// anchor is then its weights. Default null.
+    /// </summary>
+    public IDataView? PreviousTaskRows { get; set; }
+
     /// <summary>Rows (a seeded uniform sample of the training rows) the Fisher diagonal is estimated from, one backward pass each. Default 256; range 1–100,000.</summary>
     public int FisherSamples { get; set; } = 256;
 

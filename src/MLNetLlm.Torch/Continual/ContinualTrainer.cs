@@ -59,11 +59,18 @@ internal static class ContinualTrainer
                 train = Concat(train, Take(memory, pick));
                 replayed = pick.Length;
             }
+            if (c.EwcLambda > 0 && model.Continual is null && previous != null && c.PreviousTaskRows != null)
+            {
+                var earlier = TrainerCore.Read(c.PreviousTaskRows, o.TextColumnName, o.SecondTextColumnName, o.LabelColumnName, task);
+                if (earlier.Count == 0) throw new ArgumentException("PreviousTaskRows has no rows.");
+                model.Continual = new ContinualState(ElasticWeightConsolidation.Fisher(model.Target, earlier, c.FisherSamples, o.Seed),
+                    ElasticWeightConsolidation.Snapshot(model.Model), rounds: 1, Math.Min(earlier.Count, c.FisherSamples), c.MemoryReference);
+            }
             ElasticWeightConsolidation? ewc = null;
             if (c.EwcLambda > 0)
                 ewc = new ElasticWeightConsolidation(model.Model, model.Continual ?? throw new ArgumentException(previous is null
                     ? "EwcLambda needs a PreviousModel."
-                    : "EwcLambda needs the previous model's Fisher diagonal, which it does not have: it was trained without ContinualLearning options."), c.EwcLambda);
+                    : "EwcLambda needs the previous model's Fisher diagonal, which it does not have: it was trained without ContinualLearning options (give PreviousTaskRows to estimate it)."), c.EwcLambda);
             try
             {
                 var hooks = ewc is null ? null : new FineTuningHooks

@@ -142,6 +142,30 @@ internal sealed class TextModel : ITextPredictor, IDisposable
         return result;
     }
 
+    /// <summary>Sentence embeddings: the mean of the last hidden state over the tokens, L2-normalised, per row (float32, hidden size).</summary>
+    public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize)
+    {
+        var result = new float[texts.Count][];
+        lock (_lock)
+        {
+            Model.eval();
+            using var _ = no_grad();
+            for (int start = 0; start < texts.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batchSize, texts.Count - start);
+                var rows = new EncodedRow[n];
+                for (int i = 0; i < n; i++) rows[i] = Tokenizer.EncodeRow(texts[start + i], pairs?[start + i], MaxLength);
+                var (ids, mask, types) = Tokenizer.Collate(rows).ToTensors(Device);
+                var pooled = Embeddings.SentenceEncoder.Pool(Model.Bert.Forward(ids, mask, types, null).Hidden, mask, normalize: true).cpu();
+                var flat = pooled.data<float>().ToArray();
+                int h = (int)pooled.shape[1];
+                for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * h, h).ToArray();
+            }
+        }
+        return result;
+    }
+
     /// <summary>Merges LoRA adapters into the base weights for inference (they stay available for <see cref="LoraAdapterFile"/>).</summary>
     public void MergeAdapters()
     {
