@@ -136,14 +136,14 @@ public sealed class SampleMemory
 
     /// <summary>
     /// Offers <paramref name="rows"/>: a row whose cosine similarity to a remembered row (or to a row offered before
-    /// it in this call) is at least <paramref name="dedupThreshold"/> is skipped; the others are admitted by the memory's
+    /// it in this call) is at least <paramref name="dedupThreshold"/> (null: no deduplication) is skipped; the others are admitted by the memory's
     /// policy (a free slot, or by reservoir / class-balanced sampling over every row ever offered). The changes are
     /// written in one transaction. The sampling is seeded by <paramref name="seed"/> and the memory's history.
     /// </summary>
-    public MemoryAddResult Add(IReadOnlyList<MemoryRow> rows, double dedupThreshold = 0.98, int seed = 42)
+    public MemoryAddResult Add(IReadOnlyList<MemoryRow> rows, double? dedupThreshold = 0.98, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (!(dedupThreshold > -1 && dedupThreshold <= 1.0000001)) throw new ArgumentOutOfRangeException(nameof(dedupThreshold), dedupThreshold, "The threshold must be in (-1, 1].");
+        if (dedupThreshold is { } th && !(th > -1 && th <= 1.0000001)) throw new ArgumentOutOfRangeException(nameof(dedupThreshold), dedupThreshold, "The threshold must be in (-1, 1].");
         var random = new Random(HashCode.Combine(seed, Seen, Name.Length));
         var reservoir = new ReservoirSampler(Capacity, random, Seen);
         var balanced = new ClassBalancedReservoir(Capacity, random, _rows.Select(r => r.Label), _seenPerClass);
@@ -154,9 +154,9 @@ public sealed class SampleMemory
         {
             _index ??= new CosineIndex(row.Embedding.Length, Capacity);
             offeredIndex ??= new CosineIndex(_index.Dimension);
-            bool duplicate = _index.Search(row.Embedding, 1) is [var m] && m.Similarity >= dedupThreshold
-                || offeredIndex.Search(row.Embedding, 1) is [var o] && o.Similarity >= dedupThreshold;
-            offeredIndex.Add(row.Embedding);
+            bool duplicate = dedupThreshold is { } t && (_index.Search(row.Embedding, 1) is [var m] && m.Similarity >= t
+                || offeredIndex.Search(row.Embedding, 1) is [var o] && o.Similarity >= t);
+            if (dedupThreshold != null) offeredIndex.Add(row.Embedding);
             if (duplicate) { duplicates++; continue; }
             int slot = Policy == ReplayPolicy.Reservoir ? reservoir.Offer() : balanced.Offer(row.Label);
             Seen++;

@@ -22,5 +22,6 @@ internal static class BenchCommand
         ChineseBench.Create(context),
         EmbeddingBench.Create(context),
         ContinualBench.Create(context),
+        MemoryBench.Create(context),
     };
 }
