@@ -1,4 +1,4 @@
-namespace MLNetLlm.AutoML.DefaultSpaces;
+namespace MLNetLlm.AutoML.Torch.DefaultSpaces;
 
 /// <summary>The searched options of <c>mlContext.Llm().SentenceEmbedding</c> (a pretrained encoder as featurizer).</summary>
 public sealed class SentenceEmbeddingSearchOptions

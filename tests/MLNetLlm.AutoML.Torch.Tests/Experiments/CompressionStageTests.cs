@@ -9,7 +9,7 @@ using MLNetLlm.Torch.Compression;
 using MLNetLlm.Torch.Compression.Quantization;
 using MLNetLlm.Torch.Tests;
 
-namespace MLNetLlm.AutoML.Tests.Experiments;
+namespace MLNetLlm.AutoML.Torch.Tests.Experiments;
 
 public sealed class CompressionStageTests
 {

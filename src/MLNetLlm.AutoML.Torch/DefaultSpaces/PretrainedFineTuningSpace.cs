@@ -1,7 +1,7 @@
 using MLNetLlm.AutoML.SearchSpaces;
 using MLNetLlm.Torch.Trainers;
 
-namespace MLNetLlm.AutoML.DefaultSpaces;
+namespace MLNetLlm.AutoML.Torch.DefaultSpaces;
 
 /// <summary>
 /// The fine-tuning search space for a pretrained encoder (<see cref="TransformerTrainingOptions.PretrainedModelPath"/>

@@ -5,7 +5,7 @@ using MLNetLlm.AutoML.Sweepable;
 using MLNetLlm.Torch.Embeddings;
 using MLNetLlm.Torch.Tests;
 
-namespace MLNetLlm.AutoML.Tests.Experiments;
+namespace MLNetLlm.AutoML.Torch.Tests.Experiments;
 
 /// <summary><c>auto.SentenceEmbedding()</c>: a searched alternative to FeaturizeText in front of ML.NET trainers.</summary>
 public sealed class SentenceEmbeddingStageTests
