@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using MLNetLlm.Torch.Benchmarks;
+using MLNetLlm.Benchmarks.Torch;
 
 namespace MLNetLlm.Cli.Commands.Bench;
 
