@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace MLNetLlm.AutoML.Memory;
+namespace MLNetLlm.AutoML.Torch.Memory;
 
 /// <summary>
 /// Exact cosine search over rows of one dimension kept in one contiguous float array: every row is L2-normalised once,

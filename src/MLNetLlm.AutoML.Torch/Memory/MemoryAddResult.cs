@@ -1,4 +1,4 @@
-namespace MLNetLlm.AutoML.Memory;
+namespace MLNetLlm.AutoML.Torch.Memory;
 
 /// <summary>What <see cref="SampleMemory.Add"/> did with the offered rows.</summary>
 /// <param name="Offered">Rows offered.</param>

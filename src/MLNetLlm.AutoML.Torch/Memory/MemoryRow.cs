@@ -1,4 +1,4 @@
-namespace MLNetLlm.AutoML.Memory;
+namespace MLNetLlm.AutoML.Torch.Memory;
 
 /// <summary>One remembered training row: its text(s), its label (as text) and its embedding.</summary>
 /// <param name="Text">The text.</param>

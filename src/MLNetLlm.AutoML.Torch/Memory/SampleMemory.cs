@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 using MLNetLlm.Torch.Continual;
 using Npgsql;
 
-namespace MLNetLlm.AutoML.Memory;
+namespace MLNetLlm.AutoML.Torch.Memory;
 
 /// <summary>
 /// A bounded memory of past training rows with their embeddings, for continual learning: rows offered by each round are

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetLlm.AutoML.Memory;
+using MLNetLlm.AutoML.Torch.Memory;
 using MLNetLlm.Cli.Commands;
 using MLNetLlm.Cli.Evaluation;
 using MLNetLlm.Cli.Training;

@@ -1,8 +1,7 @@
-using MLNetLlm.AutoML.Memory;
-using MLNetLlm.AutoML.Tests.Storage;
+using MLNetLlm.AutoML.Torch.Memory;
 using MLNetLlm.Torch.Continual;
 
-namespace MLNetLlm.AutoML.Tests.Memory;
+namespace MLNetLlm.AutoML.Torch.Tests.Memory;
 
 public sealed class SampleMemoryTests : IDisposable
 {
@@ -113,16 +112,26 @@ public sealed class SampleMemoryTests : IDisposable
         Assert.Equal(union.Select(i => memory.Rows[i].Text), memory.Nearest([rows[3].Embedding, rows[17].Embedding], k: 2).Select(p => p.Text));
     }
 
-    [PostgresFact]
+    [PostgresMemoryFact]
     public void APostgresMemoryKeepsItsRowsAcrossOpens()
     {
         string name = "test-" + Guid.NewGuid().ToString("N");
-        var memory = SampleMemory.Open(PostgresAvailability.ConnectionString!, name, capacity: 30, policy: ReplayPolicy.ClassBalanced);
+        var memory = SampleMemory.Open(Environment.GetEnvironmentVariable("MLNETLLM_PG")!, name, capacity: 30, policy: ReplayPolicy.ClassBalanced);
         memory.Add(Rows(100, 16, seed: 9));
-        var again = SampleMemory.Open(PostgresAvailability.ConnectionString!, name, capacity: 30, policy: ReplayPolicy.ClassBalanced);
+        var again = SampleMemory.Open(Environment.GetEnvironmentVariable("MLNETLLM_PG")!, name, capacity: 30, policy: ReplayPolicy.ClassBalanced);
         Assert.Equal(100, again.Seen);
         Assert.Equal(memory.Rows.Select(x => x.Text), again.Rows.Select(x => x.Text));
         for (int i = 0; i < memory.Rows.Count; i++) Assert.Equal(memory.Rows[i].Embedding, again.Rows[i].Embedding);
         Assert.Equal(15, again.Rows.Count(x => x.Label == "spam"));
+    }
+}
+
+/// <summary>A fact that needs PostgreSQL at env MLNETLLM_PG (scripts/prereqs.sh ensure_need_postgres exports it); skipped without it, except in CI.</summary>
+public sealed class PostgresMemoryFactAttribute : FactAttribute
+{
+    public PostgresMemoryFactAttribute()
+    {
+        bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        if (!ci && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("MLNETLLM_PG"))) Skip = "MLNETLLM_PG is not set (scripts/prereqs.sh ensure_need_postgres)";
     }
 }

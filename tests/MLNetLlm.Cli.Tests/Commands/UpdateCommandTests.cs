@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetLlm.AutoML.Memory;
+using MLNetLlm.AutoML.Torch.Memory;
 using MLNetLlm.Cli.Continual;
 using MLNetLlm.Cli.Tests.Support;
 using MLNetLlm.IO;

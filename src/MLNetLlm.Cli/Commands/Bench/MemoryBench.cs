@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using MLNetLlm.AutoML.Memory;
+using MLNetLlm.AutoML.Torch.Memory;
 
 namespace MLNetLlm.Cli.Commands.Bench;
 
