@@ -36,6 +36,12 @@ public sealed class TextClassificationTransformer : IPersistentTransformer, IDis
 
     internal TextModel Model => _model;
 
+    /// <summary>The text column the model reads (and the pair column of sentence-pair models).</summary>
+    internal string TextColumnName => _scorer.TextColumn;
+
+    /// <inheritdoc cref="TextColumnName"/>
+    internal string? PairColumnName => _scorer.PairColumn;
+
     public bool IsRowToRowMapper => true;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
