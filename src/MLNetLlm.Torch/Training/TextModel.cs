@@ -138,6 +138,12 @@ internal sealed class TextModel : ITextPredictor, IDisposable
         return result;
     }
 
+    /// <summary>Runs <paramref name="work"/> under the lock <see cref="Predict"/> takes (the module is not safe to share).</summary>
+    internal T Locked<T>(Func<T> work)
+    {
+        lock (_lock) return work();
+    }
+
     /// <summary>Merges LoRA adapters into the base weights for inference (they stay available for <see cref="LoraAdapterFile"/>).</summary>
     public void MergeAdapters()
     {
