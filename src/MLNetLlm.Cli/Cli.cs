@@ -17,6 +17,7 @@ internal static class Cli
         var root = new RootCommand("mlnet-llm: train, evaluate, serve and use ML.NET text models from the command line.")
         {
             TrainCommand.Create(context),
+            UpdateCommand.Create(context),
             EvaluateCommand.Create(context),
             PredictCommand.Create(context),
             EmbedCommand.Create(context),
