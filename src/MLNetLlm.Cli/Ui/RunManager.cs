@@ -40,8 +40,8 @@ internal sealed class RunManager(Workspace workspace) : IDisposable
     public string Start(RunConfig config, string datasetName, bool dedup)
     {
         string stem = new string(Path.GetFileNameWithoutExtension(datasetName).Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_').ToArray());
-        string id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{stem}";
-        for (int i = 2; Directory.Exists(Path.Combine(workspace.Runs, id)); i++) id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{stem}-{i}";
+        string id = $"{stem}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        for (int i = 2; Directory.Exists(Path.Combine(workspace.Runs, id)); i++) id = $"{stem}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{i}";
         string folder = Path.Combine(workspace.Runs, id);
         Directory.CreateDirectory(folder); // empty: the run's own output folder, claimed by RunOutput when the data is checked
         config.Output = folder;

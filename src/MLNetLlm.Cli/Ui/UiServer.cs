@@ -118,7 +118,7 @@ internal sealed class UiServer : IAsyncDisposable
                 try { form = await r.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = options.MaxUploadBytes + 64 * 1024 }, ct); }
                 catch (InvalidDataException)
                 {
-                    throw new DataFileException("upload", $"The upload is larger than the limit of {Workspace.FormatBytes(options.MaxUploadBytes)} (mlnet-llm ui --max-upload-mb): nothing was imported.");
+                    throw new DataFileException("upload", $"The upload is larger than the upload limit of {Workspace.FormatBytes(options.MaxUploadBytes)} (mlnet-llm ui --max-upload-mb): nothing was imported.");
                 }
                 var file = form.Files.GetFile("file");
                 if (file == null || file.FileName.Length == 0) throw new DataFileException("upload", "Choose a file to upload.");

@@ -29,7 +29,7 @@ internal sealed class Workspace
 
     /// <summary>The run folders, newest first.</summary>
     public IReadOnlyList<string> ListRuns() =>
-        Directory.EnumerateDirectories(Runs).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).OrderDescending(StringComparer.Ordinal).ToList()!;
+        new DirectoryInfo(Runs).EnumerateDirectories().Where(d => !d.Name.StartsWith('.')).OrderByDescending(d => d.CreationTimeUtc).Select(d => d.Name).ToList();
 
     /// <summary>The path of a dataset by name; null when the name is not a plain file name of datasets/.</summary>
     public string? DatasetPath(string? name) => SafeChild(Datasets, name) is { } p && File.Exists(p) ? p : null;
