@@ -72,7 +72,7 @@ internal static class RunPages
         else sb.Append("<p class=\"placeholder\">The best-so-far chart appears when the first trial finishes.</p>");
         sb.Append("</div>");
         sb.Append("<div class=\"scroll\"><table id=\"leaderboard\"><caption>Leaderboard (best first; lower rungs of successive halving train on fewer rows)</caption><thead><tr>");
-        foreach (var h in new[] { "Rank", "Trial", "Pipeline", $"validation {s.Metric}", "Rows", "Seconds", "Status" }) sb.Append($"<th scope=\"col\">{E(h)}</th>");
+        foreach (var h in new[] { "Rank", "Trial", "Pipeline", $"validation {s.Metric}", "Share of rows", "Seconds", "Status" }) sb.Append($"<th scope=\"col\">{E(h)}</th>");
         sb.Append("</tr></thead><tbody>");
         int rank = 0;
         foreach (var t in board.Ranked)
@@ -86,7 +86,7 @@ internal static class RunPages
         return sb.ToString();
     }
 
-    public static string Evaluate(RunManager.State s, ModelPredictor? predictor, IReadOnlyList<string>? texts = null, Prediction.Prediction? prediction = null, string? error = null)
+    public static string Evaluate(RunManager.State s, ModelPredictor? predictor, ValidationReview? review, IReadOnlyList<string>? texts = null, Prediction.Prediction? prediction = null, string? error = null)
     {
         string id = Uri.EscapeDataString(s.Id);
         var sb = new StringBuilder(Error(error));
@@ -108,6 +108,19 @@ internal static class RunPages
                 return new[] { c, actual.ToString(CultureInfo.InvariantCulture), F(p), F(r), F(f1) };
             });
             sb.Append(Table(["Class", "Rows", "Precision", "Recall", "F1"], perClass, "per-class", "Per class (from the confusion matrix)"));
+            sb.Append("</section>");
+        }
+        if (review != null)
+        {
+            if (review.Roc() is { } roc)
+                sb.Append($"<section><h2>ROC curve</h2><img src=\"/runs/{E(id)}/roc.png\" width=\"480\" height=\"480\" alt=\"ROC curve on the validation rows\">" +
+                          $"<p id=\"roc-auc\">Area under this curve: {F(ValidationReview.Area(roc.Fpr, roc.Tpr))} (the run's auc: {(m.Metrics.TryGetValue("auc", out var auc) ? F(auc) : "n/a")}).</p></section>");
+            var worst = review.WorstMistakes(5).ToList();
+            sb.Append($"<section><h2>{(s.Config?.Task == TaskKind.Regression ? "Largest errors" : "Worst mistakes")}</h2>");
+            if (worst.Count == 0) sb.Append("<p>No mistakes on the validation rows.</p>");
+            else sb.Append(Table(["Line", "Actual", "Predicted", s.Config?.Task == TaskKind.Regression ? "Error" : "Confidence in the wrong answer", "Text"],
+                worst.Select(r => new[] { r.Line.ToString(CultureInfo.InvariantCulture), r.Actual, r.Predicted, F(r.Wrongness, "0.000"), Truncate(r.Text, 200) }), "mistakes",
+                $"From the {review.Rows.Count} validation rows, predicted by the saved model"));
             sb.Append("</section>");
         }
         if (s.Trials.Count > 0)

@@ -200,21 +200,22 @@ internal sealed class UiServer : IAsyncDisposable
         });
         app.MapGet("/runs/{id}/chart.png", (string id) => runs.Read(id) is { } s ? Results.File(RunPages.BestChart(s), "image/png") : NotFound(id));
         app.MapGet("/runs/{id}/trials.png", (string id) => runs.Read(id) is { } s ? Results.File(RunPages.TrialsChart(s), "image/png") : NotFound(id));
-        app.MapGet("/runs/{id}/evaluate", (string id) => runs.Read(id) is { } s ? HtmlResult(RunPages.Evaluate(s, server.Predictor(s))) : NotFound(id));
+        app.MapGet("/runs/{id}/roc.png", (string id) => runs.Read(id) is { } s && server.Review(s)?.RocChart() is { } png ? Results.File(png, "image/png") : NotFound(id));
+        app.MapGet("/runs/{id}/evaluate", (string id) => runs.Read(id) is { } s ? HtmlResult(RunPages.Evaluate(s, server.Predictor(s), server.Review(s))) : NotFound(id));
         app.MapPost("/runs/{id}/try", async (string id, HttpRequest r) =>
         {
             if (runs.Read(id) is not { } s) return NotFound(id);
             var form = await r.ReadFormAsync();
             var texts = form["text"].Select(t => t ?? "").ToList();
             var predictor = server.Predictor(s);
-            if (predictor == null) return HtmlResult(RunPages.Evaluate(s, null, error: "This run has no model yet."), 400);
+            if (predictor == null) return HtmlResult(RunPages.Evaluate(s, null, null, error: "This run has no model yet."), 400);
             try
             {
-                return HtmlResult(RunPages.Evaluate(s, predictor, texts, predictor.Predict(texts)));
+                return HtmlResult(RunPages.Evaluate(s, predictor, server.Review(s), texts, predictor.Predict(texts)));
             }
             catch (ArgumentException ex)
             {
-                return HtmlResult(RunPages.Evaluate(s, predictor, texts, error: ex.Message), 400);
+                return HtmlResult(RunPages.Evaluate(s, predictor, server.Review(s), texts, error: ex.Message), 400);
             }
         });
         app.MapGet("/runs/{id}/consume", (string id) => runs.Read(id) is { } s ? HtmlResult(RunPages.Consume(s, server._serving.TryGetValue(id, out var p) ? p.Address : null)) : NotFound(id));
@@ -300,6 +301,19 @@ internal sealed class UiServer : IAsyncDisposable
         }
         c.Validate();
         return c;
+    }
+
+    readonly ConcurrentDictionary<string, (DateTime Written, ValidationReview Review)> _reviews = new(StringComparer.Ordinal);
+
+    /// <summary>The validation rows predicted by the run's saved model (cached until the model file changes); null without a model.</summary>
+    ValidationReview? Review(RunManager.State s)
+    {
+        if (Predictor(s) is not { } predictor || s.Config == null) return null;
+        var written = File.GetLastWriteTimeUtc(predictor.Path);
+        if (_reviews.TryGetValue(s.Id, out var cached) && cached.Written == written) return cached.Review;
+        var review = ValidationReview.Create(s.Config, predictor);
+        _reviews[s.Id] = (written, review);
+        return review;
     }
 
     ModelPredictor? Predictor(RunManager.State s)
