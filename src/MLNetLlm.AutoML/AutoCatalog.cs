@@ -9,14 +9,6 @@ using MLNetLlm.Data.Balancing;
 using MLNetLlm.Data.Cleaning;
 using MLNetLlm.Data.Deduplication;
 using MLNetLlm.Data.RowOperations;
-using MLNetLlm.Torch;
-using MLNetLlm.Torch.Compression;
-using MLNetLlm.Torch.Embeddings;
-using MLNetLlm.Torch.Compression.Distillation;
-using MLNetLlm.Torch.Compression.Pruning;
-using MLNetLlm.Torch.Compression.Quantization;
-using MLNetLlm.Torch.Trainers;
-using MLNetLlm.Torch.Training;
 using MLNetLlm.AutoML.Experiments;
 using MLNetLlm.AutoML.Sweepable;
 
@@ -30,7 +22,9 @@ namespace MLNetLlm.AutoML;
 /// (<c>numberOfThreads</c>; by default 1 for SDCA, whose multi-threaded updates depend on thread timing, and the
 /// machine's core count for LightGBM and FastTree) and its random numbers come from the trial's seeded context, so the
 /// same parameter and seed give the same model and metric in any trial or process. Set <c>numberOfThreads</c> to 1
-/// for the tree learners when trials run in parallel.
+/// for the tree learners when trials run in parallel. The transformer stages (fine-tuning, compression, sentence
+/// embeddings) are extension methods of the MLNetLlm.AutoML.Torch package (<c>using MLNetLlm.AutoML.Torch;</c>), so
+/// this package has no TorchSharp dependency.
 /// </summary>
 public sealed class AutoCatalog
 {
@@ -46,35 +40,6 @@ public sealed class AutoCatalog
     /// <summary>FeaturizeText with searched n-gram lengths, weighting, norm and stop-word removal.</summary>
     public SweepableEstimator FeaturizeText(string outputColumnName = "Features", string inputColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
         SweepableEstimator.Create<TextFeaturizerSearchOptions>("featurize_text", (ctx, o) => TextFeaturizer(ctx, o, outputColumnName, inputColumnName), searchSpace);
-
-    /// <summary>
-    /// Sentence embeddings from a pretrained encoder (<c>mlContext.Llm().SentenceEmbedding</c>) as a searched
-    /// alternative to <see cref="FeaturizeText"/>: normalisation on/off and max length
-    /// (<see cref="SentenceEmbeddingSearchOptions"/>; a length beyond the checkpoint's positions is capped to them).
-    /// <paramref name="configure"/> sets the fixed options (encoder, batch size, device, threads, and any option a
-    /// smaller <paramref name="searchSpace"/> leaves out).
-    /// </summary>
-    /// <example><code>
-    /// var pipeline = new SweepablePipeline()
-    ///     .Append(auto.FeaturizeText(), auto.SentenceEmbedding(configure: o =&gt; o.PretrainedModel = "all-MiniLM-L6-v2"))
-    ///     .Append(auto.SdcaLogisticRegression(), auto.LightGbmBinary());
-    /// </code></example>
-    public SweepableEstimator SentenceEmbedding(string outputColumnName = "Features", string inputColumnName = "Text",
-        Action<SentenceEmbeddingEstimator.Options>? configure = null, SearchSpaces.SearchSpace? searchSpace = null)
-    {
-        var space = searchSpace ?? new SearchSpaces.SearchSpace<SentenceEmbeddingSearchOptions>();
-        bool searchNormalize = space.Keys.Contains(nameof(SentenceEmbeddingSearchOptions.Normalize));
-        bool searchLength = space.Keys.Contains(nameof(SentenceEmbeddingSearchOptions.MaxLength));
-        return SweepableEstimator.Create<SentenceEmbeddingSearchOptions>("sentence_embedding", (ctx, o) =>
-        {
-            // Searched values replace the configured ones; options left out of the space keep what configure set.
-            var options = new SentenceEmbeddingEstimator.Options();
-            configure?.Invoke(options);
-            if (searchNormalize) options.Normalize = o.Normalize;
-            if (searchLength) options.MaxLength = Math.Min(o.MaxLength, SentenceEmbeddingEstimator.MaxPositions(options.PretrainedModel));
-            return ctx.Llm().SentenceEmbedding(outputColumnName, inputColumnName, options);
-        }, space);
-    }
 
     /// <summary>The FeaturizeText estimator of a point of <see cref="TextFeaturizerSearchOptions"/>.</summary>
     internal static IEstimator<ITransformer> TextFeaturizer(MLContext ctx, TextFeaturizerSearchOptions o, string outputColumnName, string inputColumnName)
@@ -151,97 +116,6 @@ public sealed class AutoCatalog
     {
         ArgumentNullException.ThrowIfNull(factory);
         return SweepableEstimator.CreateTrainingRowStep<TOptions>(name, (ctx, o, data) => RowOperationRunner.Apply(data, factory(ctx, o)).Data, searchSpace);
-    }
-
-    /// <summary>
-    /// MLNetLlm's transformer fine-tuning (binary or multiclass), searched over the attributes of
-    /// <see cref="TransformerTrainingOptions"/> (mode, learning rate, epochs, batch size, max length, weight decay,
-    /// warm-up, LoRA rank/alpha/dropout, prompt tokens). <paramref name="configure"/> sets the fixed options (model
-    /// path, device, validation fraction). With validation data, each epoch's validation loss goes to the pruner, so
-    /// median/ASHA pruning stops bad fine-tuning runs early.
-    /// </summary>
-    public SweepableEstimator TextClassification(string labelColumnName = "Label", string textColumnName = "Text",
-        Action<TextClassificationTrainer.Options>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.Create<TextClassificationTrainer.Options>("transformer", (ctx, o, trial) =>
-        {
-            configure?.Invoke(o);
-            o.LabelColumnName = labelColumnName;
-            o.TextColumnName = textColumnName;
-            if (trial is not null)
-            {
-                var user = o.Progress;
-                o.CancellationToken = trial.CancellationToken;
-                o.Progress = new EpochReporter(trial, user);
-            }
-            return ctx.Llm().TextClassification(o);
-        }, searchSpace);
-
-    /// <summary>
-    /// The compression alternatives for the classifier the stage before trains (<see cref="TextClassification"/>):
-    /// <c>none</c>, <see cref="Quantize"/>, <see cref="Prune"/> and <see cref="Distill"/>, each with its default space.
-    /// Append them as one stage after the fine-tuning stage. <paramref name="configure"/> sets the options every
-    /// compression step shares (device, inference threads and batch size).
-    /// </summary>
-    /// <example>
-    /// <code>
-    /// var pipeline = new SweepablePipeline()
-    ///     .Append(auto.NormalizeText())
-    ///     .Append(auto.TextClassification(configure: o =&gt; o.PretrainedModelPath = "models/bert-base"))
-    ///     .Append(auto.Compression());
-    /// </code>
-    /// </example>
-    public SweepableEstimator[] Compression(string labelColumnName = "Label", string textColumnName = "Text", Action<CompressionOptions>? configure = null) =>
-    [
-        SweepableEstimator.Skip("none"),
-        Quantize(labelColumnName, textColumnName, configure),
-        Prune(labelColumnName, textColumnName, configure),
-        Distill(labelColumnName, textColumnName, configure),
-    ];
-
-    /// <summary>
-    /// Int8 quantization of the classifier the stage before trains (a wrapper stage: <c>ctx.Llm().Quantize(trainer, o)</c>),
-    /// searched over <see cref="QuantizationOptions"/>' mode (none, dynamic int8, weight-only int8).
-    /// </summary>
-    public SweepableEstimator Quantize(string labelColumnName = "Label", string textColumnName = "Text",
-        Action<QuantizationOptions>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.CreateWrapper<QuantizationOptions>("quantize",
-            (ctx, o, trainer) => ctx.Llm().Quantize(trainer, Columns(o, configure, labelColumnName, textColumnName)), searchSpace);
-
-    /// <summary>
-    /// Pruning of the classifier the stage before trains (a wrapper stage: <c>ctx.Llm().Prune(trainer, o)</c>), searched
-    /// over <see cref="PruningOptions"/>' sparsity, scope, head and FFN fractions, recovery epochs and storage.
-    /// </summary>
-    public SweepableEstimator Prune(string labelColumnName = "Label", string textColumnName = "Text",
-        Action<PruningOptions>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.CreateWrapper<PruningOptions>("prune",
-            (ctx, o, trainer) => ctx.Llm().Prune(trainer, Columns(o, configure, labelColumnName, textColumnName)), searchSpace);
-
-    /// <summary>
-    /// Distillation of the classifier the stage before trains into a smaller student (a wrapper stage:
-    /// <c>ctx.Llm().Distill(trainer, o)</c>), searched over <see cref="DistillationOptions"/>' student layers,
-    /// temperature, α, hidden-state weight, learning rate and storage.
-    /// </summary>
-    public SweepableEstimator Distill(string labelColumnName = "Label", string textColumnName = "Text",
-        Action<DistillationOptions>? configure = null, SearchSpaces.SearchSpace? searchSpace = null) =>
-        SweepableEstimator.CreateWrapper<DistillationOptions>("distill",
-            (ctx, o, trainer) => ctx.Llm().Distill(trainer, Columns(o, configure, labelColumnName, textColumnName)), searchSpace);
-
-    static T Columns<T>(T options, Action<T>? configure, string label, string text) where T : CompressionOptions
-    {
-        configure?.Invoke(options);
-        options.LabelColumnName = label;
-        options.TextColumnName = text;
-        return options;
-    }
-
-    /// <summary>Forwards epoch-end validation losses to the trial (synchronously, so a prune stops training at once).</summary>
-    sealed class EpochReporter(TrialContext trial, IProgress<TrainingProgress>? next) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value)
-        {
-            next?.Report(value);
-            if (value.IsEpochEnd && value.ValidationLoss is double loss) trial.ReportLoss(value.Epoch, loss);
-        }
     }
 
     /// <summary>SDCA logistic regression (binary; Boolean label).</summary>

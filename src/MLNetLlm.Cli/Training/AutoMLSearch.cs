@@ -119,6 +119,8 @@ internal sealed class AutoMLSearch(TextWriter output)
         var trials = result.Trials.Select(t => ToTrial(t, start)).ToList();
         var bestTrial = result.BestTrial;
         var code = TrainingCode.AutoML(AutoPipelineFactory.Code(signature, c, threads, searchBalance), bestTrial.TrialSettings.Parameter.ToJson());
+        if (AutoPipelineFactory.UsesTorchStages(signature, c))
+            code = code with { Usings = [.. code.Usings, "MLNetLlm.AutoML.Torch"], Libraries = [.. code.Libraries, "MLNetLlm.AutoML.Torch"] };
         bool interrupted = tuner?.Stopped == true;
         var rungs = result.Fidelities.ToArray();
         string stopReason = interrupted ? $"interrupted after {trials.Count(t => t.Metric != null)} completed trial(s)" : result.StopReason;

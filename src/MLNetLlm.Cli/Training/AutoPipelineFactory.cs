@@ -1,4 +1,6 @@
 using MLNetLlm.AutoML.DefaultSpaces;
+using MLNetLlm.AutoML.Torch;
+using MLNetLlm.AutoML.Torch.DefaultSpaces;
 using Microsoft.ML;
 using MLNetLlm.AutoML;
 using MLNetLlm.AutoML.Sweepable;
@@ -63,19 +65,19 @@ internal static class AutoPipelineFactory
 
     /// <summary>
     /// What a <c>--featurizer embedding</c> search varies: normalisation (unless turned off) and the max length (unless
-    /// given), from <see cref="MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions"/>.
+    /// given), from <see cref="MLNetLlm.AutoML.Torch.DefaultSpaces.SentenceEmbeddingSearchOptions"/>.
     /// </summary>
     public static IReadOnlyList<string> SearchedEmbeddingOptions(EmbeddingSettings e)
     {
         var keys = new List<string>();
-        if (e.Normalize) keys.Add(nameof(MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions.Normalize));
-        if (e.MaxLength is null) keys.Add(nameof(MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions.MaxLength));
+        if (e.Normalize) keys.Add(nameof(MLNetLlm.AutoML.Torch.DefaultSpaces.SentenceEmbeddingSearchOptions.Normalize));
+        if (e.MaxLength is null) keys.Add(nameof(MLNetLlm.AutoML.Torch.DefaultSpaces.SentenceEmbeddingSearchOptions.MaxLength));
         return keys;
     }
 
     static SearchSpace EmbeddingSpace(EmbeddingSettings e)
     {
-        var all = new SearchSpace<MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions>();
+        var all = new SearchSpace<MLNetLlm.AutoML.Torch.DefaultSpaces.SentenceEmbeddingSearchOptions>();
         var space = new SearchSpace();
         foreach (var key in SearchedEmbeddingOptions(e)) space[key] = all[key];
         return space;
@@ -143,6 +145,13 @@ internal static class AutoPipelineFactory
         return space;
     }
 
+    /// <summary>
+    /// Whether the searched pipeline has a stage of the MLNetLlm.AutoML.Torch package (<c>auto.TextClassification</c>,
+    /// <c>auto.SentenceEmbedding</c>): the generated training code then needs that package and its namespace.
+    /// </summary>
+    public static bool UsesTorchStages(ModelSignature signature, RunConfig config) =>
+        config.Trainer == "bert" || signature.TextColumns.Count == 1 && config.EmbeddingOrNull != null;
+
     /// <summary>C# code of a method body expression that builds the same sweepable pipeline from <c>mlContext</c> (for the generated training code).</summary>
     public static string Code(ModelSignature signature, RunConfig config, int? threads, IReadOnlyList<string>? searchBalance = null)
     {
@@ -163,7 +172,7 @@ internal static class AutoPipelineFactory
             lines.Add($".Append(auto.SentenceEmbedding({Lit(PipelineFactory.FeaturesColumn)}, {Lit(signature.TextColumns[0])}, " +
                       $"o => {{ var fixedOptions = {PipelineFactory.EmbeddingOptionsCode(embedding)}; o.PretrainedModel = fixedOptions.PretrainedModel; " +
                       "o.MaxLength = fixedOptions.MaxLength; o.BatchSize = fixedOptions.BatchSize; o.Normalize = fixedOptions.Normalize; o.Device = fixedOptions.Device; },\n" +
-                      $"                new string[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = new SearchSpace<MLNetLlm.AutoML.DefaultSpaces.SentenceEmbeddingSearchOptions>()[key]; return space; }})))");
+                      $"                new string[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = new SearchSpace<MLNetLlm.AutoML.Torch.DefaultSpaces.SentenceEmbeddingSearchOptions>()[key]; return space; }})))");
         }
         else if (signature.TextColumns.Count == 1)
             lines.Add($".Append(auto.FeaturizeText({Lit(PipelineFactory.FeaturesColumn)}, {Lit(signature.TextColumns[0])}))");
@@ -223,7 +232,7 @@ internal static class AutoPipelineFactory
         set.Add($"o.Seed = {I(config.Seed)};");
         string keys = string.Join(", ", SearchedOptions(t).Select(Lit));
         lines.Add($".Append(auto.TextClassification(\"Label\", {Lit(cols[0])}, o => {{ {string.Join(" ", set)} }},\n" +
-                  $"                new[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = {(t.Pretrained == null ? "new SearchSpace<MLNetLlm.Torch.Trainers.TextClassificationTrainer.Options>()" : "MLNetLlm.AutoML.DefaultSpaces.PretrainedFineTuningSpace.Create()")}[key]; return space; }})))");
+                  $"                new[] {{ {keys} }}.Aggregate(new SearchSpace(), (space, key) => {{ space[key] = {(t.Pretrained == null ? "new SearchSpace<MLNetLlm.Torch.Trainers.TextClassificationTrainer.Options>()" : "MLNetLlm.AutoML.Torch.DefaultSpaces.PretrainedFineTuningSpace.Create()")}[key]; return space; }})))");
         if (signature.Task == TaskKind.Multiclass)
             lines.Add($".Append(mlContext.Transforms.Conversion.MapKeyToValue({Lit(PipelineFactory.PredictedClassColumn)}, \"PredictedLabel\"), \"to_class\")");
         return string.Join("\n            ", lines);

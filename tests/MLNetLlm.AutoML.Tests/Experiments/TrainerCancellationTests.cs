@@ -93,5 +93,8 @@ public sealed class TrainerCancellationTests
         Assert.True(IsCancellation(outcome), outcome.ToString());
     }
 
-    static bool IsCancellation(Exception e) => MLNetLlm.AutoML.Benchmarks.TreeTrainerProbe.IsCancellation(e);
+    /// <summary>ML.NET's cancellation: an <see cref="OperationCanceledException"/>, wrapped when thrown in FastTree's parallel tasks.</summary>
+    static bool IsCancellation(Exception e) =>
+        e is OperationCanceledException || e is AggregateException a && a.Flatten().InnerExceptions.All(IsCancellation)
+        || e.InnerException is { } inner && IsCancellation(inner);
 }

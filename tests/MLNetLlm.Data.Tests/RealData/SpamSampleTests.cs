@@ -1,9 +1,8 @@
 using Microsoft.ML;
-using MLNetLlm.Data.Balancing;
-using MLNetLlm.Data.Benchmarks;
 using MLNetLlm.Data.Chunking;
 using MLNetLlm.Data.Cleaning;
 using MLNetLlm.Data.Deduplication;
+using Microsoft.ML.Data;
 using MLNetLlm.DataViews;
 
 namespace MLNetLlm.Data.Tests.RealData;
@@ -34,7 +33,7 @@ public class SpamSampleTests
     [Fact]
     public void Dedup_of_the_sample_keeps_a_subset_and_reports_every_dropped_row()
     {
-        var view = CleaningAblation.LabelledView(RepoFiles.SpamTrain.Column("Text"), RepoFiles.SpamTrain.Column("Label"));
+        var view = LabelledView(RepoFiles.SpamTrain.Column("Text"), RepoFiles.SpamTrain.Column("Label"));
         var result = new Deduplicator(new DeduplicationOptions { Normalization = new TextNormalizerOptions { StripEmailHeaders = true } }).Apply(view);
         Assert.Equal(400, result.Report.RowsIn);
         Assert.Equal(result.Data.RowCount, result.Report.RowsOut);
@@ -44,32 +43,11 @@ public class SpamSampleTests
         Assert.True(result.Report.TotalDropped > 0, "the SpamAssassin sample has repeated mailing-list and spam bodies");
     }
 
-    [Trait("Speed", "Slow")]
-    [Fact]
-    public void Cleaning_pipeline_trains_on_train_only_and_scores_every_test_row()
-    {
-        var train = CleaningAblation.LabelledView(RepoFiles.SpamTrain.Column("Text"), RepoFiles.SpamTrain.Column("Label"));
-        var test = CleaningAblation.LabelledView(RepoFiles.SpamTest.Column("Text"), RepoFiles.SpamTest.Column("Label"));
-        var row = CleaningAblation.RunOne("sample", Email,
-            [new Deduplicator(new DeduplicationOptions()), new LabelBalancer(new BalanceOptions())], train, test);
-        Assert.True(row.Accuracy > 0.85, $"accuracy {row.Accuracy}");
-        Assert.True(row.F1 > 0.7, $"F1 {row.F1}");
-        Assert.Contains("Deduplicate: 400 in", row.Reports);
-        Assert.Contains("Balance:", row.Reports);
-        Assert.True(row.TrainRows > 400 - 115, "oversampling grew the smaller class");
-
-        var ml = new MLContext(seed: 1);
-        var model = ml.Llm().NormalizeText("Text", options: Email).Append(ml.Llm().ApplyWhenTraining(
-            ml.Transforms.Text.FeaturizeText("Features", "Text").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(maximumNumberOfIterations: 10)),
-            ml.Llm().Deduplicate(), ml.Llm().Balance())).Fit(train);
-        Assert.Equal(150, InMemoryDataView.Materialize(model.Transform(test)).RowCount);
-    }
-
     [Fact]
     public void Chunking_real_mails_with_the_bert_vocabulary_keeps_every_mail()
     {
         var texts = RepoFiles.SpamTrain.Column("Text").Take(40).Select(t => TextNormalizer.Normalize(t, Email)).ToArray();
-        var view = CleaningAblation.LabelledView(texts, RepoFiles.SpamTrain.Column("Label").Take(40).ToArray());
+        var view = LabelledView(texts, RepoFiles.SpamTrain.Column("Label").Take(40).ToArray());
         var result = new TextChunker(new ChunkingOptions { MaxTokens = 64, Overlap = 8, VocabularyPath = RepoFiles.BertVocabulary }).Apply(view);
         var ids = result.Data.GetColumn<int>("DocumentId");
         Assert.Equal(Enumerable.Range(0, 40), ids.Distinct());
@@ -78,4 +56,9 @@ public class SpamSampleTests
         var originalLabels = view.GetColumn<bool>("Label");
         for (int i = 0; i < ids.Length; i++) Assert.Equal(originalLabels[ids[i]], labels[i]);
     }
+
+    static InMemoryDataView LabelledView(IReadOnlyList<string> texts, IReadOnlyList<string> labels) =>
+        InMemoryDataView.FromColumns(
+            ("Text", TextDataViewType.Instance, texts.Select(t => t.AsMemory()).ToArray()),
+            ("Label", BooleanDataViewType.Instance, labels.Select(l => l == "spam").ToArray()));
 }

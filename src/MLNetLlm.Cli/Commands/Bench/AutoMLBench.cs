@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using MLNetLlm.AutoML.Benchmarks;
+using MLNetLlm.Benchmarks.AutoML;
 
 namespace MLNetLlm.Cli.Commands.Bench;
 

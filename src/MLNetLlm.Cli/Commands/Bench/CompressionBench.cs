@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MLNetLlm.Torch.Compression.Benchmarks;
+using MLNetLlm.Benchmarks.Torch.Compression;
 
 namespace MLNetLlm.Cli.Commands.Bench;
 

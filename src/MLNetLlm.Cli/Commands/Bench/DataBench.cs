@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MLNetLlm.Data.Benchmarks;
+using MLNetLlm.Benchmarks.Data;
 using MLNetLlm.Data.Cleaning;
 using MLNetLlm.Data.Deduplication;
 using MLNetLlm.IO;

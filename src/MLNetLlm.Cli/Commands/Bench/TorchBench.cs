@@ -8,7 +8,7 @@ using MLNetLlm.Data.Cleaning;
 using MLNetLlm.DataViews;
 using MLNetLlm.IO;
 using MLNetLlm.Torch;
-using MLNetLlm.Torch.Benchmarks;
+using MLNetLlm.Benchmarks.Torch;
 using MLNetLlm.Torch.Trainers;
 using MLNetLlm.Torch.Training;
 

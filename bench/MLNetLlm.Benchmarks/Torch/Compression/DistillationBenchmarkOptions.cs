@@ -1,0 +1,58 @@
+using MLNetLlm.Torch;
+using MLNetLlm.Torch.Compression;
+namespace MLNetLlm.Benchmarks.Torch.Compression;
+
+/// <summary>Settings of <see cref="DistillationBenchmark"/>.</summary>
+public sealed class DistillationBenchmarkOptions
+{
+    /// <summary>Training CSV (columns Text, Label = spam/ham). Default <c>data/spam/full/train.csv</c>.</summary>
+    public string TrainPath { get; set; } = "data/spam/full/train.csv";
+
+    /// <summary>Test CSV (same columns). Default <c>data/spam/full/test.csv</c>.</summary>
+    public string TestPath { get; set; } = "data/spam/full/test.csv";
+
+    /// <summary>Use at most this many training rows (a seeded sample; 0 = all). Default 0.</summary>
+    public int MaxTrainRows { get; set; }
+
+    /// <summary>Teacher checkpoint (HF BERT directory); null (default) trains the teacher from scratch with <see cref="Teacher"/>.</summary>
+    public string? PretrainedModelPath { get; set; }
+
+    /// <summary>From-scratch teacher size. Default 4 layers × 256 (4 heads, FFN 1024).</summary>
+    public StudentSize Teacher { get; set; } = new(4, 256);
+
+    /// <summary>Teacher epochs (default 4), peak learning rate (default 1e-3), rows per batch (default 16).</summary>
+    public int TeacherEpochs { get; set; } = 4;
+    public double TeacherLearningRate { get; set; } = 1e-3;
+    public int BatchSize { get; set; } = 16;
+
+    /// <summary>Tokens per row for teacher and students. Default 128.</summary>
+    public int MaxLength { get; set; } = 128;
+
+    /// <summary>The students distilled from the teacher, each compared with it. Default one of 1 layer × 256 (the teacher's width, so it starts from the teacher's last layer).</summary>
+    public IReadOnlyList<StudentSize> Students { get; set; } = [new(1, 256)];
+
+    /// <summary>Student epochs (default 4) and peak learning rate (default 1e-3).</summary>
+    public int StudentEpochs { get; set; } = 4;
+    public double StudentLearningRate { get; set; } = 1e-3;
+
+    /// <summary>Distillation temperature (default 2), soft-target weight α (default 0.5) and hidden-state weight (default 0).</summary>
+    public double Temperature { get; set; } = 2;
+    public double Alpha { get; set; } = 0.5;
+    public double HiddenStateWeight { get; set; }
+
+    /// <summary>Also train every student on the hard labels only (α = 0, same initialisation): the no-distillation control. Default false.</summary>
+    public bool HardLabelControl { get; set; }
+
+    /// <summary>Threads for training and latency (default 2).</summary>
+    public int Threads { get; set; } = 2;
+
+    /// <summary>Timed rounds at batch 1 (default 40) and batch 32 (default 8); each round calls every variant once, in turn.</summary>
+    public int Batch1Rounds { get; set; } = 40;
+    public int Batch32Rounds { get; set; } = 8;
+
+    /// <summary>Folder for the model files whose sizes are reported. Default a temporary folder.</summary>
+    public string? WorkDirectory { get; set; }
+
+    /// <summary>Progress lines (null: none).</summary>
+    public TextWriter? Log { get; set; }
+}

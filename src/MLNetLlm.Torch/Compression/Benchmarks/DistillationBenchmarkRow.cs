@@ -1,5 +1,0 @@
-namespace MLNetLlm.Torch.Compression.Benchmarks;
-
-/// <summary>One variant of <see cref="DistillationBenchmark"/>: size, latency and test quality.</summary>
-public sealed record DistillationBenchmarkRow(string Variant, string Runtime, long ModelFileBytes, double Batch1Milliseconds,
-    double Batch32Milliseconds, double Accuracy, double F1, TimeSpan TrainingTime);
