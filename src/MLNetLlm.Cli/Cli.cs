@@ -30,6 +30,7 @@ internal static class Cli
             ModelsCommand.Create(context),
             AuditCommand.Create(context),
             GuardCommand.Create(context),
+            UiCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
