@@ -28,6 +28,9 @@ internal static class Cli
             CompressCommand.Create(context),
             BenchCommand.Create(context),
             ModelsCommand.Create(context),
+            AuditCommand.Create(context),
+            GuardCommand.Create(context),
+            UiCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

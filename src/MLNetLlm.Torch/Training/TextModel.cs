@@ -142,6 +142,12 @@ internal sealed class TextModel : ITextPredictor, IDisposable
         return result;
     }
 
+    /// <summary>Runs <paramref name="work"/> under the lock <see cref="Predict"/> takes (the module is not safe to share).</summary>
+    internal T Locked<T>(Func<T> work)
+    {
+        lock (_lock) return work();
+    }
+
     /// <summary>Sentence embeddings: the mean of the last hidden state over the tokens, L2-normalised, per row (float32, hidden size).</summary>
     public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize)
     {
