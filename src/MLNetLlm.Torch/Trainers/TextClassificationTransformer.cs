@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLNetLlm.Persistence;
 using MLNetLlm.Torch.Adapters;
 using MLNetLlm.Torch.Checkpoints;
+using MLNetLlm.Torch.Continual;
 using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Torch.Trainers;
@@ -41,6 +42,12 @@ public sealed class TextClassificationTransformer : IPersistentTransformer, IDis
 
     /// <inheritdoc cref="TextColumnName"/>
     internal string? PairColumnName => _scorer.PairColumn;
+
+    /// <summary>What the continual-learning fit did (rows selected, replayed, EWC), when it was one.</summary>
+    internal ContinualReport? ContinualReport { get; init; }
+
+    /// <summary>Whether the model carries a Fisher diagonal and anchor weights for the next round's EWC.</summary>
+    public bool HasContinualState => _model.Continual != null;
 
     public bool IsRowToRowMapper => true;
 
