@@ -42,6 +42,13 @@ ensure_need_postgres() {
   export MLNETLLM_PG="Host=localhost;Port=$pgport;Username=mlnetllm;Password=mlnetllm;Database=mlnetllm_test"
 }
 
+# Chromium for the browser tests of `mlnet-llm ui` (Playwright drives /usr/bin/chromium; it never downloads a browser).
+ensure_need_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  _apt_install chromium || { echo "prereqs: could not install chromium (the ui browser tests will say why they skip)"; return 1; }
+  [ -x /usr/bin/chromium ] || { echo "prereqs: chromium installed but /usr/bin/chromium is missing"; return 1; }
+}
+
 ensure_prereqs() {
   ensure_dotnet || exit 1
   local f

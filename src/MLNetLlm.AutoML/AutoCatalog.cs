@@ -84,7 +84,7 @@ public sealed class AutoCatalog
     public SweepableEstimator Deduplicate(string textColumnName = "Text", SearchSpaces.SearchSpace? searchSpace = null) =>
         TrainingRowOperation<DeduplicationOptions>("deduplicate", (ctx, o) =>
         {
-            o.TextColumn = textColumnName;
+            o.TextColumnName = textColumnName;
             o.MaxRemovedFraction = DeduplicationMaxRemovedFraction;
             return ctx.Llm().Deduplicate(o);
         }, searchSpace);

@@ -17,6 +17,7 @@ internal static class Cli
         var root = new RootCommand("mlnet-llm: train, evaluate, serve and use ML.NET text models from the command line.")
         {
             TrainCommand.Create(context),
+            UpdateCommand.Create(context),
             EvaluateCommand.Create(context),
             PredictCommand.Create(context),
             EmbedCommand.Create(context),
@@ -27,6 +28,9 @@ internal static class Cli
             CompressCommand.Create(context),
             BenchCommand.Create(context),
             ModelsCommand.Create(context),
+            AuditCommand.Create(context),
+            GuardCommand.Create(context),
+            UiCommand.Create(context),
         };
         var parsed = root.Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

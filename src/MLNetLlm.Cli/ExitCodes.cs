@@ -25,6 +25,12 @@ internal static class ExitCodes
     public const int Aborted = 4;
 
     /// <summary>
+    /// <c>audit</c> finished and wrote its reports, but a disparity exceeded <c>--max-dp-difference</c> or
+    /// <c>--max-eo-difference</c> (a CI gate failed).
+    /// </summary>
+    public const int FairnessThresholdExceeded = 5;
+
+    /// <summary>
     /// <c>train</c> was interrupted (Ctrl+C / SIGTERM) and wrote its output folder from the trials that finished
     /// (run.json says <c>"status": "interrupted"</c>); <c>mlnet-llm resume -o DIR</c> continues the search.
     /// </summary>

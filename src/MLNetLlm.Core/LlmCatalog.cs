@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetLlm.Fairness;
 using MLNetLlm.Persistence;
 
 namespace MLNetLlm;
@@ -13,6 +14,7 @@ public sealed class LlmCatalog
     {
         Context = context;
         Model = new LlmModelOperations(context);
+        Fairness = new FairnessCatalog();
     }
 
     /// <summary>The context every estimator made from this catalog uses (its seed, its log).</summary>
@@ -20,4 +22,7 @@ public sealed class LlmCatalog
 
     /// <summary>Save and load models that mix ML.NET transformers with MLNetLlm's own, in one file.</summary>
     public LlmModelOperations Model { get; }
+
+    /// <summary>Fairness audits of predictions over a sensitive feature (Fairlearn's definitions).</summary>
+    public FairnessCatalog Fairness { get; }
 }

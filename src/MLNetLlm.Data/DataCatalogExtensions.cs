@@ -34,7 +34,7 @@ public static class DataCatalogExtensions
     /// transformer, so prediction and evaluation data pass through untouched.
     /// </summary>
     /// <example><code>
-    /// var dedup = mlContext.Llm().Deduplicate(new DeduplicationOptions { TextColumn = "Text" });
+    /// var dedup = mlContext.Llm().Deduplicate(new DeduplicationOptions { TextColumnName = "Text" });
     /// var pipeline = mlContext.Llm().ApplyWhenTraining(
     ///     mlContext.Transforms.Text.FeaturizeText("Features", "Text").Append(mlContext.BinaryClassification.Trainers.SdcaLogisticRegression()),
     ///     dedup);

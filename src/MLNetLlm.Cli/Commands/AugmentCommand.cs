@@ -28,7 +28,7 @@ internal static class AugmentCommand
         };
         command.SetAction(parse => context.Guard(() =>
         {
-            var options = new AugmentationOptions { TextColumn = parse.GetValue(textCol)!, WordNetPath = parse.GetValue(wordNet), SynonymFile = parse.GetValue(synonyms) };
+            var options = new AugmentationOptions { TextColumnName = parse.GetValue(textCol)!, WordNetPath = parse.GetValue(wordNet), SynonymFile = parse.GetValue(synonyms) };
             if (parse.GetValue(perRow) is { } n) options.AugmentationsPerRow = n;
             if (parse.GetValue(seed) is { } s) options.Seed = s;
             double r = parse.GetValue(rate) ?? options.SynonymReplacementRate;
@@ -44,7 +44,7 @@ internal static class AugmentCommand
 
             var table = DelimitedFile.Read(parse.GetValue(dataset)!);
             if (table.Rows.Count == 0) throw new DataFileException(table.Source, $"'{table.Source}' has a header but no data rows.");
-            int text = table.ColumnIndex(options.TextColumn);
+            int text = table.ColumnIndex(options.TextColumnName);
             var only = parse.GetValue(onlyLabel) is { Length: > 0 } labels ? labels : null;
             int label = only == null ? -1 : table.ColumnIndex(parse.GetValue(labelCol)!);
             if (only != null)

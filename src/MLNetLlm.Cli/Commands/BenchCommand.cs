@@ -9,7 +9,7 @@ namespace MLNetLlm.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, payoff, compression, distill, chinese, embedding.")
+    public static Command Create(CliContext context) => new("bench", "Benchmarks (docs/benchmarks.md): torch, data, tuners, automl, trees, payoff, compression, distill, chinese, embedding, continual, memory.")
     {
         TorchBench.Create(context.Out, context.Guard),
         DataBench.Create(context),
@@ -21,5 +21,7 @@ internal static class BenchCommand
         DistillationBench.Create(context),
         ChineseBench.Create(context),
         EmbeddingBench.Create(context),
+        ContinualBench.Create(context),
+        MemoryBench.Create(context),
     };
 }

@@ -19,7 +19,9 @@ internal static class PredictCommand
         format.AcceptOnlyFromAmong("csv", "jsonl");
         var idCol = new Option<string?>("--id-col") { Description = "A column (or JSON property) copied to the output to identify each row." };
         var language = Languages.LanguageSettings.CreateOption("Checked against the language the model was trained on (a mismatch is an error; with auto, a warning).");
-        var command = new Command("predict", "Predict with a model: file or standard input in, CSV or JSON lines out.") { model, input, output, format, idCol, language };
+        var explain = new Option<bool>("--explain") { Description = "Add the tokens/n-grams that drove each prediction (feature contributions or integrated gradients)." };
+        var top = new Option<int>("--top") { Description = "With --explain: how many features to give per row (default 10).", DefaultValueFactory = _ => 10 };
+        var command = new Command("predict", "Predict with a model: file or standard input in, CSV or JSON lines out.") { model, input, output, format, idCol, language, explain, top };
         command.SetAction(parse => context.Guard(() =>
         {
             var predictor = ModelPredictor.Load(parse.GetValue(model)!);
@@ -31,14 +33,16 @@ internal static class PredictCommand
                 : PredictionInput.FromFile(inPath, columns, id);
             Languages.PredictionLanguageCheck.Run(parse.GetValue(model)!, parse.GetValue(language), rows.Texts.SelectMany(t => t).Take(1000), context.Err);
             var predictions = rows.Texts.Select(predictor.Predict).ToList();
+            int k = parse.GetValue(top);
+            if (parse.GetValue(explain)) predictions = Explaining.Add(predictor, rows.Texts, predictions, k);
 
             string? outPath = parse.GetValue(output);
             string fmt = parse.GetValue(format)
                          ?? (outPath != null && Path.GetExtension(outPath).ToLowerInvariant() is ".jsonl" or ".json" ? "jsonl" : "csv");
             using var file = outPath == null ? null : CreateFile(outPath);
             var w = (TextWriter?)file ?? context.Out;
-            if (fmt == "jsonl") PredictionWriter.WriteJsonLines(w, rows.Ids, predictions);
-            else PredictionWriter.WriteCsv(w, predictor.Signature, rows.Ids, predictions, outPath == null ? ',' : MLNetLlm.IO.DelimitedFile.SeparatorFor(outPath));
+            if (fmt == "jsonl") PredictionWriter.WriteJsonLines(w, rows.Ids, predictions, k);
+            else PredictionWriter.WriteCsv(w, predictor.Signature, rows.Ids, predictions, outPath == null ? ',' : MLNetLlm.IO.DelimitedFile.SeparatorFor(outPath), k);
             w.Flush();
             if (outPath != null) context.Out.WriteLine($"Wrote {predictions.Count} predictions to {outPath}");
             return 0;

@@ -13,7 +13,7 @@ internal sealed class ModelPredictor
 {
     readonly Func<IReadOnlyList<string>, Prediction> _predict;
 
-    ModelPredictor(string path, ModelSignature signature, ITransformer model, MLContext ml)
+    ModelPredictor(string path, ModelSignature signature, ITransformer model, MLContext ml, DataViewSchema? inputSchema = null)
     {
         Path = path;
         Signature = signature;
@@ -22,20 +22,32 @@ internal sealed class ModelPredictor
         var input = SchemaDefinition.Create(typeof(TextRow), SchemaDefinition.Direction.Read);
         for (int i = input.Count - 1; i >= signature.TextColumns.Count; i--) input.RemoveAt(i);
         for (int i = 0; i < signature.TextColumns.Count; i++) input[i].ColumnName = signature.TextColumns[i];
-        _predict = signature.Task switch
+        InputDefinition = input;
+        // A model written by `mlnet-llm guard` ends in the output constraint step: its Decision/FinalLabel/Rule are read too.
+        IsGuarded = inputSchema != null && signature.Task != TaskKind.Regression && model.GetOutputSchema(inputSchema).GetColumnOrNull("Decision") is not null;
+        Prediction Binary(BinaryOutput o) => new(signature.Classes[o.PredictedLabel ? 1 : 0], o.Score, o.Probability, null);
+        Prediction Multiclass(MulticlassOutput o)
         {
-            TaskKind.Binary => Pooled<BinaryOutput>(input, (o, _) => new Prediction(
-                signature.Classes[o.PredictedLabel ? 1 : 0], o.Score, o.Probability, null)),
-            TaskKind.Multiclass => Pooled<MulticlassOutput>(input, (o, _) =>
-            {
-                var classes = new Dictionary<string, float>(signature.Classes.Count);
-                for (int i = 0; i < signature.Classes.Count && i < o.Score.Length; i++) classes[signature.Classes[i]] = o.Score[i];
-                float p = classes.GetValueOrDefault(o.PredictedClass);
-                return new Prediction(o.PredictedClass, p, p, classes);
-            }),
+            var classes = new Dictionary<string, float>(signature.Classes.Count);
+            for (int i = 0; i < signature.Classes.Count && i < o.Score.Length; i++) classes[signature.Classes[i]] = o.Score[i];
+            float p = classes.GetValueOrDefault(o.PredictedClass);
+            return new Prediction(o.PredictedClass, p, p, classes);
+        }
+        _predict = (signature.Task, IsGuarded) switch
+        {
+            (TaskKind.Binary, false) => Pooled<BinaryOutput>(input, (o, _) => Binary(o)),
+            (TaskKind.Binary, true) => Pooled<GuardedBinaryOutput>(input, (o, _) => Binary(o) with { Safety = new(o.Decision, o.FinalLabel, o.Rule) }),
+            (TaskKind.Multiclass, false) => Pooled<MulticlassOutput>(input, (o, _) => Multiclass(o)),
+            (TaskKind.Multiclass, true) => Pooled<GuardedMulticlassOutput>(input, (o, _) => Multiclass(o) with { Safety = new(o.Decision, o.FinalLabel, o.Rule) }),
             _ => Pooled<RegressionOutput>(input, (o, _) => new Prediction(null, o.Score, null, null)),
         };
     }
+
+    /// <summary>How a <see cref="TextRow"/> maps to the model's text columns.</summary>
+    internal SchemaDefinition InputDefinition { get; }
+
+    /// <summary>Whether the model carries safety filters (its predictions have <see cref="Prediction.Safety"/>).</summary>
+    public bool IsGuarded { get; }
 
     /// <summary>The model file.</summary>
     public string Path { get; }
@@ -51,8 +63,8 @@ internal sealed class ModelPredictor
     {
         var ml = new MLContext(seed: 0);
         var signature = ModelSignature.FromMetadata(ml.Llm().Model.ReadMetadata(path), path);
-        var model = ml.Llm().Model.Load(path, out _);
-        return new ModelPredictor(path, signature, model, ml);
+        var model = ml.Llm().Model.Load(path, out var inputSchema);
+        return new ModelPredictor(path, signature, model, ml, inputSchema);
     }
 
     /// <summary>Predicts one row: one text per <see cref="ModelSignature.TextColumns"/>, in that order.</summary>
@@ -88,17 +100,31 @@ internal sealed class ModelPredictor
         public override bool Return(PredictionEngine<TextRow, TOut> obj) => true;
     }
 
-    sealed class BinaryOutput
+    class BinaryOutput
     {
         public bool PredictedLabel { get; set; }
         public float Score { get; set; }
         public float Probability { get; set; }
     }
 
-    sealed class MulticlassOutput
+    class MulticlassOutput
     {
         public string PredictedClass { get; set; } = "";
         public float[] Score { get; set; } = [];
+    }
+
+    sealed class GuardedBinaryOutput : BinaryOutput
+    {
+        public string Decision { get; set; } = "";
+        public string FinalLabel { get; set; } = "";
+        public string Rule { get; set; } = "";
+    }
+
+    sealed class GuardedMulticlassOutput : MulticlassOutput
+    {
+        public string Decision { get; set; } = "";
+        public string FinalLabel { get; set; } = "";
+        public string Rule { get; set; } = "";
     }
 
     sealed class RegressionOutput

@@ -22,10 +22,14 @@ internal static class PredictionWriter
         return h;
     }
 
-    public static void WriteCsv(TextWriter w, ModelSignature s, IReadOnlyList<string?> ids, IReadOnlyList<Prediction> predictions, char separator = ',')
+    public static void WriteCsv(TextWriter w, ModelSignature s, IReadOnlyList<string?> ids, IReadOnlyList<Prediction> predictions, char separator = ',', int top = 10)
     {
         bool withId = ids.Any(id => id != null);
-        w.Write(string.Join(separator, Header(s, withId).Select(f => DelimitedFile.Quote(f, separator))) + "\n");
+        bool safety = predictions.Any(p => p.Safety != null), explained = predictions.Any(p => p.Explanation != null);
+        var header = Header(s, withId);
+        if (safety) header.AddRange(["Decision", "FinalLabel", "Rule"]);
+        if (explained) header.Add("Explanation");
+        w.Write(string.Join(separator, header.Select(f => DelimitedFile.Quote(f, separator))) + "\n");
         for (int i = 0; i < predictions.Count; i++)
         {
             var p = predictions[i];
@@ -40,18 +44,24 @@ internal static class PredictionWriter
                     break;
                 default: f.Add(Num(p.Score)); break;
             }
+            if (safety) f.AddRange([p.Safety?.Decision ?? "", p.Safety?.FinalLabel ?? "", p.Safety?.Rule ?? ""]);
+            if (explained)
+                f.Add(p.Explanation is { } e ? string.Join("; ", e.Top(top).Select(x => $"{x.Name}={x.Weight.ToString("+0.######;-0.######;0", CultureInfo.InvariantCulture)}")) : "");
             w.Write(string.Join(separator, f.Select(x => DelimitedFile.Quote(x, separator))) + "\n");
         }
     }
 
-    public static void WriteJsonLines(TextWriter w, IReadOnlyList<string?> ids, IReadOnlyList<Prediction> predictions)
+    public static void WriteJsonLines(TextWriter w, IReadOnlyList<string?> ids, IReadOnlyList<Prediction> predictions, int top = 10)
     {
         for (int i = 0; i < predictions.Count; i++)
-            w.Write(JsonSerializer.Serialize(ToJson(predictions[i], ids[i])) + "\n");
+            w.Write(JsonSerializer.Serialize(ToJson(predictions[i], ids[i], top)) + "\n");
     }
 
     /// <summary>The JSON shape of one prediction (also what <c>serve</c> answers).</summary>
-    public static Dictionary<string, object?> ToJson(Prediction p, string? id = null)
+    /// <param name="p">The prediction.</param>
+    /// <param name="id">The row's id, if any.</param>
+    /// <param name="top">How many features of an explanation to give (largest absolute weight first).</param>
+    public static Dictionary<string, object?> ToJson(Prediction p, string? id = null, int top = 10)
     {
         var d = new Dictionary<string, object?>();
         if (id != null) d["id"] = id;
@@ -59,10 +69,28 @@ internal static class PredictionWriter
         if (p.Probability is { } prob) d["probability"] = Round(prob);
         d["score"] = Round(p.Score);
         if (p.Classes != null) d["classes"] = p.Classes.ToDictionary(kv => kv.Key, kv => Round(kv.Value));
+        if (p.Safety is { } safety)
+        {
+            d["decision"] = safety.Decision;
+            d["finalLabel"] = safety.FinalLabel.Length == 0 ? null : safety.FinalLabel;
+            d["rule"] = safety.Rule.Length == 0 ? null : safety.Rule;
+        }
+        if (p.Explanation is { } e)
+            d["explanation"] = new Dictionary<string, object?>
+            {
+                ["method"] = e.Method,
+                ["target"] = e.Target,
+                ["output"] = Round(e.Output),
+                ["reference"] = Round(e.Reference),
+                ["sum"] = Round(e.Features.Sum(f => f.Weight)),
+                ["top"] = e.Top(top).Select(f => new Dictionary<string, object> { ["feature"] = f.Name, ["weight"] = Round(f.Weight) }).ToList(),
+            };
         return d;
     }
 
     static double Round(float v) => float.IsFinite(v) ? Math.Round(v, 6) : 0;
+
+    static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : 0;
 
     static string Num(float v) => v.ToString("0.######", CultureInfo.InvariantCulture);
 }

@@ -100,8 +100,18 @@ internal sealed class PredictionServer : IAsyncDisposable
         };
         app.MapGet("/health", () => Results.Json(new Dictionary<string, string> { ["status"] = "ok" }));
         app.MapGet("/metadata", () => Results.Json(metadata));
+        var explainer = new Lazy<PredictionExplainer>(() => PredictionExplainer.Create(predictor));
         app.MapPost("/predict", async (HttpRequest request) =>
         {
+            // ?explain=true[&top=K]: each prediction also names the tokens/n-grams that drove it.
+            var (explain, top, queryError) = ExplainQuery(request);
+            if (queryError != null) return Error(400, queryError);
+            Dictionary<string, object?> Answer(string[] texts)
+            {
+                var p = predictor.Predict(texts);
+                if (explain) p = p with { Explanation = explainer.Value.Explain(texts) };
+                return PredictionWriter.ToJson(p, null, top);
+            }
             JsonDocument doc;
             try
             {
@@ -118,7 +128,7 @@ internal sealed class PredictionServer : IAsyncDisposable
                 try
                 {
                     if (root.ValueKind == JsonValueKind.Object)
-                        return Results.Json(PredictionWriter.ToJson(predictor.Predict(Texts(root, s.TextColumns, "the request"))));
+                        return Results.Json(Answer(Texts(root, s.TextColumns, "the request")));
                     if (root.ValueKind != JsonValueKind.Array)
                         return Error(400, $"The body must be a JSON object with {string.Join(", ", s.TextColumns)}, or an array of such objects; not {Kind(root)}.");
                     int n = root.GetArrayLength();
@@ -132,11 +142,24 @@ internal sealed class PredictionServer : IAsyncDisposable
                         rows.Add(Texts(item, s.TextColumns, $"row {i} of the batch"));
                         i++;
                     }
-                    return Results.Json(rows.Select(r => PredictionWriter.ToJson(predictor.Predict(r))).ToList());
+                    return Results.Json(rows.Select(Answer).ToList());
                 }
                 catch (DataFileException ex) { return Error(400, ex.Message); }
+                catch (CliException ex) { return Error(400, ex.Message); } // e.g. explain=true on a model that cannot be explained
             }
         });
+    }
+
+    /// <summary>The explain/top query parameters: explain=true|false (default false), top=K ≥ 1 (default 10).</summary>
+    static (bool Explain, int Top, string? Error) ExplainQuery(HttpRequest request)
+    {
+        bool explain = false;
+        int top = 10;
+        if (request.Query.TryGetValue("explain", out var e) && !bool.TryParse(e.ToString(), out explain))
+            return (false, top, $"Query parameter explain must be true or false, not '{e}'.");
+        if (request.Query.TryGetValue("top", out var t) && (!int.TryParse(t.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out top) || top < 1))
+            return (false, 10, $"Query parameter top must be a whole number of at least 1, not '{t}'.");
+        return (explain, top, null);
     }
 
     static string[] Texts(JsonElement obj, IReadOnlyList<string> columns, string where) => columns.Select(c => Text(obj, c, where)).ToArray();

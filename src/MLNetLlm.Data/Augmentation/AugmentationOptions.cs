@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 using MLNetLlm.Data.Languages;
 using MLNetLlm.SearchSpaces;
@@ -14,7 +15,11 @@ namespace MLNetLlm.Data.Augmentation;
 public sealed class AugmentationOptions
 {
     /// <summary>The text column to augment. Default "Text".</summary>
-    public string TextColumn { get; set; } = "Text";
+    public string TextColumnName { get; set; } = "Text";
+
+    /// <summary>The former name of <see cref="TextColumnName"/> (ML.NET names column options <c>…ColumnName</c>); kept so existing code compiles.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never), JsonIgnore]
+    public string TextColumn { get => TextColumnName; set => TextColumnName = value; }
 
     /// <summary>Synonym replacement rate α. Default 0.1; range 0–0.5.</summary>
     [Range(0.0, 0.5)]
@@ -77,7 +82,7 @@ public sealed class AugmentationOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(TextColumn)) throw new ArgumentException("AugmentationOptions.TextColumn must name a column.", nameof(TextColumn));
+        if (string.IsNullOrWhiteSpace(TextColumnName)) throw new ArgumentException("AugmentationOptions.TextColumnName must name a column.", nameof(TextColumnName));
         foreach (var (name, rate) in new[] { (nameof(SynonymReplacementRate), SynonymReplacementRate), (nameof(RandomInsertionRate), RandomInsertionRate), (nameof(RandomSwapRate), RandomSwapRate), (nameof(RandomDeletionRate), RandomDeletionRate) })
             if (!(rate >= 0 && rate <= 1)) throw new ArgumentOutOfRangeException(name, rate, $"{name} must be in 0..1 (typical 0.05–0.3).");
         if (SynonymReplacementRate + RandomInsertionRate + RandomSwapRate + RandomDeletionRate <= 0)

@@ -75,7 +75,7 @@ public sealed class TextAugmenter : IRowOperation
     /// <inheritdoc/>
     public void CheckSchema(DataViewSchema schema)
     {
-        RowOperationColumns.RequireText(schema, _options.TextColumn, Name);
+        RowOperationColumns.RequireText(schema, _options.TextColumnName, Name);
         if (_options.OnlyLabels != null) LabelValues.RequireScalar(schema, _options.LabelColumn, Name);
     }
 
@@ -111,10 +111,10 @@ public sealed class TextAugmenter : IRowOperation
     /// <summary>Copies of <paramref name="sourceRows"/> with their text edited (variant k of row r is always the same).</summary>
     internal InMemoryDataView MakeRows(InMemoryDataView view, IReadOnlyList<int> sourceRows, IReadOnlyList<int> variants)
     {
-        var texts = view.GetColumn<ReadOnlyMemory<char>>(_options.TextColumn);
+        var texts = view.GetColumn<ReadOnlyMemory<char>>(_options.TextColumnName);
         var edited = new ReadOnlyMemory<char>[sourceRows.Count];
         Parallel.For(0, sourceRows.Count, i => edited[i] = Variant(texts[sourceRows[i]].ToString(), sourceRows[i], variants[i]).AsMemory());
-        return view.SelectRows(sourceRows).WithColumn(_options.TextColumn, TextDataViewType.Instance, edited);
+        return view.SelectRows(sourceRows).WithColumn(_options.TextColumnName, TextDataViewType.Instance, edited);
     }
 
     /// <summary>The <paramref name="variant"/>-th augmentation of row <paramref name="row"/>'s <paramref name="text"/> (deterministic).</summary>

@@ -30,7 +30,7 @@ public sealed class BalanceOptions
     /// <summary>Seed: the same seed and data always give the same rows. Default 42.</summary>
     public int Seed { get; set; } = 42;
 
-    /// <summary>AugmentOversample: how to augment (its TextColumn names the text column). Default: <see cref="AugmentationOptions"/> defaults.</summary>
+    /// <summary>AugmentOversample: how to augment (its TextColumnName names the text column). Default: <see cref="AugmentationOptions"/> defaults.</summary>
     public AugmentationOptions Augmentation { get; set; } = new();
 
     /// <summary>A copy of these options.</summary>

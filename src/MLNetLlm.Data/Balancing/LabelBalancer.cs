@@ -40,7 +40,7 @@ public sealed class LabelBalancer : IRowOperation
             if (col.Type is not VectorDataViewType { ItemType: NumberDataViewType } v || v.ItemType.RawType != typeof(float))
                 throw new ArgumentException($"{Name}: SMOTE feature column '{_options.FeatureColumn}' is {col.Type}; it must be a vector of Single (e.g. the output of FeaturizeText or Concatenate).", nameof(schema));
         }
-        if (_options.Method == BalanceMethod.AugmentOversample) RowOperationColumns.RequireText(schema, _options.Augmentation.TextColumn, Name);
+        if (_options.Method == BalanceMethod.AugmentOversample) RowOperationColumns.RequireText(schema, _options.Augmentation.TextColumnName, Name);
     }
 
     /// <inheritdoc/>

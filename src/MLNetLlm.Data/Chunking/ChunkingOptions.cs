@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 using Microsoft.ML.Tokenizers;
 using MLNetLlm.Data.Languages;
@@ -13,7 +14,11 @@ namespace MLNetLlm.Data.Chunking;
 public sealed class ChunkingOptions
 {
     /// <summary>The text column to split. Default "Text".</summary>
-    public string TextColumn { get; set; } = "Text";
+    public string TextColumnName { get; set; } = "Text";
+
+    /// <summary>The former name of <see cref="TextColumnName"/> (ML.NET names column options <c>…ColumnName</c>); kept so existing code compiles.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never), JsonIgnore]
+    public string TextColumn { get => TextColumnName; set => TextColumnName = value; }
 
     /// <summary>Tokens per chunk at most. Default 256; range 32–512.</summary>
     [Range(32, 512, logBase: true)]
@@ -52,11 +57,11 @@ public sealed class ChunkingOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(TextColumn)) throw new ArgumentException("ChunkingOptions.TextColumn must name a column.", nameof(TextColumn));
+        if (string.IsNullOrWhiteSpace(TextColumnName)) throw new ArgumentException("ChunkingOptions.TextColumnName must name a column.", nameof(TextColumnName));
         if (MaxTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be at least 1 (typical 128–512).");
         if (Overlap < 0 || Overlap >= MaxTokens) throw new ArgumentOutOfRangeException(nameof(Overlap), Overlap, $"Overlap must be in 0..{MaxTokens - 1} (below MaxTokens).");
         if (string.IsNullOrWhiteSpace(DocumentIdColumn) || string.IsNullOrWhiteSpace(ChunkIndexColumn)) throw new ArgumentException("ChunkingOptions: DocumentIdColumn and ChunkIndexColumn must be names.");
-        if (DocumentIdColumn == TextColumn || ChunkIndexColumn == TextColumn || DocumentIdColumn == ChunkIndexColumn) throw new ArgumentException("ChunkingOptions: TextColumn, DocumentIdColumn and ChunkIndexColumn must differ.");
+        if (DocumentIdColumn == TextColumnName || ChunkIndexColumn == TextColumnName || DocumentIdColumn == ChunkIndexColumn) throw new ArgumentException("ChunkingOptions: TextColumnName, DocumentIdColumn and ChunkIndexColumn must differ.");
         if (!Enum.IsDefined(Unit)) throw new ArgumentOutOfRangeException(nameof(Unit), Unit, "ChunkingOptions.Unit must be Token, Character or Word.");
         if (Unit != ChunkUnit.Token && (Tokenizer != null || VocabularyPath != null))
             throw new ArgumentException($"ChunkingOptions.Unit is {Unit}: Tokenizer and VocabularyPath apply to Unit = Token only.", nameof(Unit));

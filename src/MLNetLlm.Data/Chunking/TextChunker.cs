@@ -34,7 +34,7 @@ public sealed class TextChunker : IRowOperation
     /// <inheritdoc/>
     public void CheckSchema(DataViewSchema schema)
     {
-        RowOperationColumns.RequireText(schema, _options.TextColumn, Name);
+        RowOperationColumns.RequireText(schema, _options.TextColumnName, Name);
         if (schema.GetColumnOrNull(_options.ChunkIndexColumn) is { IsHidden: false } existing)
             throw new ArgumentException($"{Name}: the data already has a column '{existing.Name}'; choose another ChunkingOptions.ChunkIndexColumn.", nameof(schema));
     }
@@ -115,7 +115,7 @@ public sealed class TextChunker : IRowOperation
         ArgumentNullException.ThrowIfNull(data);
         CheckSchema(data.Schema);
         var view = InMemoryDataView.Materialize(data);
-        var texts = view.GetColumn<ReadOnlyMemory<char>>(_options.TextColumn);
+        var texts = view.GetColumn<ReadOnlyMemory<char>>(_options.TextColumnName);
         var splits = new (string Text, IReadOnlyList<(int Start, int Length)> Chunks)[view.RowCount];
         Parallel.For(0, view.RowCount, i => splits[i] = Split(texts[i].ToString()));
 
@@ -134,7 +134,7 @@ public sealed class TextChunker : IRowOperation
                 chunkIndex.Add(c);
             }
         }
-        var result = view.SelectRows(rows).WithColumn(_options.TextColumn, TextDataViewType.Instance, chunkTexts.ToArray());
+        var result = view.SelectRows(rows).WithColumn(_options.TextColumnName, TextDataViewType.Instance, chunkTexts.ToArray());
         if (view.Schema.GetColumnOrNull(_options.DocumentIdColumn) is not { IsHidden: false })
             result = result.WithColumn(_options.DocumentIdColumn, NumberDataViewType.Int32, rows.ToArray());
         result = result.WithColumn(_options.ChunkIndexColumn, NumberDataViewType.Int32, chunkIndex.ToArray());

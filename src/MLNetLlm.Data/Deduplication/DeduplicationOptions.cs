@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
 using MLNetLlm.Data.Cleaning;
 using MLNetLlm.SearchSpaces;
 
@@ -7,7 +9,11 @@ namespace MLNetLlm.Data.Deduplication;
 public sealed class DeduplicationOptions
 {
     /// <summary>The text column compared. Default "Text".</summary>
-    public string TextColumn { get; set; } = "Text";
+    public string TextColumnName { get; set; } = "Text";
+
+    /// <summary>The former name of <see cref="TextColumnName"/> (ML.NET names column options <c>…ColumnName</c>); kept so existing code compiles.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never), JsonIgnore]
+    public string TextColumn { get => TextColumnName; set => TextColumnName = value; }
 
     /// <summary>Exact only, or exact then near duplicates. Default <see cref="DeduplicationMethod.NearDuplicate"/>.</summary>
     public DeduplicationMethod Method { get; set; } = DeduplicationMethod.NearDuplicate;
@@ -64,7 +70,7 @@ public sealed class DeduplicationOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(TextColumn)) throw new ArgumentException("DeduplicationOptions.TextColumn must name a column.", nameof(TextColumn));
+        if (string.IsNullOrWhiteSpace(TextColumnName)) throw new ArgumentException("DeduplicationOptions.TextColumnName must name a column.", nameof(TextColumnName));
         if (NumPermutations is < 2 or > 4096) throw new ArgumentOutOfRangeException(nameof(NumPermutations), NumPermutations, "NumPermutations must be in 2..4096 (typical 64–256).");
         if (!(JaccardThreshold > 0 && JaccardThreshold <= 1)) throw new ArgumentOutOfRangeException(nameof(JaccardThreshold), JaccardThreshold, "JaccardThreshold must be in (0, 1].");
         if (ShingleSize is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(ShingleSize), ShingleSize, "ShingleSize must be in 1..64.");

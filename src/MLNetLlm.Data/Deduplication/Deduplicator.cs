@@ -32,7 +32,7 @@ public sealed class Deduplicator : IRowOperation
     public string Name => "Deduplicate";
 
     /// <inheritdoc/>
-    public void CheckSchema(DataViewSchema schema) => RowOperationColumns.RequireText(schema, _options.TextColumn, Name);
+    public void CheckSchema(DataViewSchema schema) => RowOperationColumns.RequireText(schema, _options.TextColumnName, Name);
 
     /// <inheritdoc/>
     public RowOperationResult Apply(IDataView data)
@@ -40,12 +40,12 @@ public sealed class Deduplicator : IRowOperation
         ArgumentNullException.ThrowIfNull(data);
         CheckSchema(data.Schema);
         var view = InMemoryDataView.Materialize(data);
-        var texts = view.GetColumn<ReadOnlyMemory<char>>(_options.TextColumn);
+        var texts = view.GetColumn<ReadOnlyMemory<char>>(_options.TextColumnName);
         var result = FindDuplicates(texts.Select(t => t.ToString()).ToArray());
         int removed = view.RowCount - result.KeptRows.Count;
         if (removed > _options.MaxRemovedFraction * view.RowCount)
             throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{Name} of column '{_options.TextColumn}' would drop {removed:N0} of {view.RowCount:N0} rows ({100.0 * removed / view.RowCount:F1}%: {result.ExactDuplicates:N0} exact, {result.NearDuplicates:N0} near duplicates), more than MaxRemovedFraction {_options.MaxRemovedFraction:0.###} allows; ") +
+                $"{Name} of column '{_options.TextColumnName}' would drop {removed:N0} of {view.RowCount:N0} rows ({100.0 * removed / view.RowCount:F1}%: {result.ExactDuplicates:N0} exact, {result.NearDuplicates:N0} near duplicates), more than MaxRemovedFraction {_options.MaxRemovedFraction:0.###} allows; ") +
                 (_options.Method == DeduplicationMethod.NearDuplicate
                     ? $"{_options.Shingles.ToString().ToLowerInvariant()} shingles of {_options.ShingleSize} at Jaccard {_options.JaccardThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)} match texts that merely share vocabulary — use longer shingles or a higher threshold, or raise MaxRemovedFraction if the data really is mostly duplicates."
                     : "raise MaxRemovedFraction if the data really is mostly duplicates."));

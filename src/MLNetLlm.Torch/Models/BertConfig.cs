@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace MLNetLlm.Torch.Models;
 
@@ -103,96 +102,99 @@ public sealed record BertConfig
     /// <exception cref="FormatException">Not JSON, not a BERT config, or a value of the wrong type or range.</exception>
     public static BertConfig FromHuggingFaceJson(string json)
     {
-        JsonObject o;
-        try { o = JsonNode.Parse(json)?.AsObject() ?? throw new FormatException("config is empty"); }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException) { throw new FormatException($"config is not a JSON object: {ex.Message}", ex); }
+        HuggingFaceBertJson o;
+        try { o = JsonSerializer.Deserialize(json, BertConfigJsonContext.Default.HuggingFaceBertJson) ?? throw new FormatException("config is empty"); }
+        catch (HuggingFaceBertJson.ConfigValueException ex) { throw new FormatException($"config key '{KeyOf(ex.Path)}'{ex.Message}", ex); }
+        catch (JsonException ex) { throw new FormatException($"config is not a JSON object: {ex.Message}", ex); }
 
-        string? modelType = Str(o, "model_type");
-        if (modelType is not null and not "bert")
+        if (o.ModelType is { } modelType and not "bert")
             throw new FormatException($"model_type is '{modelType}'; only BERT-compatible encoders ('bert') are supported.");
-        string? positions = Str(o, "position_embedding_type");
-        if (positions is not null and not "absolute")
+        if (o.PositionEmbeddingType is { } positions and not "absolute")
             throw new FormatException($"position_embedding_type '{positions}' is not supported (only 'absolute').");
 
         var d = new BertConfig();
         IReadOnlyList<string> labels = d.Labels;
-        if (o["id2label"] is JsonObject id2label && id2label.Count > 0)
+        if (o.Id2Label is { ValueKind: JsonValueKind.Object } id2label && id2label.EnumerateObject().Any())
         {
-            var arr = new string[id2label.Count];
-            foreach (var (k, v) in id2label)
+            var arr = new string[id2label.EnumerateObject().Count()];
+            foreach (var p in id2label.EnumerateObject())
             {
-                if (!int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= arr.Length)
-                    throw new FormatException($"id2label key '{k}' is not an index in 0..{arr.Length - 1}.");
-                arr[i] = v?.GetValue<string>() ?? throw new FormatException($"id2label[{k}] is null.");
+                if (!int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= arr.Length)
+                    throw new FormatException($"id2label key '{p.Name}' is not an index in 0..{arr.Length - 1}.");
+                arr[i] = p.Value.GetString() ?? throw new FormatException($"id2label[{p.Name}] is null.");
             }
             labels = arr;
         }
-        else if (Int(o, "num_labels") is int n) labels = DefaultLabels(n);
+        else if (o.NumLabels is int n) labels = DefaultLabels(n);
 
         var c = new BertConfig
         {
-            VocabSize = Int(o, "vocab_size") ?? d.VocabSize,
-            HiddenSize = Int(o, "hidden_size") ?? d.HiddenSize,
-            NumHiddenLayers = Int(o, "num_hidden_layers") ?? d.NumHiddenLayers,
-            NumAttentionHeads = Int(o, "num_attention_heads") ?? d.NumAttentionHeads,
-            IntermediateSize = Int(o, "intermediate_size") ?? d.IntermediateSize,
-            HiddenAct = Str(o, "hidden_act") ?? d.HiddenAct,
-            HiddenDropoutProb = Dbl(o, "hidden_dropout_prob") ?? d.HiddenDropoutProb,
-            AttentionProbsDropoutProb = Dbl(o, "attention_probs_dropout_prob") ?? d.AttentionProbsDropoutProb,
-            MaxPositionEmbeddings = Int(o, "max_position_embeddings") ?? d.MaxPositionEmbeddings,
-            TypeVocabSize = Int(o, "type_vocab_size") ?? d.TypeVocabSize,
-            InitializerRange = Dbl(o, "initializer_range") ?? d.InitializerRange,
-            LayerNormEps = Dbl(o, "layer_norm_eps") ?? d.LayerNormEps,
-            PadTokenId = Int(o, "pad_token_id") ?? d.PadTokenId,
-            ClassifierDropout = Dbl(o, "classifier_dropout"),
+            VocabSize = o.VocabSize ?? d.VocabSize,
+            HiddenSize = o.HiddenSize ?? d.HiddenSize,
+            NumHiddenLayers = o.NumHiddenLayers ?? d.NumHiddenLayers,
+            NumAttentionHeads = o.NumAttentionHeads ?? d.NumAttentionHeads,
+            IntermediateSize = o.IntermediateSize ?? d.IntermediateSize,
+            HiddenAct = o.HiddenAct ?? d.HiddenAct,
+            HiddenDropoutProb = o.HiddenDropoutProb ?? d.HiddenDropoutProb,
+            AttentionProbsDropoutProb = o.AttentionProbsDropoutProb ?? d.AttentionProbsDropoutProb,
+            MaxPositionEmbeddings = o.MaxPositionEmbeddings ?? d.MaxPositionEmbeddings,
+            TypeVocabSize = o.TypeVocabSize ?? d.TypeVocabSize,
+            InitializerRange = o.InitializerRange ?? d.InitializerRange,
+            LayerNormEps = o.LayerNormEps ?? d.LayerNormEps,
+            PadTokenId = o.PadTokenId ?? d.PadTokenId,
+            ClassifierDropout = o.ClassifierDropout,
             Labels = labels,
-            ProblemType = Str(o, "problem_type"),
-            TieWordEmbeddings = o["tie_word_embeddings"] is JsonValue tv && tv.TryGetValue(out bool tie) ? tie : d.TieWordEmbeddings,
-            LayerAttentionHeads = IntList(o, LayerHeadsKey),
-            LayerIntermediateSizes = IntList(o, LayerIntermediateKey),
+            ProblemType = o.ProblemType,
+            TieWordEmbeddings = o.TieWordEmbeddings ?? d.TieWordEmbeddings,
+            LayerAttentionHeads = o.LayerAttentionHeads,
+            LayerIntermediateSizes = o.LayerIntermediateSizes,
         };
         c.Validate();
         return c;
     }
 
+    /// <summary>The config key of a JSON path such as <c>$.hidden_size</c> or <c>$['hidden_size']</c>.</summary>
+    static string KeyOf(string? path) => (path ?? "").TrimStart('$', '.', '[', '\'').TrimEnd(']', '\'');
+
     /// <summary>Writes this config as a HF <c>config.json</c> for <c>BertForSequenceClassification</c>.</summary>
     public string ToHuggingFaceJson()
     {
-        var id2label = new JsonObject();
-        var label2id = new JsonObject();
+        var context = BertConfigJsonContext.Default;
+        var id2label = new Dictionary<string, string>();
+        var label2id = new Dictionary<string, int>();
         for (int i = 0; i < Labels.Count; i++)
         {
             id2label[i.ToString(CultureInfo.InvariantCulture)] = Labels[i];
             label2id[Labels[i]] = i;
         }
-        var o = new JsonObject
+        var o = new HuggingFaceBertJson
         {
-            ["architectures"] = new JsonArray("BertForSequenceClassification"),
-            ["model_type"] = "bert",
-            ["vocab_size"] = VocabSize,
-            ["hidden_size"] = HiddenSize,
-            ["num_hidden_layers"] = NumHiddenLayers,
-            ["num_attention_heads"] = NumAttentionHeads,
-            ["intermediate_size"] = IntermediateSize,
-            ["hidden_act"] = HiddenAct,
-            ["hidden_dropout_prob"] = HiddenDropoutProb,
-            ["attention_probs_dropout_prob"] = AttentionProbsDropoutProb,
-            ["max_position_embeddings"] = MaxPositionEmbeddings,
-            ["type_vocab_size"] = TypeVocabSize,
-            ["initializer_range"] = InitializerRange,
-            ["layer_norm_eps"] = LayerNormEps,
-            ["pad_token_id"] = PadTokenId,
-            ["position_embedding_type"] = "absolute",
-            ["classifier_dropout"] = ClassifierDropout,
-            ["id2label"] = id2label,
-            ["label2id"] = label2id,
-            ["tie_word_embeddings"] = TieWordEmbeddings,
-            ["dtype"] = "float32",
+            Architectures = JsonSerializer.SerializeToElement(["BertForSequenceClassification"], context.StringArray),
+            ModelType = "bert",
+            VocabSize = VocabSize,
+            HiddenSize = HiddenSize,
+            NumHiddenLayers = NumHiddenLayers,
+            NumAttentionHeads = NumAttentionHeads,
+            IntermediateSize = IntermediateSize,
+            HiddenAct = HiddenAct,
+            HiddenDropoutProb = HiddenDropoutProb,
+            AttentionProbsDropoutProb = AttentionProbsDropoutProb,
+            MaxPositionEmbeddings = MaxPositionEmbeddings,
+            TypeVocabSize = TypeVocabSize,
+            InitializerRange = InitializerRange,
+            LayerNormEps = LayerNormEps,
+            PadTokenId = PadTokenId,
+            PositionEmbeddingType = "absolute",
+            ClassifierDropout = ClassifierDropout,
+            Id2Label = JsonSerializer.SerializeToElement(id2label, context.DictionaryStringString),
+            Label2Id = JsonSerializer.SerializeToElement(label2id, context.DictionaryStringInt32),
+            TieWordEmbeddings = TieWordEmbeddings,
+            DType = "float32",
+            ProblemType = ProblemType,
+            LayerAttentionHeads = LayerAttentionHeads?.ToArray(),
+            LayerIntermediateSizes = LayerIntermediateSizes?.ToArray(),
         };
-        if (ProblemType != null) o["problem_type"] = ProblemType;
-        if (LayerAttentionHeads != null) o[LayerHeadsKey] = new JsonArray(LayerAttentionHeads.Select(h => (JsonNode)h).ToArray());
-        if (LayerIntermediateSizes != null) o[LayerIntermediateKey] = new JsonArray(LayerIntermediateSizes.Select(h => (JsonNode)h).ToArray());
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return JsonSerializer.Serialize(o, context.HuggingFaceBertJson);
     }
 
     /// <summary>Checks sizes and ranges; throws <see cref="FormatException"/> naming the bad key.</summary>
@@ -224,30 +226,5 @@ public sealed record BertConfig
             throw new FormatException($"hidden_act '{HiddenAct}' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu).");
     }
 
-    const string LayerHeadsKey = "mlnetllm_layer_attention_heads", LayerIntermediateKey = "mlnetllm_layer_intermediate_sizes";
-
-    static IReadOnlyList<int>? IntList(JsonObject o, string key) => o[key] switch
-    {
-        null => null,
-        JsonArray a => a.Select((v, i) => v is JsonValue jv && jv.TryGetValue(out int n) ? n
-            : throw new FormatException($"config key '{key}'[{i}] must be an integer (got {v?.ToJsonString() ?? "null"}).")).ToArray(),
-        var v => throw new FormatException($"config key '{key}' must be an array of integers (got {v.ToJsonString()})."),
-    };
-
-    static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-
-    static int? Int(JsonObject o, string key)
-    {
-        if (o[key] is not JsonValue v) return null;
-        if (v.TryGetValue(out int i)) return i;
-        if (v.TryGetValue(out double dd) && dd == Math.Floor(dd) && Math.Abs(dd) < int.MaxValue) return (int)dd;
-        throw new FormatException($"config key '{key}' must be an integer (got {v.ToJsonString()}).");
-    }
-
-    static double? Dbl(JsonObject o, string key)
-    {
-        if (o[key] is not JsonValue v) return null;
-        if (v.TryGetValue(out double d)) return d;
-        throw new FormatException($"config key '{key}' must be a number (got {v.ToJsonString()}).");
-    }
+    internal const string LayerHeadsKey = "mlnetllm_layer_attention_heads", LayerIntermediateKey = "mlnetllm_layer_intermediate_sizes";
 }

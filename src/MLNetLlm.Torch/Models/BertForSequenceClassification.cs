@@ -71,6 +71,14 @@ internal sealed class BertForSequenceClassification : nn.Module
         return (logits, states);
     }
 
+    /// <summary>Logits [B, NumLabels] from word embeddings [B, T, H] (the output of the word-embedding table, before positions and LayerNorm).</summary>
+    internal Tensor ForwardWords(Tensor wordEmbeddings, Tensor attentionMask, Tensor tokenTypeIds)
+    {
+        var (hidden, pooled) = bert.ForwardWords(wordEmbeddings, attentionMask, tokenTypeIds, _prompt);
+        hidden.Dispose();
+        using (pooled) return Compute.Linear(classifier, Compute.Dropout(pooled, _dropout, training));
+    }
+
     (Tensor Logits, Tensor Hidden) Run(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, List<Tensor>? hiddenStates)
     {
         var (hidden, pooled) = bert.Forward(inputIds, attentionMask, tokenTypeIds, _prompt, hiddenStates);

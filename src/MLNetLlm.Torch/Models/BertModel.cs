@@ -30,6 +30,17 @@ internal sealed class BertModel : nn.Module
     public (Tensor Hidden, Tensor Pooled) Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, PromptEmbedding? prompt, List<Tensor>? hiddenStates = null)
     {
         var words = embeddings.WordEmbeddings.forward(inputIds);
+        try { return ForwardWords(words, attentionMask, tokenTypeIds, prompt, hiddenStates); }
+        finally { words.Dispose(); }
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> from word embeddings [B, T, H] instead of token ids (what integrated gradients differentiate
+    /// against); the caller keeps <paramref name="wordEmbeddings"/>.
+    /// </summary>
+    public (Tensor Hidden, Tensor Pooled) ForwardWords(Tensor wordEmbeddings, Tensor attentionMask, Tensor tokenTypeIds, PromptEmbedding? prompt, List<Tensor>? hiddenStates = null)
+    {
+        var words = wordEmbeddings;
         if (prompt != null)
         {
             words = prompt.Insert(words);
@@ -37,7 +48,7 @@ internal sealed class BertModel : nn.Module
             tokenTypeIds = prompt.InsertIds(tokenTypeIds, 0);
         }
         var x = embeddings.Forward(words, tokenTypeIds);
-        words.Dispose();
+        if (!ReferenceEquals(words, wordEmbeddings)) words.Dispose();
         // [B, 1, 1, T]: 0 for tokens, the dtype's lowest value for padding (as HF does).
         Tensor additive;
         using (var m = attentionMask.to_type(ScalarType.Float32))

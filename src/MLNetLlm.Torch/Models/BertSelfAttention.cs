@@ -44,7 +44,7 @@ internal sealed class BertSelfAttention : nn.Module
         using var v = Heads(Value.Forward(x));
         Tensor context;
         double p = training ? _dropout : 0.0;
-        if (_compute.UseSdpa)
+        if (_compute.UseSdpa || (_compute.FusedInference && !training && !is_grad_enabled()))
         {
             var dtype = _compute.LowPrecision ?? ScalarType.Float32;
             using var ql = q.to_type(dtype);

@@ -20,6 +20,13 @@ internal sealed class ComputeSettings : IDisposable
     /// <summary>Use <c>scaled_dot_product_attention</c> (flash/memory-efficient kernels on CUDA) instead of explicit softmax attention.</summary>
     public bool UseSdpa { get; set; }
 
+    /// <summary>
+    /// Inference (eval mode, no autograd) uses <c>scaled_dot_product_attention</c> on every device (default true): on CPU
+    /// libtorch's blocked kernel avoids materialising the [B, heads, T, T] scores; training keeps explicit attention
+    /// (seeded dropout masks) unless <see cref="UseSdpa"/>.
+    /// </summary>
+    public bool FusedInference { get; set; } = true;
+
     /// <summary>The choice for a device: bf16 + SDPA on CUDA when <paramref name="mixedPrecision"/>, float32 + explicit attention on CPU.</summary>
     public static ComputeSettings For(Device device, bool mixedPrecision) => new()
     {
@@ -28,7 +35,7 @@ internal sealed class ComputeSettings : IDisposable
     };
 
     /// <summary>The same precision and attention choice for another model, with a dropout generator of its own.</summary>
-    public ComputeSettings Copy() => new() { LowPrecision = LowPrecision, UseSdpa = UseSdpa };
+    public ComputeSettings Copy() => new() { LowPrecision = LowPrecision, UseSdpa = UseSdpa, FusedInference = FusedInference };
 
     /// <summary>Seeds the model's dropout generator (on <paramref name="device"/>, where the masks are drawn).</summary>
     public void SeedDropout(long seed, Device device)

@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetLlm.SearchSpaces;
+using MLNetLlm.Torch.Continual;
 using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Torch.Trainers;
@@ -19,6 +21,14 @@ public sealed class TextClassificationTrainer : IEstimator<TextClassificationTra
         public string TextColumnName { get; set; } = Defaults.TextColumnName;
         /// <summary>Optional second text column for sentence-pair classification. Default null.</summary>
         public string? SecondTextColumnName { get; set; }
+
+        /// <summary>
+        /// Continual learning: continue from a previous model with EWC, replay and/or confidence-based selection, and
+        /// keep the Fisher and anchor weights in the model for the next round (see <see cref="ContinualLearningOptions"/>).
+        /// Null (default): an ordinary training. Needs <see cref="FineTuningMode.Full"/>.
+        /// </summary>
+        [NestedSearchSpace]
+        public ContinualLearningOptions? ContinualLearning { get; set; }
     }
 
     /// <summary>Default column names.</summary>
@@ -47,9 +57,13 @@ public sealed class TextClassificationTrainer : IEstimator<TextClassificationTra
         TextTask task = label.Type is BooleanDataViewType ? TextTask.Binary : TextTask.Multiclass;
         TrainerCore.CheckLabel(label, task);
         var labels = task == TextTask.Binary ? new[] { "false", "true" } : TrainerCore.KeyLabels(label);
-        var model = TrainerCore.Fit(input, o, o.TextColumnName, o.SecondTextColumnName, o.LabelColumnName, task, labels);
+        ContinualReport? report = null;
+        var model = o.ContinualLearning is { } continual
+            ? ContinualTrainer.Fit(input, o, continual, task, labels, out report)
+            : TrainerCore.Fit(input, o, o.TextColumnName, o.SecondTextColumnName, o.LabelColumnName, task, labels);
         var outputs = task == TextTask.Binary ? ScoreColumns.Binary : ScoreColumns.Multiclass(labels);
-        return new TextClassificationTransformer(model, new TextScorer(model, o.TextColumnName, o.SecondTextColumnName, outputs, o.InferenceBatchSize), labels);
+        return new TextClassificationTransformer(model, new TextScorer(model, o.TextColumnName, o.SecondTextColumnName, outputs, o.InferenceBatchSize), labels)
+            { ContinualReport = report };
     }
 
     /// <summary>The input columns plus Score/Probability/PredictedLabel (binary) or Score/PredictedLabel (multiclass).</summary>

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLNetLlm.Persistence;
 using MLNetLlm.Torch.Adapters;
 using MLNetLlm.Torch.Checkpoints;
+using MLNetLlm.Torch.Continual;
 using MLNetLlm.Torch.Training;
 
 namespace MLNetLlm.Torch.Trainers;
@@ -36,6 +37,18 @@ public sealed class TextClassificationTransformer : IPersistentTransformer, IDis
 
     internal TextModel Model => _model;
 
+    /// <summary>The text column the model reads (and the pair column of sentence-pair models).</summary>
+    internal string TextColumnName => _scorer.TextColumn;
+
+    /// <inheritdoc cref="TextColumnName"/>
+    internal string? PairColumnName => _scorer.PairColumn;
+
+    /// <summary>What the continual-learning fit did (rows selected, replayed, EWC), when it was one.</summary>
+    internal ContinualReport? ContinualReport { get; init; }
+
+    /// <summary>Whether the model carries a Fisher diagonal and anchor weights for the next round's EWC.</summary>
+    public bool HasContinualState => _model.Continual != null;
+
     public bool IsRowToRowMapper => true;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
@@ -62,6 +75,18 @@ public sealed class TextClassificationTransformer : IPersistentTransformer, IDis
 
     /// <summary>Writes the LoRA adapters (PEFT layout) of a model trained with <see cref="FineTuningMode.Lora"/>.</summary>
     public void SaveLoraAdapter(string directory) => LoraAdapterFile.Save(_model.Model, directory);
+
+    /// <summary>
+    /// The tokens that drove the model's output for one text: integrated gradients over the input word embeddings (see
+    /// <see cref="Explanations.IntegratedGradientsOptions"/>); the word attributions sum to the output minus the output on
+    /// the baseline, up to the integration error.
+    /// </summary>
+    public MLNetLlm.Explanations.Explanation Explain(string text, string? pairText = null, Explanations.IntegratedGradientsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _model.Locked(() => Explanations.IntegratedGradients.Explain(_model.Model, _model.Tokenizer, _model.Task, _model.MaxLength, _model.Device, Labels,
+            text, pairText, options));
+    }
 
     public void Dispose() => _model.Dispose();
 }

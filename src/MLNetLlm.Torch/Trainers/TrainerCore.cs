@@ -114,7 +114,7 @@ internal static class TrainerCore
         return Enumerable.Range(0, k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
     }
 
-    static (TrainingRows Train, TrainingRows Valid) Split(TrainingRows all, double fraction, int seed)
+    internal static (TrainingRows Train, TrainingRows Valid) Split(TrainingRows all, double fraction, int seed)
     {
         var order = Enumerable.Range(0, all.Count).ToArray();
         new Random(unchecked(seed * 31 + 7)).Shuffle(order);
@@ -129,7 +129,7 @@ internal static class TrainerCore
         return (Take(order.Skip(nValid)), Take(order.Take(nValid)));
     }
 
-    static string Fingerprint(TrainingRows train, TrainingRows? valid, TransformerTrainingOptions o, TextTask task, IReadOnlyList<string> labels)
+    internal static string Fingerprint(TrainingRows train, TrainingRows? valid, TransformerTrainingOptions o, TextTask task, IReadOnlyList<string> labels)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string s) { h.AppendData(Encoding.UTF8.GetBytes(s)); h.AppendData([0]); }

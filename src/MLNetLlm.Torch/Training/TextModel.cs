@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLNetLlm.Torch.Adapters;
 using MLNetLlm.Torch.Checkpoints;
+using MLNetLlm.Torch.Continual;
 using MLNetLlm.Torch.Devices;
 using MLNetLlm.Torch.Models;
 using MLNetLlm.Torch.Trainers;
@@ -41,6 +42,9 @@ internal sealed class TextModel : ITextPredictor, IDisposable
     public Device Device { get; }
     public FineTuningMode Mode { get; }
     public CheckpointLoadReport? LoadReport { get; private init; }
+
+    /// <summary>Fisher diagonal, anchor weights and memory reference for the next continual-learning round (owned; saved with the model).</summary>
+    public ContinualState? Continual { get; set; }
 
     /// <summary>What <see cref="FineTuner"/> trains.</summary>
     public FineTuningTarget Target => new(Model, Tokenizer, MaxLength, Device, Task);
@@ -138,6 +142,36 @@ internal sealed class TextModel : ITextPredictor, IDisposable
         return result;
     }
 
+    /// <summary>Runs <paramref name="work"/> under the lock <see cref="Predict"/> takes (the module is not safe to share).</summary>
+    internal T Locked<T>(Func<T> work)
+    {
+        lock (_lock) return work();
+    }
+
+    /// <summary>Sentence embeddings: the mean of the last hidden state over the tokens, L2-normalised, per row (float32, hidden size).</summary>
+    public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize)
+    {
+        var result = new float[texts.Count][];
+        lock (_lock)
+        {
+            Model.eval();
+            using var _ = no_grad();
+            for (int start = 0; start < texts.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batchSize, texts.Count - start);
+                var rows = new EncodedRow[n];
+                for (int i = 0; i < n; i++) rows[i] = Tokenizer.EncodeRow(texts[start + i], pairs?[start + i], MaxLength);
+                var (ids, mask, types) = Tokenizer.Collate(rows).ToTensors(Device);
+                var pooled = Embeddings.SentenceEncoder.Pool(Model.Bert.Forward(ids, mask, types, null).Hidden, mask, normalize: true).cpu();
+                var flat = pooled.data<float>().ToArray();
+                int h = (int)pooled.shape[1];
+                for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * h, h).ToArray();
+            }
+        }
+        return result;
+    }
+
     /// <summary>Merges LoRA adapters into the base weights for inference (they stay available for <see cref="LoraAdapterFile"/>).</summary>
     public void MergeAdapters()
     {
@@ -161,6 +195,7 @@ internal sealed class TextModel : ITextPredictor, IDisposable
             ["mode"] = Mode.ToString(),
             ["prompt_tokens"] = Model.Prompt?.Count ?? 0,
         };
+        Continual?.Save(directory);
         File.WriteAllText(Path.Combine(directory, SettingsFile), settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -188,10 +223,21 @@ internal sealed class TextModel : ITextPredictor, IDisposable
             }
             finally { foreach (var t in tensors.Values) t.Dispose(); }
         }
+        ContinualState? continual;
+        try { continual = ContinualState.Load(directory, model); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         model.to(device);
         model.eval();
-        return new TextModel(model, tokenizer, task, maxLength, device, mode) { LoadReport = report };
+        return new TextModel(model, tokenizer, task, maxLength, device, mode) { LoadReport = report, Continual = continual };
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Continual?.Dispose();
+        Model.Dispose();
+    }
 }

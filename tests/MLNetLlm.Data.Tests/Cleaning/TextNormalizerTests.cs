@@ -133,6 +133,16 @@ public class TextNormalizerTests
     }
 
     [Fact]
+    public void Decodes_east_asian_charsets_and_drops_bounce_headers()
+    {
+        // "你好" in Big5 and "안녕하세요" in EUC-KR, base64-encoded by Python's codecs (an independent reference).
+        string mail = "From: a@example.com\nSubject: =?big5?B?p0Gmbg==?=\nContent-Type: multipart/report; boundary=r\n\n--r\n" +
+            "Content-Type: text/plain; charset=euc-kr\nContent-Transfer-Encoding: base64\n\nvsiz58fPvLy/5A==\n--r\n" +
+            "Content-Type: text/rfc822-headers\n\nReceived: from relay.example.com\nSubject: original\n--r--\n";
+        Assert.Equal("你好\n안녕하세요", TextNormalizer.Normalize(mail, new() { StripEmailHeaders = true, PreserveLineBreaks = true }));
+    }
+
+    [Fact]
     public void Text_that_is_not_an_email_keeps_its_first_lines()
     {
         var o = new TextNormalizerOptions { StripEmailHeaders = true };

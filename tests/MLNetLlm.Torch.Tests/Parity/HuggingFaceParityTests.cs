@@ -28,7 +28,7 @@ public sealed class HuggingFaceParityTests
 
     static (BertForSequenceClassification Model, Tokenization.BertTextTokenizer Tok) Load(bool sdpa = false)
     {
-        var (model, tok, report) = HuggingFaceCheckpoint.Load(HfFixture.Dir, CPU, new ComputeSettings { UseSdpa = sdpa });
+        var (model, tok, report) = HuggingFaceCheckpoint.Load(HfFixture.Dir, CPU, new ComputeSettings { UseSdpa = sdpa, FusedInference = sdpa });
         Assert.Empty(report.NewlyInitialized);
         model.eval();
         return (model, tok);

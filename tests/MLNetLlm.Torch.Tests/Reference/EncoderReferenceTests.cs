@@ -152,7 +152,7 @@ public sealed class EncoderReferenceTests
         var g = new Generator(4);
         using var scope = NewDisposeScope();
         var c = Config();
-        using var self = new BertSelfAttention(c, new ComputeSettings { UseSdpa = sdpa }, c.HiddenSize);
+        using var self = new BertSelfAttention(c, new ComputeSettings { UseSdpa = sdpa, FusedInference = sdpa }, c.HiddenSize);
         Randomize(self, g);
         self.eval();
         var x = Hidden(4, 11, c.HiddenSize, g);
@@ -203,7 +203,7 @@ public sealed class EncoderReferenceTests
         var g = new Generator(5);
         using var scope = NewDisposeScope();
         var c = Config(eps: 1e-5); // libtorch's layer has LayerNorm's default ε
-        using var layer = new BertLayer(c, new ComputeSettings { UseSdpa = sdpa }, 0);
+        using var layer = new BertLayer(c, new ComputeSettings { UseSdpa = sdpa, FusedInference = sdpa }, 0);
         Randomize(layer, g);
         layer.eval();
         var x = Hidden(4, 9, c.HiddenSize, g);
@@ -228,7 +228,7 @@ public sealed class EncoderReferenceTests
         var g = new Generator(6);
         using var scope = NewDisposeScope();
         var c = Config(eps: 1e-5);
-        using var model = new BertForSequenceClassification(c, new ComputeSettings { UseSdpa = sdpa });
+        using var model = new BertForSequenceClassification(c, new ComputeSettings { UseSdpa = sdpa, FusedInference = sdpa });
         Randomize(model, g);
         model.eval();
         long b = 4, t = 13;

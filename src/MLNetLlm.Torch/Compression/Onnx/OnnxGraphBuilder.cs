@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Google.Protobuf;
+using MLNetLlm.Torch.Onnx;
 
 namespace MLNetLlm.Torch.Compression.Onnx;
 
@@ -21,15 +23,15 @@ internal sealed record OnnxAttribute(string Name, long? Int = null, float? Float
 }
 
 /// <summary>
-/// Builds an ONNX graph (nodes, initializers, typed inputs/outputs) and writes it as a ModelProto, hand-encoded
-/// (field numbers from onnx.proto). Names are made unique by the builder; callers pass a readable stem.
+/// Builds an ONNX graph (nodes, initializers, typed inputs/outputs) and writes it as a ModelProto with the messages
+/// generated from the project's <c>Onnx/onnx.proto</c> (Google.Protobuf). Names are made unique by the builder;
+/// callers pass a readable stem.
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
-    private readonly ProtoWriter _nodes = new();
-    private readonly ProtoWriter _initializers = new();
-    private readonly List<(string Name, OnnxType Type, object[] Dims)> _inputs = [];
-    private readonly List<(string Name, OnnxType Type, object[] Dims)> _outputs = [];
+    private readonly GraphProto _graph = new();
+    private readonly List<ValueInfoProto> _inputs = [];
+    private readonly List<ValueInfoProto> _outputs = [];
     private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
     private int _nodeCount;
 
@@ -73,21 +75,16 @@ internal sealed class OnnxGraphBuilder
         if (count * size != raw.Length)
             throw new ArgumentException($"Initializer '{stem}': {raw.Length} bytes do not match shape [{string.Join(", ", dims)}].");
         string name = Unique(stem);
-        byte[] copy = raw.ToArray();
-        _initializers.WriteMessage(5, t =>
-        {
-            if (dims.Length > 0) t.WritePackedInt64(1, dims);
-            t.WriteVarint(2, (int)type);
-            t.WriteString(8, name);
-            t.WriteBytes(9, copy);
-        });
+        var tensor = new TensorProto { DataType = (int)type, Name = name, RawData = ByteString.CopyFrom(raw) };
+        tensor.Dims.AddRange(dims);
+        _graph.Initializer.Add(tensor);
         InitializerBytes += raw.Length;
         return name;
     }
 
-    public void Input(string name, OnnxType type, params object[] dims) => _inputs.Add((Reserve(name), type, dims));
+    public void Input(string name, OnnxType type, params object[] dims) => _inputs.Add(ValueInfo(Reserve(name), type, dims));
 
-    public void Output(string name, OnnxType type, params object[] dims) => _outputs.Add((name, type, dims));
+    public void Output(string name, OnnxType type, params object[] dims) => _outputs.Add(ValueInfo(name, type, dims));
 
     private string Reserve(string name)
     {
@@ -110,72 +107,58 @@ internal sealed class OnnxGraphBuilder
     private string[] NodeIn(string domain, string op, string[] inputs, string[] outputs, OnnxAttribute[] attributes)
     {
         if (domain == MicrosoftDomain) UsesMicrosoftDomain = true;
-        string nodeName = $"{op}_{_nodeCount++}";
-        _nodes.WriteMessage(1, n =>
+        var node = new NodeProto { Name = $"{op}_{_nodeCount++}", OpType = op };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        if (domain.Length > 0) node.Domain = domain;
+        foreach (var a in attributes)
         {
-            foreach (string i in inputs) n.WriteString(1, i);
-            foreach (string o in outputs) n.WriteString(2, o);
-            n.WriteString(3, nodeName);
-            n.WriteString(4, op);
-            if (domain.Length > 0) n.WriteString(7, domain);
-            foreach (var a in attributes)
-            {
-                n.WriteMessage(5, w =>
-                {
-                    w.WriteString(1, a.Name);
-                    if (a.Float is float f) { w.WriteFloat(2, f); w.WriteVarint(20, 1); }
-                    else if (a.Int is long i) { w.WriteVarint(3, i); w.WriteVarint(20, 2); }
-                    else if (a.Ints is long[] ints) { w.WritePackedInt64(8, ints); w.WriteVarint(20, 7); }
-                    else throw new ArgumentException($"Attribute '{a.Name}' of {op} has no value.");
-                });
-            }
-        });
+            var attribute = new AttributeProto { Name = a.Name };
+            if (a.Float is float f) { attribute.F = f; attribute.Type = AttributeProto.Types.AttributeType.Float; }
+            else if (a.Int is long i) { attribute.I = i; attribute.Type = AttributeProto.Types.AttributeType.Int; }
+            else if (a.Ints is long[] ints) { attribute.Ints.AddRange(ints); attribute.Type = AttributeProto.Types.AttributeType.Ints; }
+            else throw new ArgumentException($"Attribute '{a.Name}' of {op} has no value.");
+            node.Attribute.Add(attribute);
+        }
+        _graph.Node.Add(node);
         return outputs;
     }
 
     /// <summary>Writes the model: IR version 8, default-domain opset <paramref name="opset"/> (plus com.microsoft 1 when used), plus metadata.</summary>
     public void Save(Stream stream, string graphName, int opset, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var graph = new ProtoWriter();
-        graph.WriteString(2, graphName);
-        graph.Append(_nodes);
-        foreach (var (name, type, dims) in _inputs) graph.WriteMessage(11, v => WriteValueInfo(v, name, type, dims));
-        foreach (var (name, type, dims) in _outputs) graph.WriteMessage(12, v => WriteValueInfo(v, name, type, dims));
-        graph.Append(_initializers);
-
-        var model = new ProtoWriter();
-        model.WriteVarint(1, 8);
-        model.WriteString(2, "MLNetLlm");
-        model.WriteString(3, typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0");
-        model.WriteMessage(8, o => { o.WriteString(1, ""); o.WriteVarint(2, opset); });
-        if (UsesMicrosoftDomain) model.WriteMessage(8, o => { o.WriteString(1, MicrosoftDomain); o.WriteVarint(2, 1); });
+        _graph.Name = graphName;
+        _graph.Input.Clear();
+        _graph.Input.AddRange(_inputs);
+        _graph.Output.Clear();
+        _graph.Output.AddRange(_outputs);
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "MLNetLlm",
+            ProducerVersion = typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0",
+            Graph = _graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        if (UsesMicrosoftDomain) model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
         foreach (var (k, v) in metadata ?? new Dictionary<string, string>())
-            model.WriteMessage(14, p => { p.WriteString(1, k); p.WriteString(2, v); });
-        model.CopyTo(stream);
-        // graph = field 7, length-delimited; written last so the (large) graph buffer is copied only once.
-        var header = new ProtoWriter();
-        header.WriteBytesHeader(7, graph.Length);
-        header.CopyTo(stream);
-        graph.CopyTo(stream);
+            model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
+        model.WriteTo(stream);
     }
 
-    private static void WriteValueInfo(ProtoWriter v, string name, OnnxType type, object[] dims)
+    private static ValueInfoProto ValueInfo(string name, OnnxType type, object[] dims)
     {
-        v.WriteString(1, name);
-        v.WriteMessage(2, t => t.WriteMessage(1, tensor =>
+        var shape = new TensorShapeProto();
+        foreach (object d in dims)
         {
-            tensor.WriteVarint(1, (int)type);
-            tensor.WriteMessage(2, shape =>
-            {
-                foreach (object d in dims)
-                {
-                    shape.WriteMessage(1, dim =>
-                    {
-                        if (d is string param) dim.WriteString(2, param);
-                        else dim.WriteVarint(1, Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture));
-                    });
-                }
-            });
-        }));
+            shape.Dim.Add(d is string param
+                ? new TensorShapeProto.Types.Dimension { DimParam = param }
+                : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
     }
 }

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Microsoft.ML;
+using MLNetLlm.Cli.Prediction;
+using MLNetLlm.Cli.Tests.Support;
+using MLNetLlm.Cli.Training;
+using Xunit.Abstractions;
+
+namespace MLNetLlm.Cli.Tests.Ui;
+
+/// <summary>
+/// The whole wizard in a real browser, with one 60-second search: upload the shipped spam sample, choose columns, train
+/// while the leaderboard fills in (two tabs), cancel, evaluate, try it, download the model and load it with the library,
+/// then restart the server and find the run as it was.
+/// </summary>
+public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
+{
+    readonly TempFolder _tmp = new();
+
+    [BrowserFact]
+    [Trait("Speed", "Slow")]
+    public async Task Upload_train_cancel_evaluate_try_download_and_restart()
+    {
+        string workspace = _tmp.File("workspace");
+        await using var ui = await UiHarness.StartAsync(workspace);
+        log.WriteLine($"UI at {ui.Address}; screenshots in {UiHarness.Screenshots}");
+        var page = await ui.NewPageAsync();
+
+        // 1 scenario
+        await page.GotoAsync(ui.Url("/"));
+        await page.CheckAsync("input[name=task][value=binary]");
+        await UiHarness.ShotAsync(page, "01-scenario");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(new Regex("/data\\?"));
+
+        // 2 data: upload, then the column roles
+        await page.SetInputFilesAsync("#file", UiHarness.RepoFile("data", "spam", "sample-train.csv"));
+        await UiHarness.ShotAsync(page, "02-data");
+        await page.ClickAsync("form[enctype] button[type=submit]");
+        await page.WaitForURLAsync(new Regex("/data/columns\\?"));
+        Assert.True(File.Exists(Path.Combine(workspace, "datasets", "sample-train.csv")));
+        await page.CheckAsync("input[name=label][value=Label]");
+        foreach (var box in await page.Locator("input[name=text]").AllAsync())
+            if (await box.GetAttributeAsync("value") != "Text") await box.UncheckAsync();
+        await page.CheckAsync("input[name=text][value=Text]");
+        Assert.Equal("spam", await page.InputValueAsync("#positive")); // the rarer class of the sample
+        Assert.Contains("Label distribution of 'Label'", await page.InnerTextAsync("main"));
+        await UiHarness.ShotAsync(page, "03-columns");
+        await page.ClickAsync("#next");
+
+        // 3 data steps: strip e-mail headers, preview
+        await page.WaitForURLAsync(new Regex("/steps\\?"));
+        await page.CheckAsync("input[name=strip]");
+        await page.ClickAsync("button.secondary");
+        await page.WaitForURLAsync(new Regex("strip=on"));
+        string after = await page.InnerTextAsync("#step-preview tbody tr:first-child td:nth-child(3)");
+        Assert.DoesNotContain("return-path:", after); // the header lines are gone after the step
+        await UiHarness.ShotAsync(page, "04-steps");
+        await page.ClickAsync("#next");
+
+        // 4 train: a 60-second search, watched live (no reload) in two tabs
+        await page.WaitForURLAsync(new Regex("/train\\?"));
+        await page.FillAsync("#budget", "60");
+        await page.ClickAsync("#start");
+        await page.WaitForURLAsync(new Regex("/runs/[^/]+$"));
+        string runUrl = page.Url;
+        string id = runUrl[(runUrl.LastIndexOf('/') + 1)..];
+        await page.EvaluateAsync("() => { window.__notReloaded = true; }");
+        var completed = page.Locator("#leaderboard tbody tr[data-status=completed]");
+        try
+        {
+            // 60 s of budget plus the trial that runs past it; a long wait only under a heavy machine load
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#leaderboard tbody tr[data-status=completed]').length >= 2",
+                null, new PageWaitForFunctionOptions { Timeout = 240_000 });
+        }
+        catch (TimeoutException)
+        {
+            string logFile = Path.Combine(workspace, "logs", id + ".log");
+            Assert.Fail($"two trials did not finish: {await page.InnerTextAsync("#status")}\n{(File.Exists(logFile) ? File.ReadAllText(logFile) : "(no log)")}");
+        }
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__notReloaded === true"), "the leaderboard must update without a reload");
+        string statusWhileRunning = await page.GetAttributeAsync("#status", "data-status") ?? "";
+        log.WriteLine($"status when 2 trials had finished: {statusWhileRunning}");
+
+        var tab2 = await ui.NewPageAsync();
+        await tab2.GotoAsync(runUrl);
+        await tab2.WaitForFunctionAsync("() => document.querySelectorAll('#leaderboard tbody tr[data-status=completed]').length >= 2");
+        var seenIn2 = await CompletedAsync(tab2);
+        var seenIn1 = await CompletedAsync(page);
+        foreach (var (trial, metric) in seenIn2)
+            Assert.True(seenIn1.TryGetValue(trial, out var m1) && m1 == metric, $"trial {trial} ({metric}) of the second tab is not in the first: {string.Join(", ", seenIn1)}");
+        await UiHarness.ShotAsync(page, "05-train-live");
+
+        // cancel: no new trial starts, the running one finishes, the finished ones are kept (a budget that runs out
+        // first ends the run as completed: under load two trials can take most of the 60 s)
+        int finishedBeforeCancel = await completed.CountAsync();
+        string trialsDb = Path.Combine(workspace, "runs", id, "trials.db");
+        int startedAtCancel = -1;
+        if (statusWhileRunning == "running" && await page.IsEnabledAsync("#cancel"))
+        {
+            await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#cancel"), r => r.Url.EndsWith("/cancel", StringComparison.Ordinal));
+            startedAtCancel = MLNetLlm.Cli.Ui.StudyReader.Read(trialsDb, id).Count;
+        }
+        await page.WaitForFunctionAsync("() => ['interrupted','completed','failed'].includes(document.querySelector('#status')?.getAttribute('data-status'))",
+            null, new PageWaitForFunctionOptions { Timeout = 240_000 });
+        string final = await page.GetAttributeAsync("#status", "data-status") ?? "";
+        Assert.Contains(final, new[] { "interrupted", "completed" });
+        var trialsAtEnd = MLNetLlm.Cli.Ui.StudyReader.Read(trialsDb, id);
+        if (startedAtCancel > 0) Assert.Equal(startedAtCancel, trialsAtEnd.Count);
+        Assert.True(trialsAtEnd.Count(t => t.Metric != null) >= finishedBeforeCancel);
+        Assert.Equal(trialsAtEnd.Count(t => t.Metric != null), await completed.CountAsync());
+        log.WriteLine($"cancelled with {startedAtCancel} trial(s) started: {final}");
+        var run = RunConfig.Load(Path.Combine(workspace, "runs", id, RunConfig.FileName));
+        Assert.Equal(final, run.Status);
+        await UiHarness.ShotAsync(page, "06-train");
+        var boardBefore = await page.InnerTextAsync("#leaderboard tbody");
+
+        // 5 evaluate: metrics from metrics.json, then try it
+        await page.ClickAsync("#evaluate");
+        await page.WaitForURLAsync(new Regex("/evaluate$"));
+        string f1 = await page.InnerTextAsync("#metrics tbody tr:has(td:text-is('f1 (primary)')) td:nth-child(2)");
+        var metrics = Evaluation.MetricsReport.Load(Path.Combine(workspace, "runs", id, TrainingRun.MetricsFileName));
+        Assert.Equal(Evaluation.MetricsReport.Format(metrics.Metrics["f1"]), f1);
+        // the page's per-class F1 (from the confusion matrix) and ROC area (from the saved model's validation predictions)
+        // are computed apart from ML.NET's metrics, and must agree with them
+        Assert.Equal(f1, await page.InnerTextAsync("#per-class tbody tr:has(td:text-is('spam')) td:nth-child(5)"));
+        string roc = await page.InnerTextAsync("#roc-auc");
+        var aucs = Regex.Matches(roc, "[01]\\.[0-9]{4}").Select(x => double.Parse(x.Value, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2, aucs.Length);
+        Assert.Equal(metrics.Metrics["auc"], aucs[1], 4);
+        Assert.Equal(aucs[1], aucs[0], 3);
+        int mistakes = (int)(metrics.ConfusionMatrix![0][1] + metrics.ConfusionMatrix[1][0]);
+        Assert.Equal(Math.Min(5, mistakes), await page.Locator("#mistakes tbody tr").CountAsync());
+        const string mail = "Subject: You are a WINNER!\n\nCongratulations, you won a FREE prize of $1,000,000 CASH. Click here now to claim your money, offer ends today!";
+        await page.FillAsync("#try-0", mail);
+        await page.ClickAsync("#predict");
+        await page.WaitForSelectorAsync("#predicted-label");
+        string shownLabel = await page.InnerTextAsync("#predicted-label");
+        string shownText = await page.InnerTextAsync("#prediction");
+        await UiHarness.ShotAsync(page, "07-evaluate");
+
+        // 6 consume: download the model, load it with the library, predict the same mail
+        await page.ClickAsync("#consume");
+        await page.WaitForURLAsync(new Regex("/consume$"));
+        Assert.Contains("Generated by mlnet-llm train", await page.InnerTextAsync("pre code"));
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-model"));
+        string downloaded = _tmp.File("downloaded.mlnetllm");
+        await download.SaveAsAsync(downloaded);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(workspace, "runs", id, TrainingRun.ModelFileName)), File.ReadAllBytes(downloaded));
+        var model = new MLContext(seed: 1).Llm().Model.Load(downloaded, out var schema);
+        Assert.NotNull(model);
+        Assert.Contains(schema, c => c.Name == "Text");
+        var predictor = ModelPredictor.Load(downloaded);
+        var expected = predictor.Predict([mail]);
+        Assert.Equal(expected.Label, shownLabel);
+        Assert.Contains(expected.Probability!.Value.ToString("0.0000", CultureInfo.InvariantCulture), shownText);
+        await UiHarness.ShotAsync(page, "08-consume");
+
+        // a restart: a new server on the same workspace shows the same run and leaderboard
+        await ui.StopServerAsync();
+        await ui.StartServerAsync();
+        var again = await ui.NewPageAsync();
+        await again.GotoAsync(ui.Url($"/runs/{id}"));
+        Assert.Equal(final, await again.GetAttributeAsync("#status", "data-status"));
+        Assert.Equal(boardBefore, await again.InnerTextAsync("#leaderboard tbody"));
+        await UiHarness.ShotAsync(again, "09-after-restart");
+        log.WriteLine($"run {id}: {final}; predicted '{shownLabel}'");
+    }
+
+    static async Task<Dictionary<string, string>> CompletedAsync(IPage page)
+    {
+        var rows = await page.EvalOnSelectorAllAsync<string[][]>("#leaderboard tbody tr[data-status=completed]",
+            "rows => rows.map(r => [r.children[1].innerText, r.children[3].innerText])");
+        return rows.ToDictionary(r => r[0], r => r[1]);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
