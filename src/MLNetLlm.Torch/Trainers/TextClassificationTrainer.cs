@@ -25,9 +25,10 @@ public sealed class TextClassificationTrainer : IEstimator<TextClassificationTra
         /// <summary>
         /// Continual learning: continue from a previous model with EWC, replay and/or confidence-based selection, and
         /// keep the Fisher and anchor weights in the model for the next round (see <see cref="ContinualLearningOptions"/>).
-        /// Null (default): an ordinary training. Needs <see cref="FineTuningMode.Full"/>.
+        /// Null (default): an ordinary training. Needs <see cref="FineTuningMode.Full"/>. Not part of the fine-tuning
+        /// search space (an AutoML trial is an ordinary training); to sweep λ, replay size or the threshold of an
+        /// update, search the attributes of <see cref="ContinualLearningOptions"/> themselves (<c>new SearchSpace&lt;ContinualLearningOptions&gt;()</c>).
         /// </summary>
-        [NestedSearchSpace]
         public ContinualLearningOptions? ContinualLearning { get; set; }
     }
 
