@@ -46,7 +46,7 @@ public sealed partial class AutoMLExperiment
         /// (<see cref="Learn"/>) and of the running, queued and cancelled ones (pending: another worker's, or to be run
         /// again), then proposes; a proposal equal to a trial of the study (by parameter hash) is drawn again. Under a time
         /// budget, a proposal the cost model says cannot finish in the time left is told to the tuner as failed and
-        /// skipped (up to 25 in a row). Null when the tuner is exhausted or the search stopped.
+        /// skipped (up to 25 in a row, and for at most the experiment's maximum skip time). Null when the tuner is exhausted or the search stopped.
         /// </summary>
         (Parameter Parameter, string? Pipeline)? ProposeNew(int number, IReadOnlyList<StoredTrial> existing, double fidelity, CancellationToken stop)
         {
@@ -60,6 +60,9 @@ public sealed partial class AutoMLExperiment
                     else if (!_told.Contains(t.Number) && !_toldParameters.Contains(t.Parameter)) TellPending(t);
                 }
                 int skips = 0;
+                // all of this runs inside the storage's write transaction, which the other workers wait on (SQLite gives
+                // up after its 30 s busy timeout): skipping stops after owner._maximumSkipTime and takes the proposal
+                var held = System.Diagnostics.Stopwatch.StartNew();
                 for (int draw = 0; draw < MaximumRedraws; draw++)
                 {
                     Parameter p;
@@ -73,7 +76,7 @@ public sealed partial class AutoMLExperiment
                         continue;
                     }
                     string? description = pipeline.Describe(p);
-                    if (skips >= 24 || !owner._skipUnaffordable || SecondsLeft() is not double left
+                    if (skips >= 24 || !owner._skipUnaffordable || held.Elapsed >= owner._maximumSkipTime || SecondsLeft() is not double left
                         || _cost.Predict(description, RowsAt(fidelity)) is not double predicted || predicted <= left)
                         return (p, description);
                     skips++;

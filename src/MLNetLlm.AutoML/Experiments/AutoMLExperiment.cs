@@ -67,6 +67,7 @@ public sealed partial class AutoMLExperiment
     int _bootstrapSamples = 1000;
     SuccessiveHalving? _halving;
     bool _skipUnaffordable = true;
+    TimeSpan _maximumSkipTime = TimeSpan.FromSeconds(10);
 
     /// <summary>An experiment on <paramref name="context"/> (usually via <c>mlContext.Llm().Auto().CreateExperiment()</c>).</summary>
     public AutoMLExperiment(MLContext context)
@@ -345,10 +346,16 @@ public sealed partial class AutoMLExperiment
     /// Whether, under a time budget, proposals and promotions that the learned cost model (seconds per training row of
     /// each pipeline, from the trials run so far) predicts cannot finish in the time left are skipped (default true);
     /// the tuner is told a skipped proposal failed, so it looks elsewhere. <see cref="ExperimentResult.SkippedProposals"/> counts them.
+    /// A new trial is proposed inside the trial storage's write transaction, which the other workers wait on, so the
+    /// redrawing of one proposal stops after <paramref name="maximumSkipTime"/> (default 10 s) and the last proposal runs
+    /// (the budget then cuts it): near the end of a budget every configuration is unaffordable, and a tuner proposing
+    /// slowly would otherwise hold the lock past SQLite's 30 s busy timeout.
     /// </summary>
-    public AutoMLExperiment SetCostAwareness(bool skipUnaffordable)
+    public AutoMLExperiment SetCostAwareness(bool skipUnaffordable, TimeSpan? maximumSkipTime = null)
     {
+        if (maximumSkipTime is { } m && m < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(maximumSkipTime), m, "Must not be negative.");
         _skipUnaffordable = skipUnaffordable;
+        _maximumSkipTime = maximumSkipTime ?? TimeSpan.FromSeconds(10);
         return this;
     }
 }

@@ -15,7 +15,6 @@ internal static class UpdateCommand
         var ewc = new Option<double>("--ewc") { Description = "EWC strength λ (default 0 = off): penalty λ/2·Σ F(θ−θ*)² with the previous model's Fisher (estimated from the memory when it has none)." };
         var replay = new Option<int>("--replay") { Description = "Remembered rows mixed into training (default 0 = none)." };
         var policy = new Option<string>("--replay-policy") { Description = "How rows are remembered and drawn: reservoir (default) or balanced (class-balanced).", DefaultValueFactory = _ => "reservoir" };
-        policy.AcceptOnlyFromAmong("reservoir", "balanced");
         var nearest = new Option<int?>("--replay-nearest") { Description = "Replay only from the K nearest remembered rows (cosine) of each new row (default: from the whole memory)." };
         var select = new Option<double>("--select-threshold") { Description = "Train only on new rows the model gets wrong or predicts with probability below this (default 0 = all rows)." };
         var oldTest = new Option<string?>("--old-test") { Description = "Test data of the earlier task (default: the previous run's --test-dataset or --validation-dataset)." };
@@ -34,11 +33,19 @@ internal static class UpdateCommand
         command.SetAction(p => context.Guard(() => new ModelUpdate
         {
             ModelDir = p.GetValue(model)!, Dataset = p.GetValue(dataset)!, Output = p.GetValue(output), Ewc = p.GetValue(ewc), Replay = p.GetValue(replay),
-            ReplayPolicy = p.GetValue(policy) == "balanced" ? ReplayPolicy.ClassBalanced : ReplayPolicy.Reservoir, ReplayNearest = p.GetValue(nearest),
+            ReplayPolicy = ParsePolicy(p.GetValue(policy)!), ReplayNearest = p.GetValue(nearest),
             SelectThreshold = p.GetValue(select), OldTest = p.GetValue(oldTest), TestDataset = p.GetValue(test), Split = p.GetValue(split), Memory = p.GetValue(memory),
             MemorySize = p.GetValue(memorySize), Dedup = p.GetValue(dedup), Epochs = p.GetValue(epochs), LearningRate = p.GetValue(learningRate),
             FisherSamples = p.GetValue(fisher), Device = p.GetValue(device)!, Seed = p.GetValue(seed),
         }.Run(context.Out)));
         return command;
     }
+
+    // validated here rather than by System.CommandLine, whose choice error spans several lines
+    static ReplayPolicy ParsePolicy(string value) => value switch
+    {
+        "reservoir" => ReplayPolicy.Reservoir,
+        "balanced" => ReplayPolicy.ClassBalanced,
+        _ => throw new CliException($"--replay-policy: '{value}' is not one of reservoir, balanced."),
+    };
 }

@@ -85,7 +85,10 @@ public sealed class UpdateCommandTests(TrainedModels models) : IDisposable
         Assert.True(bert.HasContinualState);
         bert.Dispose();
         var memory = SampleMemory.Open(Path.Combine(v2, ModelUpdate.MemoryFile), "spam", capacity: 2000);
-        Assert.Equal(DelimitedFile.Read(aTrain).Rows.Count + newRows - heldOut, memory.Rows.Count);
+        // every training row of both rounds, except rows whose embedding repeats one already remembered (--dedup 1: cosine 1,
+        // which at 32 word pieces includes mails that only differ further down)
+        int offered = DelimitedFile.Read(aTrain).Rows.Count + newRows - heldOut;
+        Assert.InRange(memory.Rows.Count, offered * 9 / 10, offered);
 
         // and a third version continues from the second
         CliResult.Run("update", "--model", v2, "--dataset", bTrain, "--ewc", "10", "--replay", "4", "--epochs", "1", "--fisher-samples", "4", "--dedup", "1",
