@@ -119,28 +119,8 @@ internal sealed class TextModel : ITextPredictor, IDisposable
     }
 
     /// <summary>Raw head outputs (logits, or the regression value) per row, computed in batches without gradients.</summary>
-    public float[][] Predict(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize)
-    {
-        var result = new float[texts.Count][];
-        lock (_lock)
-        {
-            Model.eval();
-            using var _ = no_grad();
-            for (int start = 0; start < texts.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                int n = Math.Min(batchSize, texts.Count - start);
-                var rows = new EncodedRow[n];
-                for (int i = 0; i < n; i++) rows[i] = Tokenizer.EncodeRow(texts[start + i], pairs?[start + i], MaxLength);
-                var (ids, mask, types) = Tokenizer.Collate(rows).ToTensors(Device);
-                var logits = Model.Forward(ids, mask, types).to_type(ScalarType.Float32).cpu();
-                var flat = logits.data<float>().ToArray();
-                int k = (int)logits.shape[1];
-                for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * k, k).ToArray();
-            }
-        }
-        return result;
-    }
+    public float[][] Predict(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize) =>
+        Batched(texts, pairs, batchSize, (ids, mask, types) => Model.Forward(ids, mask, types).to_type(ScalarType.Float32));
 
     /// <summary>Runs <paramref name="work"/> under the lock <see cref="Predict"/> takes (the module is not safe to share).</summary>
     internal T Locked<T>(Func<T> work)
@@ -149,7 +129,14 @@ internal sealed class TextModel : ITextPredictor, IDisposable
     }
 
     /// <summary>Sentence embeddings: the mean of the last hidden state over the tokens, L2-normalised, per row (float32, hidden size).</summary>
-    public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize)
+    public float[][] Embed(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize) =>
+        Batched(texts, pairs, batchSize, (ids, mask, types) => Embeddings.SentenceEncoder.Pool(Model.Bert.Forward(ids, mask, types, null).Hidden, mask, normalize: true));
+
+    /// <summary>
+    /// <paramref name="forward"/> ([B, T] ids, mask, token types → [B, K]) over the rows in batches, in eval mode without
+    /// gradients, under the model's lock; one float row of K values per text.
+    /// </summary>
+    float[][] Batched(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, int batchSize, Func<Tensor, Tensor, Tensor, Tensor> forward)
     {
         var result = new float[texts.Count][];
         lock (_lock)
@@ -163,10 +150,10 @@ internal sealed class TextModel : ITextPredictor, IDisposable
                 var rows = new EncodedRow[n];
                 for (int i = 0; i < n; i++) rows[i] = Tokenizer.EncodeRow(texts[start + i], pairs?[start + i], MaxLength);
                 var (ids, mask, types) = Tokenizer.Collate(rows).ToTensors(Device);
-                var pooled = Embeddings.SentenceEncoder.Pool(Model.Bert.Forward(ids, mask, types, null).Hidden, mask, normalize: true).cpu();
-                var flat = pooled.data<float>().ToArray();
-                int h = (int)pooled.shape[1];
-                for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * h, h).ToArray();
+                var output = forward(ids, mask, types).cpu();
+                var flat = output.data<float>().ToArray();
+                int k = (int)output.shape[1];
+                for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * k, k).ToArray();
             }
         }
         return result;
