@@ -92,8 +92,9 @@ public sealed class TrendForestSurrogateTests
         flat.Fit(few, line);
         var (_, fb, _, _) = Reference(few, line);
         AssertClose.All(fb.Skip(1), flat.Linear.Concat(flat.Curvature), abs: 1e-6, rel: 1e-5, what: "line");
-        AssertClose.Equal(2, flat.Linear[0], rel: 1e-4, what: "slope");
-        AssertClose.Equal(0, flat.Curvature[0], abs: 1e-4, what: "curvature of a line");
+        // (the ridge on the squared term trades a little curvature for slope: 2 within 0.1%)
+        AssertClose.Equal(2, flat.Linear[0], rel: 1e-3, what: "slope");
+        AssertClose.Equal(0, flat.Curvature[0], abs: 1e-2, what: "curvature of a line");
         Assert.Throws<ArgumentException>(() => flat.Fit([], []));
         Assert.Throws<ArgumentException>(() => flat.Fit(few, [1.0]));
     }
