@@ -10,8 +10,8 @@ namespace MLNetLlm.AutoML.Tuners;
 /// neighbours of the three best observed points at radii 0.1, 0.03 and 0.01 of the unit hypercube, then
 /// first-improvement hill climbing in the one-exchange neighbourhood (one coordinate moved at a time) from the best of
 /// them. A small fraction of proposals are plain random configurations (SMAC's interleaving), which keeps the search
-/// global. When the search stalls in a basin (no significant improvement in 5 results), every other proposal must
-/// step away from the incumbent by a radius that doubles with each such step (<see cref="StallEscape"/>). Trials still running (parallel workers) enter the surrogate with the mean observed loss (a constant liar),
+/// global. On request (<c>escapeStalls</c>), a search stalled in a basin (no significant improvement in 5 results) makes
+/// every other proposal step away from the incumbent by a radius that doubles with each such step (<see cref="StallEscape"/>). Trials still running (parallel workers) enter the surrogate with the mean observed loss (a constant liar),
 /// so simultaneous proposals spread out. Handles choices and conditional spaces naturally. Past 40 observations the
 /// forest is refitted every <c>refitEvery</c> results.
 /// </summary>
@@ -52,11 +52,12 @@ public sealed class SmacTuner : ModelBasedTuner
     /// around the incumbent plus the forest on its residuals, so that the mean has a slope; false: the forest alone.</param>
     /// <param name="warping">How losses are warped before the surrogate sees them (default <see cref="LossWarping.Log"/>:
     /// splits then resolve the region near the best values instead of spending themselves on the worst ones).</param>
-    /// <param name="escapeStalls">Whether a search stalled in a basin steps away from it every other proposal (default
-    /// true; <see cref="StallEscape"/>: after 5 results without a significant improvement, radius 0.1 doubling to 0.8).</param>
+    /// <param name="escapeStalls">Whether a search stalled in a basin steps away from it every other proposal
+    /// (<see cref="StallEscape"/>: after 5 results without a significant improvement, radius 0.1 doubling to 0.8).
+    /// Default false: not yet measured on the tuner benchmark (docs/benchmarks.md, "Tuners").</param>
     public SmacTuner(SearchSpace searchSpace, int seed = 0, int? initialPoints = null, int trees = 24, int refitEvery = 2,
         IEnumerable<Parameter>? startingPoints = null, double randomFraction = 0.05, bool localTrend = true, LossWarping warping = LossWarping.Log,
-        bool escapeStalls = true)
+        bool escapeStalls = false)
         : base(searchSpace, seed, initialPoints ?? DefaultDesignSize(searchSpace?.FeatureSpaceDim ?? 0), randomCandidates: 500, startingPoints, warping)
     {
         if (trees < 2) throw new ArgumentOutOfRangeException(nameof(trees), trees, "The forest needs at least 2 trees.");
