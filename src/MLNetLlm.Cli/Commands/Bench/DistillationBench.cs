@@ -47,15 +47,10 @@ internal static class DistillationBench
                 catch (FormatException e) { throw new CliException($"{option}: {e.Message}"); }
             }
             if (p.GetValue(stripHeaders) && !p.GetValue(normalize)) throw new CliException("--strip-email-headers needs --normalize.");
-            foreach (var file in new[] { p.GetValue(train)!, p.GetValue(test)! })
-                if (!File.Exists(file)) throw new CliException($"'{file}' not found (bash scripts/fetch-spamassassin.sh writes data/spam/full/).");
-            if (p.GetValue(pretrained) is { } given) PretrainedArgument.Validate(given);
-            string? pretrainedPath = p.GetValue(pretrained) is { } pre ? PretrainedArgument.Resolve(pre, context.Out) : null;
             var o = new DistillationBenchmarkOptions
             {
                 TrainPath = p.GetValue(train)!, TestPath = p.GetValue(test)!, MaxTrainRows = p.GetValue(maxTrain), MaxLength = p.GetValue(maxLength),
-                Threads = p.GetValue(threads), PretrainedModelPath = pretrainedPath,
-                PretrainedLabel = p.GetValue(pretrained) is { } label ? PretrainedArgument.Label(label) : null,
+                Threads = p.GetValue(threads),
                 Normalization = p.GetValue(normalize) ? new TextNormalizerOptions { StripEmailHeaders = p.GetValue(stripHeaders) } : null,
                 Int8 = !p.GetValue(noInt8), Teacher = Size("--teacher", p.GetValue(teacher)!),
                 TeacherEpochs = p.GetValue(teacherEpochs), TeacherLearningRate = p.GetValue(teacherLr), StudentEpochs = p.GetValue(studentEpochs),
@@ -67,6 +62,15 @@ internal static class DistillationBench
             {
                 if (r.Length != 2) throw new CliException($"--rounds takes two numbers (batch 1, batch 32), not {r.Length}.");
                 (o.Batch1Rounds, o.Batch32Rounds) = (r[0], r[1]);
+            }
+            // Cheap checks first; the catalogue model converts (once, into the model cache) only when the data is there.
+            if (p.GetValue(pretrained) is { } given) PretrainedArgument.Validate(given);
+            foreach (var file in new[] { o.TrainPath, o.TestPath })
+                if (!File.Exists(file)) throw new CliException($"'{file}' not found (bash scripts/fetch-spamassassin.sh writes data/spam/full/).");
+            if (p.GetValue(pretrained) is { } value)
+            {
+                o.PretrainedModelPath = PretrainedArgument.Resolve(value, context.Out);
+                o.PretrainedLabel = PretrainedArgument.Label(value);
             }
             context.Out.WriteLine(TorchBench.Load());
             string markdown = DistillationBenchmark.Run(o).ToMarkdown();
