@@ -7,7 +7,7 @@ public sealed class BenchCommandTests
 {
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Tuners_prints_the_regret_table_with_date_and_load()
+    public void TunersPrintsTheRegretTableWithDateAndLoad()
     {
         var r = CliResult.Run("bench", "tuners", "--functions", "branin", "--tuners", "random,smac", "--seeds", "2", "--budgets", "4", "--parallel", "1");
         r.AssertSuccess();
@@ -18,7 +18,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void Bad_input_gives_one_line_errors()
+    public void BadInputGivesOneLineErrors()
     {
         CliResult.Run("bench", "data", "ablation", "--data", "/no/such/folder").AssertOneLineError("/no/such/folder", "does not exist");
         CliResult.Run("bench", "tuners", "--budgets", "ten").AssertOneLineError("--budgets", "'ten'");
