@@ -96,7 +96,8 @@ internal sealed class LivePage : UiPage
 }
 
 /// <summary>The live part of the train page (status, chart, leaderboard): the page's first render and every server-sent update.</summary>
-/// <param name="Update">A server-sent update: it also disables the cancel button (out of band) once the run no longer runs.</param>
+/// <param name="Run">The run, read from its folder.</param>
+/// <param name="Update">Also carry the cancel button, out of band (the server sends it when whether the run can be cancelled changed).</param>
 internal sealed record BoardModel(RunManager.State Run, bool Update);
 
 /// <summary>The try-it box's answer: the texts typed, the prediction or an error.</summary>

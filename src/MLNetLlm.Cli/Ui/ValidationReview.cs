@@ -143,7 +143,7 @@ internal sealed class ValidationReview
         curve.MarkerSize = 0;
         curve.LineWidth = 2;
         curve.ConnectStyle = ConnectStyle.StepVertical;
-        plot.Title($"Precision-recall on the validation rows (AP {AveragePrecision(pr.Recall, pr.Precision):0.0000})");
+        plot.Title($"Precision-recall, validation rows (AP {AveragePrecision(pr.Recall, pr.Precision):0.0000})");
         plot.XLabel("recall");
         plot.YLabel("precision");
         plot.Axes.SetLimits(0, 1, 0, 1.02);
