@@ -20,6 +20,10 @@ internal static class TestAssemblySetup
         if (!AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "TorchSharp")
             && !File.Exists(Path.Combine(AppContext.BaseDirectory, "TorchSharp.dll")))
             return;
+        // an application touches MLNetLlm.Torch before its first tensor; so do the tests (its module initializer sets
+        // libtorch's THP_MEM_ALLOC_ENABLE, which libtorch reads at its first allocation)
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, "MLNetLlm.Torch.dll")))
+            RuntimeHelpers.RunModuleConstructor(Assembly.Load(new AssemblyName("MLNetLlm.Torch")).ManifestModule.ModuleHandle);
         int threads = int.TryParse(Environment.GetEnvironmentVariable("MLNETLLM_TEST_THREADS"), out var n) && n > 0 ? n : 1;
         var torch = Type.GetType("TorchSharp.torch, TorchSharp", throwOnError: false);
         if (torch is null) return;

@@ -15,7 +15,7 @@ public class CleaningAblationTests
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Cleaning_pipeline_trains_on_train_only_and_scores_every_test_row()
+    public void CleaningPipelineTrainsOnTrainOnlyAndScoresEveryTestRow()
     {
         var train = CleaningAblation.LabelledView(RepoFiles.SpamTrain.Column("Text"), RepoFiles.SpamTrain.Column("Label"));
         var test = CleaningAblation.LabelledView(RepoFiles.SpamTest.Column("Text"), RepoFiles.SpamTest.Column("Label"));

@@ -10,18 +10,18 @@ public class JiebaWordSegmenterTests
     [InlineData("我来到北京清华大学", "我/来到/北京/清华大学")]
     [InlineData("他来到了网易杭研大厦", "他/来到/了/网易/杭研/大厦")] // 杭研 is not in the dictionary: the HMM finds it
     [InlineData("小明硕士毕业于中国科学院计算所", "小明/硕士/毕业/于/中国科学院/计算所")]
-    public void Precise_mode_segments_known_sentences(string text, string expected) =>
+    public void PreciseModeSegmentsKnownSentences(string text, string expected) =>
         Assert.Equal(expected, string.Join("/", Precise.Words(text)));
 
     [Fact]
-    public void Without_the_hmm_unknown_words_fall_apart()
+    public void WithoutTheHmmUnknownWordsFallApart()
     {
         var noHmm = JiebaWordSegmenter.Create(new WordSegmentationOptions { UseHmm = false });
         Assert.Equal("他/来到/了/网易/杭/研/大厦", string.Join("/", noHmm.Words("他来到了网易杭研大厦")));
     }
 
     [Fact]
-    public void Search_mode_adds_dictionary_sub_words_before_each_word()
+    public void SearchModeAddsDictionarySubWordsBeforeEachWord()
     {
         var search = JiebaWordSegmenter.Create(new WordSegmentationOptions { Mode = SegmentationMode.Search });
         var words = search.Words("我来到北京清华大学");
@@ -31,7 +31,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void Join_gives_space_separated_words_for_featurize_text()
+    public void JoinGivesSpaceSeparatedWordsForFeaturizeText()
     {
         Assert.Equal("我 来到 北京 清华大学", Precise.Join("我来到北京清华大学"));
         var custom = JiebaWordSegmenter.Create(new WordSegmentationOptions { Separator = " | " });
@@ -39,7 +39,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void Mixed_script_text_keeps_latin_words_numbers_and_emoji_whole_and_drops_white_space()
+    public void MixedScriptTextKeepsLatinWordsNumbersAndEmojiWholeAndDropsWhiteSpace()
     {
         var words = Precise.Words("我用 iPhone 15 拍照😀，效果很好👍🏽！");
         Assert.Contains("iPhone", words);
@@ -52,7 +52,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void Empty_and_punctuation_only_input()
+    public void EmptyAndPunctuationOnlyInput()
     {
         Assert.Empty(Precise.Words(""));
         Assert.Empty(Precise.Words(null));
@@ -65,7 +65,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void Unpaired_surrogates_become_replacement_characters_instead_of_corrupt_words()
+    public void UnpairedSurrogatesBecomeReplacementCharactersInsteadOfCorruptWords()
     {
         var words = Precise.Words("北京\uD800大学\uDC00");
         Assert.Equal("北京/\uFFFD/大学/\uFFFD", string.Join("/", words));
@@ -74,7 +74,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void Segment_ranges_are_the_precise_words_in_order_without_white_space()
+    public void SegmentRangesAreThePreciseWordsInOrderWithoutWhiteSpace()
     {
         string text = "  今天是 2024 年，我们在 GitHub 上发布了 MLNetLlm 🎉🎉 版本。 ";
         var ranges = Precise.Segment(text);
@@ -84,7 +84,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void A_user_dictionary_keeps_its_words_whole()
+    public void AUserDictionaryKeepsItsWordsWhole()
     {
         // A made-up word that only this test adds (jieba's dictionary is process-wide).
         const string sentence = "蓝鲸七号站今天开放参观";
@@ -104,7 +104,7 @@ public class JiebaWordSegmenterTests
     [InlineData("好词\n词语 12x", "line 2", "frequency '12x'")]
     [InlineData("词语 5 N1", "line 1", "tag 'N1'")]
     [InlineData("# only a comment\n\n", "no words", "")]
-    public void Malformed_user_dictionaries_fail_naming_file_and_line(string content, string where, string what)
+    public void MalformedUserDictionariesFailNamingFileAndLine(string content, string where, string what)
     {
         string file = Path.Combine(Path.GetTempPath(), $"userdict-bad-{Guid.NewGuid():N}.txt");
         File.WriteAllText(file, content);
@@ -119,7 +119,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void Bad_options_name_the_option()
+    public void BadOptionsNameTheOption()
     {
         var missing = Assert.Throws<FileNotFoundException>(() => JiebaWordSegmenter.Create(new WordSegmentationOptions { UserDictionaryPath = "/no/such/dict.txt" }));
         Assert.Contains("UserDictionaryPath", missing.Message);
@@ -129,7 +129,7 @@ public class JiebaWordSegmenterTests
     }
 
     [Fact]
-    public void The_dictionary_is_extracted_to_a_folder_that_holds_jiebas_files()
+    public void TheDictionaryIsExtractedToAFolderThatHoldsJiebasFiles()
     {
         string dir = JiebaWordSegmenter.DictionaryDirectory;
         Assert.True(new FileInfo(Path.Combine(dir, "dict.txt")).Length > 1_000_000);

@@ -49,7 +49,7 @@ public class WordSegmentationEstimatorTests
     }
 
     [Fact]
-    public void Transform_writes_space_joined_words_and_keeps_the_input()
+    public void TransformWritesSpaceJoinedWordsAndKeepsTheInput()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new Row { Text = "我来到北京清华大学" }, new Row { Text = "" } });
@@ -61,7 +61,7 @@ public class WordSegmentationEstimatorTests
     }
 
     [Fact]
-    public void Token_output_is_a_variable_length_text_vector()
+    public void TokenOutputIsAVariableLengthTextVector()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new Row { Text = "我来到北京清华大学" }, new Row { Text = "你好" } });
@@ -77,7 +77,7 @@ public class WordSegmentationEstimatorTests
     }
 
     [Fact]
-    public void A_non_text_column_is_refused_naming_it()
+    public void ANonTextColumnIsRefusedNamingIt()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new Row { Text = "好" } });
@@ -88,7 +88,7 @@ public class WordSegmentationEstimatorTests
     }
 
     [Fact]
-    public void A_chinese_model_is_saved_reloaded_and_served_with_the_same_predictions()
+    public void AChineseModelIsSavedReloadedAndServedWithTheSamePredictions()
     {
         var ml = new MLContext(seed: 7);
         var rows = Reviews();
@@ -134,7 +134,7 @@ public class WordSegmentationEstimatorTests
     }
 
     [Fact]
-    public async Task Prediction_engines_on_many_threads_give_the_sequential_results_even_while_user_words_are_added()
+    public async Task PredictionEnginesOnManyThreadsGiveTheSequentialResultsEvenWhileUserWordsAreAdded()
     {
         var ml = new MLContext(seed: 3);
         var rows = Reviews();
@@ -172,7 +172,7 @@ public class WordSegmentationEstimatorTests
     }
 
     [Fact]
-    public void One_transformed_view_read_by_parallel_cursors_matches_the_sequential_read()
+    public void OneTransformedViewReadByParallelCursorsMatchesTheSequentialRead()
     {
         var ml = new MLContext(seed: 3);
         var data = ml.Data.LoadFromEnumerable(Reviews());

@@ -27,7 +27,7 @@ public sealed class ConsumptionProjectTests(TrainedModels models)
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Generated_project_builds_and_predicts()
+    public void GeneratedProjectBuildsAndPredicts()
     {
         var project = Directory.GetFiles(models.BinaryOutput, "*.ConsoleApp.csproj", SearchOption.AllDirectories).Single();
         string dir = Path.GetDirectoryName(project)!;
@@ -76,7 +76,7 @@ public sealed class ConsumptionProjectTests(TrainedModels models)
     /// folder moved elsewhere still restores, builds and predicts.
     /// </summary>
     [Fact]
-    public void Generated_project_with_packages_builds_after_the_output_folder_moves()
+    public void GeneratedProjectWithPackagesBuildsAfterTheOutputFolderMoves()
     {
         using var tmp = new TempFolder();
         string configuration = typeof(ConsumptionProjectTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;

@@ -10,7 +10,7 @@ public sealed class AugmentCommandTests : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     [Fact]
-    public void Augment_appends_edited_copies_with_their_labels_deterministically()
+    public void AugmentAppendsEditedCopiesWithTheirLabelsDeterministically()
     {
         string input = _tmp.Write("in.csv", SyntheticData.Classification(12, seed: 3, "spam", "ham"));
         string a = _tmp.File("a.csv"), b = _tmp.File("b.csv");
@@ -31,7 +31,7 @@ public sealed class AugmentCommandTests : IDisposable
     }
 
     [Fact]
-    public void Bad_augment_settings_are_reported()
+    public void BadAugmentSettingsAreReported()
     {
         string input = _tmp.Write("in.csv", SyntheticData.Classification(6, seed: 3, "spam", "ham"));
         CliResult.Run("augment", "--dataset", input, "--output", _tmp.File("o.csv"), "--per-row", "0").AssertOneLineError("AugmentationsPerRow");

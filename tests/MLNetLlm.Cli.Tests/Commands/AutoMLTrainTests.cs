@@ -13,7 +13,7 @@ public sealed class AutoMLTrainTests(TrainedModels models) : IDisposable
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Search_writes_a_leaderboard_of_every_trial_and_resume_continues_the_study()
+    public void SearchWritesALeaderboardOfEveryTrialAndResumeContinuesTheStudy()
     {
         string output = _tmp.File("auto"), db = _tmp.File("trials.db");
         var r = CliResult.Run("train", "--dataset", models.BinaryTrain, "--test-dataset", models.BinaryTest, "--positive-label", "spam",
@@ -44,7 +44,7 @@ public sealed class AutoMLTrainTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void AutoML_settings_without_a_budget_and_bad_budgets_are_reported()
+    public void AutoMLSettingsWithoutABudgetAndBadBudgetsAreReported()
     {
         string output = _tmp.File("bad");
         CliResult.Run("train", "--dataset", models.BinaryTrain, "--positive-label", "spam", "--tuner", "grid", "--output", output)

@@ -7,7 +7,7 @@ public sealed class BenchCommandTests
 {
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Tuners_prints_the_regret_table_with_date_and_load()
+    public void TunersPrintsTheRegretTableWithDateAndLoad()
     {
         var r = CliResult.Run("bench", "tuners", "--functions", "branin", "--tuners", "random,smac", "--seeds", "2", "--budgets", "4", "--parallel", "1");
         r.AssertSuccess();
@@ -18,7 +18,7 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void Bad_input_gives_one_line_errors()
+    public void BadInputGivesOneLineErrors()
     {
         CliResult.Run("bench", "data", "ablation", "--data", "/no/such/folder").AssertOneLineError("/no/such/folder", "does not exist");
         CliResult.Run("bench", "tuners", "--budgets", "ten").AssertOneLineError("--budgets", "'ten'");
@@ -29,6 +29,8 @@ public sealed class BenchCommandTests
         CliResult.Run("bench", "distill", "--student", "3").AssertOneLineError("--student", "'3'");
         CliResult.Run("bench", "distill", "--rounds", "5").AssertOneLineError("--rounds", "two numbers");
         CliResult.Run("bench", "distill", "--train", "/no/such/train.csv").AssertOneLineError("/no/such/train.csv", "not found");
+        CliResult.Run("bench", "distill", "--strip-email-headers").AssertOneLineError("--strip-email-headers", "--normalize");
+        CliResult.Run("bench", "distill", "--pretrained", "/no/such/model").AssertOneLineError("--pretrained", "/no/such/model");
         if (!MLNetLlm.Torch.Devices.TorchDevice.CudaAvailable())
             CliResult.Run("bench", "torch", "gpu", "--steps", "1").AssertOneLineError("CUDA is not available");
     }

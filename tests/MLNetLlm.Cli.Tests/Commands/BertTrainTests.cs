@@ -14,7 +14,7 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Fine_tuned_bert_classifies_and_is_served_by_predict()
+    public void FineTunedBertClassifiesAndIsServedByPredict()
     {
         string output = _tmp.File("bert");
         var r = CliResult.Run("train", "--dataset", models.BinaryTrain, "--test-dataset", models.BinaryTest, "--positive-label", "spam",
@@ -37,7 +37,7 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Bert_settings_are_checked()
+    public void BertSettingsAreChecked()
     {
         string output = _tmp.File("bad");
         CliResult.Run("train", "--dataset", models.BinaryTrain, "--positive-label", "spam", "--epochs", "2", "--output", output)
@@ -55,7 +55,7 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void AutoML_searches_the_fine_tuning_options_left_open_and_keeps_the_given_ones()
+    public void AutoMLSearchesTheFineTuningOptionsLeftOpenAndKeepsTheGivenOnes()
     {
         string output = _tmp.File("auto-bert");
         var r = CliResult.Run("train", "--dataset", models.BinaryTrain, "--test-dataset", models.BinaryTest, "--positive-label", "spam",
@@ -90,7 +90,7 @@ public sealed class BertTrainTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void A_search_from_scratch_has_no_LoRA_or_prompt_dimensions()
+    public void ASearchFromScratchHasNoLoRAOrPromptDimensions()
     {
         var fromScratch = MLNetLlm.Cli.Training.AutoPipelineFactory.SearchedOptions(new MLNetLlm.Cli.Training.TransformerSettings { LearningRate = 1e-3 });
         Assert.Equal(["BatchSize", "MaxLength", "NumberOfEpochs", "WarmupFraction", "WeightDecay"], fromScratch.ToArray());

@@ -41,7 +41,7 @@ public sealed class ChineseLanguageTests : IClassFixture<ChineseLanguageTests.Fo
     }
 
     [Fact]
-    public void Train_detects_chinese_segments_before_featurizing_and_records_the_language()
+    public void TrainDetectsChineseSegmentsBeforeFeaturizingAndRecordsTheLanguage()
     {
         _form.Result.AssertSuccess();
         Assert.Contains("Language: zh (detected", _form.Result.Out);
@@ -58,7 +58,7 @@ public sealed class ChineseLanguageTests : IClassFixture<ChineseLanguageTests.Fo
     }
 
     [Fact]
-    public void Predict_serves_the_chinese_model_and_checks_the_language()
+    public void PredictServesTheChineseModelAndChecksTheLanguage()
     {
         _form.Result.AssertSuccess();
         string model = Path.Combine(_form.Output, TrainingRun.ModelFileName);
@@ -84,7 +84,7 @@ public sealed class ChineseLanguageTests : IClassFixture<ChineseLanguageTests.Fo
     }
 
     [Fact]
-    public void Train_with_language_en_on_chinese_text_does_not_segment()
+    public void TrainWithLanguageEnOnChineseTextDoesNotSegment()
     {
         using var tmp = new TempFolder();
         var r = CliResult.Run("train", "--dataset", Poetry("form", "train"), "--validation-dataset", Poetry("form", "test"),
@@ -96,7 +96,7 @@ public sealed class ChineseLanguageTests : IClassFixture<ChineseLanguageTests.Fo
     }
 
     [Fact]
-    public void A_bad_language_is_refused_naming_the_option()
+    public void ABadLanguageIsRefusedNamingTheOption()
     {
         var r = CliResult.Run("train", "--dataset", Poetry("form", "train"), "--language", "fr", "-o", "/tmp/never");
         Assert.NotEqual(0, r.ExitCode);
@@ -107,7 +107,7 @@ public sealed class ChineseLanguageTests : IClassFixture<ChineseLanguageTests.Fo
     }
 
     [Fact]
-    public void The_automl_pipeline_for_chinese_searches_segmentation_on_and_off()
+    public void TheAutomlPipelineForChineseSearchesSegmentationOnAndOff()
     {
         var signature = new ModelSignature { Task = TaskKind.Binary, LabelColumn = "Label", TextColumns = ["Text"], PositiveLabel = "song", NegativeLabel = "tang", Classes = ["tang", "song"] };
         var config = new RunConfig { MaxTrials = 2, ResolvedLanguage = TextLanguage.Chinese };
@@ -121,7 +121,7 @@ public sealed class ChineseLanguageTests : IClassFixture<ChineseLanguageTests.Fo
     }
 
     [Fact]
-    public void Augment_chinese_needs_synonyms_for_synonym_edits_and_keeps_text_unspaced()
+    public void AugmentChineseNeedsSynonymsForSynonymEditsAndKeepsTextUnspaced()
     {
         using var tmp = new TempFolder();
         string data = tmp.Write("zh.csv", "Text,Label\n床前明月光，疑是地上霜。举头望明月，低头思故乡。,shi\n春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。,shi\n");
@@ -139,7 +139,7 @@ public sealed class ChineseLanguageTests : IClassFixture<ChineseLanguageTests.Fo
     }
 
     [Fact]
-    public void Clean_chinese_strips_escapes_converts_width_and_finds_near_duplicates_by_characters()
+    public void CleanChineseStripsEscapesConvertsWidthAndFindsNearDuplicatesByCharacters()
     {
         using var tmp = new TempFolder();
         string data = tmp.Write("zh.csv",

@@ -19,7 +19,7 @@ public sealed class CleanCommandTests : IDisposable
         "6,ham,an entirely different message about the quarterly budget review\n";
 
     [Fact]
-    public void Clean_normalizes_and_drops_empty_and_duplicate_rows_keeping_other_columns()
+    public void CleanNormalizesAndDropsEmptyAndDuplicateRowsKeepingOtherColumns()
     {
         string input = _tmp.Write("in.csv", Data), output = _tmp.File("out.csv");
         var r = CliResult.Run("clean", "--dataset", input, "--output", output);
@@ -33,7 +33,7 @@ public sealed class CleanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Exact_only_without_rewriting_keeps_text_and_near_duplicates()
+    public void ExactOnlyWithoutRewritingKeepsTextAndNearDuplicates()
     {
         string input = _tmp.Write("in.csv", Data), output = _tmp.File("out.tsv");
         var r = CliResult.Run("clean", "--dataset", input, "--output", output, "--dedup", "exact", "--no-normalize", "--keep-empty");
@@ -46,7 +46,7 @@ public sealed class CleanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Shingle_options_reach_the_near_duplicate_search()
+    public void ShingleOptionsReachTheNearDuplicateSearch()
     {
         string input = _tmp.Write("in.csv", Data);
         // Rows 4 and 6 share no word 3-gram, but as sets of single characters they overlap by far more than half.
@@ -61,7 +61,7 @@ public sealed class CleanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Bad_options_and_columns_are_reported()
+    public void BadOptionsAndColumnsAreReported()
     {
         string input = _tmp.Write("in.csv", Data);
         CliResult.Run("clean", "--dataset", input, "--output", _tmp.File("o.csv"), "--text-col", "Body").AssertOneLineError("'Body'", "in.csv");

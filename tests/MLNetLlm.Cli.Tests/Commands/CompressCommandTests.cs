@@ -50,7 +50,7 @@ public sealed class CompressCommandTests(TrainedModels models, TinyBertModel ber
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Quantized_model_predicts_like_the_original_and_is_smaller()
+    public void QuantizedModelPredictsLikeTheOriginalAndIsSmaller()
     {
         string output = _tmp.File("int8");
         var r = CliResult.Run("compress", "--model", bert.Model, "--method", "quantize", "--test-dataset", bert.Test,
@@ -96,7 +96,7 @@ public sealed class CompressCommandTests(TrainedModels models, TinyBertModel ber
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Prune_and_distill_fine_tune_on_the_training_data()
+    public void PruneAndDistillFineTuneOnTheTrainingData()
     {
         string pruned = _tmp.File("pruned"), student = _tmp.File("student");
         CliResult.Run("compress", "--model", bert.Model, "--method", "prune", "--sparsity", "0.5", "--head-fraction", "0.5", "--epochs", "1",
@@ -114,7 +114,7 @@ public sealed class CompressCommandTests(TrainedModels models, TinyBertModel ber
     }
 
     [Fact]
-    public void Bad_input_gives_one_line_errors()
+    public void BadInputGivesOneLineErrors()
     {
         string Out() => _tmp.File("out");
         CliResult.Run("compress", "--model", models.BinaryModel, "--method", "quantize", "--output", Out())

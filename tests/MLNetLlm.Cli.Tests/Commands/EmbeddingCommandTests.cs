@@ -41,7 +41,7 @@ public sealed class EmbeddingCommandTests : IDisposable
     }
 
     [Fact]
-    public void Embed_writes_one_json_line_per_input_row_in_input_order()
+    public void EmbedWritesOneJsonLinePerInputRowInInputOrder()
     {
         string input = _tmp.Write("texts.csv", Csv(Texts));
         string output = _tmp.File("out/embeddings.jsonl");
@@ -62,7 +62,7 @@ public sealed class EmbeddingCommandTests : IDisposable
     }
 
     [Fact]
-    public void Embed_reads_plain_lines_from_standard_input_and_writes_standard_output()
+    public void EmbedReadsPlainLinesFromStandardInputAndWritesStandardOutput()
     {
         var r = CliResult.RunWithInput("first line\nsecond, longer line of text\n", "embed", "--model", HfFixture.Path(), "--input", "-", "--no-normalize", "--threads", "1", "--device", "cpu");
         r.AssertSuccess();
@@ -73,7 +73,7 @@ public sealed class EmbeddingCommandTests : IDisposable
     }
 
     [Fact]
-    public void Embed_bad_input_gets_one_line_errors_naming_file_column_and_option()
+    public void EmbedBadInputGetsOneLineErrorsNamingFileColumnAndOption()
     {
         string input = _tmp.Write("texts.csv", Csv(Texts));
         string output = _tmp.File("never.jsonl");
@@ -88,7 +88,7 @@ public sealed class EmbeddingCommandTests : IDisposable
     }
 
     [Fact]
-    public void Train_with_embedding_features_fits_sdca_saves_and_predicts()
+    public void TrainWithEmbeddingFeaturesFitsSdcaSavesAndPredicts()
     {
         string train = _tmp.Write("train.csv", SyntheticData.Classification(80, seed: 1, "spam", "ham"));
         string test = _tmp.Write("test.csv", SyntheticData.Classification(40, seed: 2, "spam", "ham"));
@@ -116,7 +116,7 @@ public sealed class EmbeddingCommandTests : IDisposable
     }
 
     [Fact]
-    public void AutoML_searches_embedding_pipelines()
+    public void AutoMLSearchesEmbeddingPipelines()
     {
         string train = _tmp.Write("train.csv", SyntheticData.Classification(60, seed: 1, "spam", "ham"));
         string output = _tmp.File("auto");
@@ -129,7 +129,7 @@ public sealed class EmbeddingCommandTests : IDisposable
     }
 
     [Fact]
-    public void Embedding_settings_are_checked()
+    public void EmbeddingSettingsAreChecked()
     {
         string train = _tmp.Write("train.csv", SyntheticData.Classification(20, seed: 1, "spam", "ham"));
         string output = _tmp.File("bad");

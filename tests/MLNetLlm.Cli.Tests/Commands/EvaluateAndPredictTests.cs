@@ -13,7 +13,7 @@ public sealed class EvaluateAndPredictTests(TrainedModels models) : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     [Fact]
-    public void Evaluate_gives_the_metrics_train_measured_on_the_same_file()
+    public void EvaluateGivesTheMetricsTrainMeasuredOnTheSameFile()
     {
         string json = _tmp.File("eval.json");
         var r = CliResult.Run("evaluate", "--model", models.BinaryModel, "--dataset", models.BinaryTest, "--output", json);
@@ -26,7 +26,7 @@ public sealed class EvaluateAndPredictTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Evaluate_multiclass_model_in_a_fresh_load()
+    public void EvaluateMulticlassModelInAFreshLoad()
     {
         var r = CliResult.Run("evaluate", "--model", models.MulticlassModel, "--dataset", models.MulticlassTest);
         r.AssertSuccess();
@@ -35,7 +35,7 @@ public sealed class EvaluateAndPredictTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Predict_file_writes_one_row_per_input_row_with_ids()
+    public void PredictFileWritesOneRowPerInputRowWithIds()
     {
         string output = _tmp.File("pred.csv");
         var r = CliResult.Run("predict", "--model", models.BinaryModel, "--input", models.BinaryTest, "--id-col", "Id", "--output", output);
@@ -57,7 +57,7 @@ public sealed class EvaluateAndPredictTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Predict_reads_plain_lines_from_standard_input()
+    public void PredictReadsPlainLinesFromStandardInput()
     {
         var r = CliResult.RunWithInput("free cash prize winner click offer\nmeeting agenda review project notes\n",
             "predict", "--model", models.BinaryModel);
@@ -69,7 +69,7 @@ public sealed class EvaluateAndPredictTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Predict_json_lines_for_multiclass_gives_class_probabilities()
+    public void PredictJsonLinesForMulticlassGivesClassProbabilities()
     {
         var r = CliResult.RunWithInput("{\"Id\": 7, \"Text\": \"goal match league coach player\"}\n",
             "predict", "--model", models.MulticlassModel, "--format", "jsonl", "--id-col", "Id");
@@ -84,7 +84,7 @@ public sealed class EvaluateAndPredictTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Predict_sentence_pairs_scores_follow_the_label_rule()
+    public void PredictSentencePairsScoresFollowTheLabelRule()
     {
         var input = _tmp.Write("pairs.jsonl",
             "{\"Sentence1\": \"free cash winner prize offer\", \"Sentence2\": \"cheap money urgent click viagra\"}\n" +

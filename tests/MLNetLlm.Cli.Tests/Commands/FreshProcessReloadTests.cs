@@ -44,7 +44,7 @@ public sealed class FreshProcessReloadTests : IDisposable
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Bert_model_file_predicts_the_same_in_a_child_process()
+    public void BertModelFilePredictsTheSameInAChildProcess()
     {
         string train = Subset("sample-train.csv", 10), test = Subset("sample-test.csv", 5);
         string output = _tmp.File("bert");

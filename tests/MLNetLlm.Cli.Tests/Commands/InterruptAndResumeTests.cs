@@ -31,7 +31,7 @@ public sealed class InterruptAndResumeTests : IDisposable
     [Theory]
     [InlineData("INT")]
     [InlineData("TERM")]
-    public void First_interrupt_writes_the_output_from_the_finished_trials(string signal)
+    public void FirstInterruptWritesTheOutputFromTheFinishedTrials(string signal)
     {
         string output = _tmp.File("auto-" + signal);
         using var child = new ToolChild("train", "--dataset", Train, "--test-dataset", Test, "--positive-label", "spam",
@@ -66,7 +66,7 @@ public sealed class InterruptAndResumeTests : IDisposable
     }
 
     [Fact]
-    public void Second_interrupt_quits_at_once_and_resume_finishes_the_study()
+    public void SecondInterruptQuitsAtOnceAndResumeFinishesTheStudy()
     {
         // enough rows that the trial running at the first signal is still running at the second
         string output = _tmp.File("twice"), big = _tmp.Write("big.csv", SyntheticData.Classification(3000, seed: 23, "spam", "ham"));
@@ -84,7 +84,7 @@ public sealed class InterruptAndResumeTests : IDisposable
     }
 
     [Fact]
-    public void Resume_after_kill_9_ends_the_study_with_the_requested_trials_and_loses_none()
+    public void ResumeAfterKill9EndsTheStudyWithTheRequestedTrialsAndLosesNone()
     {
         string output = _tmp.File("killed");
         using (var child = new ToolChild("train", "--dataset", Train, "--test-dataset", Test, "--positive-label", "spam",

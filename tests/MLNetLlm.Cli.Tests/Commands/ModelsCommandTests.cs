@@ -12,7 +12,7 @@ public sealed class ModelsCommandTests(TrainedModels models) : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     [Fact]
-    public void Models_list_shows_names_licences_and_the_cache()
+    public void ModelsListShowsNamesLicencesAndTheCache()
     {
         var r = CliResult.Run("models", "list");
         r.AssertSuccess();
@@ -28,7 +28,7 @@ public sealed class ModelsCommandTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Unknown_names_and_bad_files_are_one_line_errors()
+    public void UnknownNamesAndBadFilesAreOneLineErrors()
     {
         CliResult.Run("models", "pull", "bert-huge-9000").AssertOneLineError("bert-huge-9000", "all-MiniLM-L6-v2", "arctic-embed-xs");
         File.WriteAllText(_tmp.File("model.bin"), "x");
@@ -40,7 +40,7 @@ public sealed class ModelsCommandTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Train_with_a_catalogue_name_fine_tunes_MiniLM_and_records_the_name()
+    public void TrainWithACatalogueNameFineTunesMiniLMAndRecordsTheName()
     {
         string output = _tmp.File("minilm");
         var r = CliResult.Run("train", "--dataset", models.BinaryTrain, "--test-dataset", models.BinaryTest, "--positive-label", "spam",

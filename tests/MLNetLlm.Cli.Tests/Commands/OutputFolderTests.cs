@@ -16,7 +16,7 @@ public sealed class OutputFolderTests : IDisposable
         JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "run.json"))).RootElement.GetProperty("status").GetString()!;
 
     [Fact]
-    public void A_non_empty_folder_is_refused_without_force_and_replaced_with_it()
+    public void ANonEmptyFolderIsRefusedWithoutForceAndReplacedWithIt()
     {
         string output = _tmp.File("notes");
         string mine = _tmp.Write("notes/mine.txt", "my notes");
@@ -34,7 +34,7 @@ public sealed class OutputFolderTests : IDisposable
     }
 
     [Fact]
-    public void A_finished_run_is_not_overwritten_by_a_second_run_or_by_its_own_config()
+    public void AFinishedRunIsNotOverwrittenByASecondRunOrByItsOwnConfig()
     {
         string output = _tmp.File("first");
         CliResult.Run("train", "--dataset", Train, "--positive-label", "spam", "--output", output).AssertSuccess();
@@ -55,7 +55,7 @@ public sealed class OutputFolderTests : IDisposable
     }
 
     [Fact]
-    public void Force_never_deletes_a_folder_that_holds_the_data()
+    public void ForceNeverDeletesAFolderThatHoldsTheData()
     {
         string train = Train;
         CliResult.Run("train", "--dataset", train, "--positive-label", "spam", "--output", _tmp.Path, "--force")
@@ -64,7 +64,7 @@ public sealed class OutputFolderTests : IDisposable
     }
 
     [Fact]
-    public void An_unfinished_run_with_other_settings_is_refused_and_one_with_the_same_settings_continues()
+    public void AnUnfinishedRunWithOtherSettingsIsRefusedAndOneWithTheSameSettingsContinues()
     {
         string output = _tmp.File("auto");
         // A killed AutoML run leaves run.json with status "running" and its trials.db: simulate it with a finished run's folder.

@@ -13,7 +13,7 @@ public sealed class ProcessTests : IDisposable
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Tool_trains_and_predicts_from_stdin_and_fails_cleanly_on_bad_input()
+    public void ToolTrainsAndPredictsFromStdinAndFailsCleanlyOnBadInput()
     {
         string train = _tmp.Write("train.csv", SyntheticData.Classification(60, seed: 11, "spam", "ham"));
         string output = _tmp.File("out");

@@ -9,7 +9,7 @@ public sealed class ServeProcessTests(TrainedModels models)
     [Theory]
     [InlineData("0.0.0.0", true)]
     [InlineData("127.0.0.1", false)]
-    public void Binding_beyond_loopback_is_warned_about(string host, bool warned)
+    public void BindingBeyondLoopbackIsWarnedAbout(string host, bool warned)
     {
         using var child = new ToolChild("serve", "--model", models.BinaryModel, "--host", host, "--port", "0");
         child.WaitForLines("^Serving ", 1, TimeSpan.FromMinutes(2));

@@ -9,7 +9,7 @@ public sealed class TrainCommandTests(TrainedModels models)
     static JsonElement Metrics(string output) => JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "metrics.json"))).RootElement;
 
     [Fact]
-    public void Binary_run_writes_model_metrics_and_config()
+    public void BinaryRunWritesModelMetricsAndConfig()
     {
         Assert.True(File.Exists(models.BinaryModel));
         Assert.True(File.Exists(Path.Combine(models.BinaryOutput, "run.json")));
@@ -28,7 +28,7 @@ public sealed class TrainCommandTests(TrainedModels models)
     }
 
     [Fact]
-    public void Training_prints_metrics_and_confusion_matrix()
+    public void TrainingPrintsMetricsAndConfusionMatrix()
     {
         var folder = models.Folder;
         var r = CliResult.Run("train", "--dataset", models.BinaryTrain, "--test-dataset", models.BinaryTest,
@@ -48,7 +48,7 @@ public sealed class TrainCommandTests(TrainedModels models)
     }
 
     [Fact]
-    public void Multiclass_run_learns_three_classes()
+    public void MulticlassRunLearnsThreeClasses()
     {
         var m = Metrics(models.MulticlassOutput);
         Assert.Equal("multiclass", m.GetProperty("task").GetString());
@@ -60,7 +60,7 @@ public sealed class TrainCommandTests(TrainedModels models)
     }
 
     [Fact]
-    public void Sentence_pair_regression_uses_both_text_columns()
+    public void SentencePairRegressionUsesBothTextColumns()
     {
         var m = Metrics(models.PairsOutput);
         Assert.Equal("regression", m.GetProperty("task").GetString());
@@ -74,7 +74,7 @@ public sealed class TrainCommandTests(TrainedModels models)
     }
 
     [Fact]
-    public void Config_file_reproduces_the_run()
+    public void ConfigFileReproducesTheRun()
     {
         var output = models.Folder.File("rerun");
         var r = CliResult.Run("train", "--config", Path.Combine(models.BinaryOutput, "run.json"), "--output", output);
@@ -86,7 +86,7 @@ public sealed class TrainCommandTests(TrainedModels models)
     }
 
     [Fact]
-    public void Split_is_deterministic_and_disjoint_for_a_seed()
+    public void SplitIsDeterministicAndDisjointForASeed()
     {
         var table = MLNetLlm.IO.DelimitedFile.Read(models.BinaryTrain);
         var (train1, test1) = Training.TrainingRun.Split(table, 0.25, seed: 7);
@@ -101,7 +101,7 @@ public sealed class TrainCommandTests(TrainedModels models)
     }
 
     [Fact]
-    public void Stratified_split_keeps_every_class_on_both_sides()
+    public void StratifiedSplitKeepsEveryClassOnBothSides()
     {
         var path = models.Folder.Write("strat.csv", SyntheticData.Classification(90, 21, "spam", "ham", "sports"));
         var table = MLNetLlm.IO.DelimitedFile.Read(path);
@@ -116,7 +116,7 @@ public sealed class TrainCommandTests(TrainedModels models)
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Normalization_is_on_by_default_configurable_and_recorded()
+    public void NormalizationIsOnByDefaultConfigurableAndRecorded()
     {
         var board = MLNetLlm.IO.DelimitedFile.Read(Path.Combine(models.BinaryOutput, "leaderboard.csv"));
         Assert.StartsWith("NormalizeText(", board.Rows[0][2]);

@@ -47,7 +47,7 @@ public sealed class UpdateCommandTests(TrainedModels models) : IDisposable
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Update_writes_a_new_version_beside_the_old_with_metrics_on_the_old_and_the_new_test_data()
+    public void UpdateWritesANewVersionBesideTheOldWithMetricsOnTheOldAndTheNewTestData()
     {
         string aTrain = Task("sample-train.csv", a: true, step: 6), aTest = Task("sample-test.csv", a: true, step: 3), bTrain = Task("sample-train.csv", a: false, step: 3);
         string output = _tmp.File("spam");
@@ -99,7 +99,7 @@ public sealed class UpdateCommandTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Bad_update_input_gets_one_line_errors()
+    public void BadUpdateInputGetsOneLineErrors()
     {
         string fake = _tmp.File("fake");
         Directory.CreateDirectory(fake);
@@ -117,7 +117,7 @@ public sealed class UpdateCommandTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
-    public void Versions_are_sibling_folders_numbered_from_two()
+    public void VersionsAreSiblingFoldersNumberedFromTwo()
     {
         string spam = _tmp.File("spam");
         Assert.Equal(spam + "-v2", ModelUpdate.NextVersion(spam));

@@ -6,7 +6,7 @@ namespace MLNetLlm.Cli.Tests.Compression;
 public sealed class LatencyStatsTests
 {
     [Fact]
-    public void Median_quartiles_and_extremes_match_hand_computed_values()
+    public void MedianQuartilesAndExtremesMatchHandComputedValues()
     {
         // sorted: 1 2 3 4 10 → median 3; Q1 at 1.0 → 2; Q3 at 3.0 → 4 (linear interpolation on positions 0..4)
         var s = LatencyStats.From([10, 2, 4, 1, 3], warmUp: 3);
@@ -17,7 +17,7 @@ public sealed class LatencyStatsTests
     }
 
     [Fact]
-    public void A_ratio_is_printed_only_when_the_interquartile_ranges_are_apart()
+    public void ARatioIsPrintedOnlyWhenTheInterquartileRangesAreApart()
     {
         var slow = LatencyStats.From([100, 110, 120, 130, 140], 3);   // IQR 110–130
         var fast = LatencyStats.From([40, 50, 60, 70, 80], 3);        // IQR 50–70

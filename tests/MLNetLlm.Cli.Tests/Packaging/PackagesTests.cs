@@ -16,7 +16,7 @@ public sealed class PackagesTests(PackedFeed feed) : IClassFixture<PackedFeed>
     static readonly string[] Libraries = ["MLNetLlm.Core", "MLNetLlm.Data", "MLNetLlm.Torch", "MLNetLlm.AutoML", "MLNetLlm.AutoML.Torch", "MLNetLlm.Chinese"];
 
     [Fact]
-    public void Every_library_package_has_readme_licence_description_xml_docs_and_no_local_paths()
+    public void EveryLibraryPackageHasReadmeLicenceDescriptionXmlDocsAndNoLocalPaths()
     {
         foreach (var id in Libraries)
         {
@@ -40,7 +40,7 @@ public sealed class PackagesTests(PackedFeed feed) : IClassFixture<PackedFeed>
     }
 
     [Fact]
-    public void AutoML_package_depends_on_no_TorchSharp_and_the_bridge_brings_it()
+    public void AutoMLPackageDependsOnNoTorchSharpAndTheBridgeBringsIt()
     {
         var automl = Dependencies(feed.Package("MLNetLlm.AutoML"));
         Assert.Contains("MLNetLlm.Data", automl);
@@ -51,7 +51,7 @@ public sealed class PackagesTests(PackedFeed feed) : IClassFixture<PackedFeed>
     }
 
     [Fact]
-    public void Tool_installs_from_the_feed_into_a_tool_path_and_prints_help()
+    public void ToolInstallsFromTheFeedIntoAToolPathAndPrintsHelp()
     {
         using (var zip = ZipFile.OpenRead(feed.Package("MLNetLlm.Cli")))
         {
@@ -71,7 +71,7 @@ public sealed class PackagesTests(PackedFeed feed) : IClassFixture<PackedFeed>
     }
 
     [Fact]
-    public void Console_project_restores_the_libraries_from_the_feed_and_fits_a_pipeline()
+    public void ConsoleProjectRestoresTheLibrariesFromTheFeedAndFitsAPipeline()
     {
         string dir = Path.Combine(feed.Root, "consumer");
         Directory.CreateDirectory(dir);

@@ -11,7 +11,7 @@ public sealed class ReportTests(TrainedModels models)
     static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     [Fact]
-    public void Leaderboard_ranks_best_first_and_failed_trials_last()
+    public void LeaderboardRanksBestFirstAndFailedTrialsLast()
     {
         TrialResult[] trials =
         [
@@ -25,7 +25,7 @@ public sealed class ReportTests(TrainedModels models)
     }
 
     [Fact]
-    public void Markdown_leaderboard_escapes_pipes()
+    public void MarkdownLeaderboardEscapesPipes()
     {
         var md = new Leaderboard("f1", [new TrialResult(1, "A | B", 0.5, 2, "completed", 2)]).ToMarkdown();
         var lines = md.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -34,7 +34,7 @@ public sealed class ReportTests(TrainedModels models)
     }
 
     [Fact]
-    public void Train_writes_leaderboards_and_an_html_report_with_embedded_png_charts()
+    public void TrainWritesLeaderboardsAndAnHtmlReportWithEmbeddedPngCharts()
     {
         var csv = DelimitedFile.Read(Path.Combine(models.MulticlassOutput, RunReports.LeaderboardCsv));
         Assert.Equal(["Rank", "Trial", "Pipeline", "validation macroAccuracy", "Fidelity", "Seconds", "Status", "Parameters"], csv.Header);

@@ -29,7 +29,7 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Health_metadata_single_and_batch_predictions()
+    public async Task HealthMetadataSingleAndBatchPredictions()
     {
         var (server, client) = await Start(models.BinaryModel);
         await using (server)
@@ -60,7 +60,7 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
     [InlineData("[{\"Text\": \"ok\"}, {\"Txt\": \"x\"}]", "row 1 of the batch")]
     [InlineData("\"just text\"", "JSON object")]
     [InlineData("{\"Text\": ", "not valid JSON")]
-    public async Task Bad_requests_get_400_naming_the_problem(string body, string fragment)
+    public async Task BadRequestsGet400NamingTheProblem(string body, string fragment)
     {
         var (server, client) = await Start(models.BinaryModel);
         await using (server)
@@ -81,7 +81,7 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
     [InlineData("{\"Text\": null}", "must be a string")]
     [InlineData("[{\"Text\": \"ok\"}, {\"Text\": 5}]", "Row 1 of the batch: property 'Text' must be a string")]
     [InlineData("[{\"Text\": \"ok\"}, {\"Text\": \"\\ud800\"}]", "Row 1 of the batch: property 'Text' is not valid text")]
-    public async Task Undecodable_or_non_string_text_gets_400_and_no_500_is_logged(string body, string fragment)
+    public async Task UndecodableOrNonStringTextGets400AndNo500IsLogged(string body, string fragment)
     {
         var log500 = new StringWriter();
         var (server, client) = await Start(models.BinaryModel, new ServerOptions { Port = 0, ErrorLog = log500 });
@@ -101,7 +101,7 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
     [InlineData(new byte[] { 0xFF, 0xFE, 0x41 })]                 // not UTF-8 at all
     [InlineData(new byte[] { 0xC3, 0x28 })]                       // a broken two-byte sequence
     [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]                 // a UTF-8-encoded surrogate (CESU)
-    public async Task Invalid_utf8_in_the_body_gets_400_and_no_500_is_logged(byte[] bad)
+    public async Task InvalidUtf8InTheBodyGets400AndNo500IsLogged(byte[] bad)
     {
         var log500 = new StringWriter();
         var (server, client) = await Start(models.BinaryModel, new ServerOptions { Port = 0, ErrorLog = log500 });
@@ -121,7 +121,7 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Oversized_requests_and_batches_are_refused()
+    public async Task OversizedRequestsAndBatchesAreRefused()
     {
         var (server, client) = await Start(models.BinaryModel, new ServerOptions { Port = 0, MaxRequestBytes = 200, MaxBatchSize = 2 });
         await using (server)
@@ -138,7 +138,7 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Sentence_pair_model_needs_both_columns()
+    public async Task SentencePairModelNeedsBothColumns()
     {
         var (server, client) = await Start(models.PairsModel);
         await using (server)
@@ -156,7 +156,7 @@ public sealed class PredictionServerTests(TrainedModels models, ITestOutputHelpe
     /// <summary>A bounded load test on loopback: 2,000 requests from 8 concurrent clients, no errors, answers match
     /// single-threaded predictions; p50/p99 go to the test output (no timing assertions).</summary>
     [Fact]
-    public async Task Concurrent_load_gives_consistent_answers_without_errors()
+    public async Task ConcurrentLoadGivesConsistentAnswersWithoutErrors()
     {
         var (server, client) = await Start(models.MulticlassModel);
         await using (server)

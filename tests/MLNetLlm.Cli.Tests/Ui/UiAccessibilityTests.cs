@@ -10,7 +10,7 @@ public sealed class UiAccessibilityTests : IDisposable
     readonly TempFolder _tmp = new();
 
     [BrowserFact]
-    public async Task The_wizard_works_from_the_keyboard_with_a_visible_focus()
+    public async Task TheWizardWorksFromTheKeyboardWithAVisibleFocus()
     {
         await using var ui = await UiHarness.StartAsync(_tmp.File("workspace"));
         var page = await ui.NewPageAsync();
@@ -42,7 +42,7 @@ public sealed class UiAccessibilityTests : IDisposable
         page.EvaluateAsync<double>("() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth); }");
 
     [BrowserFact]
-    public async Task Dark_and_light_follow_the_system_and_pages_fit_wide_and_narrow_windows()
+    public async Task DarkAndLightFollowTheSystemAndPagesFitWideAndNarrowWindows()
     {
         string workspace = _tmp.File("workspace");
         Directory.CreateDirectory(Path.Combine(workspace, "datasets"));

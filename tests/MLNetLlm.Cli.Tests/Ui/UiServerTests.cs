@@ -12,7 +12,7 @@ public sealed class UiServerTests : IDisposable
     readonly TempFolder _tmp = new();
 
     [Fact]
-    public async Task An_import_checks_the_file_before_it_enters_the_workspace()
+    public async Task AnImportChecksTheFileBeforeItEntersTheWorkspace()
     {
         var ws = new Workspace(_tmp.File("ws"));
         string[] Files() => Directory.EnumerateFiles(ws.Root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(ws.Root, f)).Order().ToArray();
@@ -32,7 +32,7 @@ public sealed class UiServerTests : IDisposable
     }
 
     [Fact]
-    public async Task Beyond_loopback_every_request_needs_the_token()
+    public async Task BeyondLoopbackEveryRequestNeedsTheToken()
     {
         Assert.Throws<CliException>(() => new UiOptions { Host = "0.0.0.0", Workspace = _tmp.Path }.Validate());
         await using var server = await UiServer.StartAsync(new UiOptions { Host = "127.0.0.1", Workspace = _tmp.File("ws"), Token = "s3cret" });
@@ -45,7 +45,7 @@ public sealed class UiServerTests : IDisposable
     }
 
     [Fact]
-    public void The_ui_verb_names_a_bad_option()
+    public void TheUiVerbNamesABadOption()
     {
         CliResult.Run("ui", "--port", "70000", "--workspace", _tmp.File("ws")).AssertOneLineError("--port 70000");
         CliResult.Run("ui", "--max-upload-mb", "0", "--workspace", _tmp.File("ws")).AssertOneLineError("--max-upload-mb");

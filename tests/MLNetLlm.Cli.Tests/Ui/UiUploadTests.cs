@@ -40,7 +40,7 @@ public sealed class UiUploadTests : IDisposable
 
     [BrowserTheory]
     [MemberData(nameof(BadFiles))]
-    public async Task A_bad_upload_shows_why_and_imports_nothing(string kind, string name, string message)
+    public async Task ABadUploadShowsWhyAndImportsNothing(string kind, string name, string message)
     {
         string workspace = _tmp.File("workspace");
         await using var ui = await UiHarness.StartAsync(workspace, Limit);

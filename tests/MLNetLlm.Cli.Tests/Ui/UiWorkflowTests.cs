@@ -20,7 +20,7 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
 
     [BrowserFact]
     [Trait("Speed", "Slow")]
-    public async Task Upload_train_cancel_evaluate_try_download_and_restart()
+    public async Task UploadTrainCancelEvaluateTryDownloadAndRestart()
     {
         string workspace = _tmp.File("workspace");
         await using var ui = await UiHarness.StartAsync(workspace);

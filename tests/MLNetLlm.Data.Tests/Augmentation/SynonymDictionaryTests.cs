@@ -15,7 +15,7 @@ public class SynonymDictionaryTests
         """;
 
     [Fact]
-    public void Parses_wordnet_data_files()
+    public void ParsesWordnetDataFiles()
     {
         string dir = Directory.CreateTempSubdirectory("wordnet-").FullName;
         try
@@ -38,7 +38,7 @@ public class SynonymDictionaryTests
     }
 
     [Fact]
-    public void Reads_group_files_and_the_bundled_list()
+    public void ReadsGroupFilesAndTheBundledList()
     {
         Assert.Contains("inexpensive", SynonymDictionary.Bundled.Synonyms("cheap"));
         Assert.True(SynonymDictionary.Bundled.Count > 200);

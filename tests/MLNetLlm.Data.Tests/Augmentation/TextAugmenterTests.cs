@@ -18,7 +18,7 @@ public class TextAugmenterTests
     });
 
     [Fact]
-    public void Each_edit_changes_at_most_the_requested_fraction_of_words()
+    public void EachEditChangesAtMostTheRequestedFractionOfWords()
     {
         Cases.Sample((words, rate, op, seed) =>
         {
@@ -53,7 +53,7 @@ public class TextAugmenterTests
     }
 
     [Fact]
-    public void Synonym_replacement_uses_the_dictionary_and_keeps_case_and_punctuation()
+    public void SynonymReplacementUsesTheDictionaryAndKeepsCaseAndPunctuation()
     {
         var synonyms = SynonymDictionary.FromGroups([["cheap", "inexpensive"], ["offer", "deal"]]);
         var augmenter = new TextAugmenter(new AugmentationOptions { SynonymReplacementRate = 1, RandomInsertionRate = 0, RandomSwapRate = 0, RandomDeletionRate = 0 }, synonyms);
@@ -61,7 +61,7 @@ public class TextAugmenterTests
     }
 
     [Fact]
-    public void Rows_keep_their_labels_and_results_are_deterministic()
+    public void RowsKeepTheirLabelsAndResultsAreDeterministic()
     {
         var view = InMemoryDataView.FromColumns(
             ("Text", TextDataViewType.Instance, new[] { "buy cheap money now today please friend", "see the report before the meeting today" }.Select(s => s.AsMemory()).ToArray()),
@@ -79,7 +79,7 @@ public class TextAugmenterTests
     }
 
     [Fact]
-    public void Only_labels_limits_which_rows_are_augmented()
+    public void OnlyLabelsLimitsWhichRowsAreAugmented()
     {
         var view = InMemoryDataView.FromColumns(
             ("Text", TextDataViewType.Instance, new[] { "buy cheap money now", "see the report", "win free money" }.Select(s => s.AsMemory()).ToArray()),
@@ -89,7 +89,7 @@ public class TextAugmenterTests
     }
 
     [Fact]
-    public void Null_and_empty_text_give_empty_augmentations()
+    public void NullAndEmptyTextGiveEmptyAugmentations()
     {
         var augmenter = new TextAugmenter();
         foreach (var op in Enum.GetValues<EdaOperation>())

@@ -28,7 +28,7 @@ public class LabelBalancerTests
         Enumerable.Repeat("a", a).Concat(Enumerable.Repeat("b", b)).Concat(Enumerable.Repeat("c", c)).OrderBy(x => x.GetHashCode() % 7).ThenBy(x => x).ToArray();
 
     [Fact]
-    public void Oversampling_reaches_the_requested_ratio_and_keeps_every_original_row()
+    public void OversamplingReachesTheRequestedRatioAndKeepsEveryOriginalRow()
     {
         Counts.Sample((a, b, c, ratio) =>
         {
@@ -50,7 +50,7 @@ public class LabelBalancerTests
     }
 
     [Fact]
-    public void Undersampling_caps_larger_classes_and_keeps_input_order()
+    public void UndersamplingCapsLargerClassesAndKeepsInputOrder()
     {
         Counts.Sample((a, b, c, ratio) =>
         {
@@ -68,7 +68,7 @@ public class LabelBalancerTests
     }
 
     [Fact]
-    public void Smote_points_lie_on_segments_between_real_neighbours()
+    public void SmotePointsLieOnSegmentsBetweenRealNeighbours()
     {
         Gen.Select(Gen.Int[2, 15], Gen.Int[16, 30], Gen.Int[1, 6], Gen.Int).Sample((minority, majority, k, seed) =>
         {
@@ -109,7 +109,7 @@ public class LabelBalancerTests
     }
 
     [Fact]
-    public void Smote_handles_sparse_vectors_from_featurize_text()
+    public void SmoteHandlesSparseVectorsFromFeaturizeText()
     {
         var ml = new MLContext(seed: 1);
         var rows = Enumerable.Range(0, 30).Select(i => new { Text = i < 5 ? $"win free money prize {i}" : $"meeting agenda report {i % 7}", Label = i < 5 }).ToArray();
@@ -120,7 +120,7 @@ public class LabelBalancerTests
     }
 
     [Fact]
-    public void Augmentation_oversampling_adds_edited_text_of_the_minority()
+    public void AugmentationOversamplingAddsEditedTextOfTheMinority()
     {
         var labels = new[] { "spam", "ham", "ham", "ham", "ham", "ham" };
         var texts = new[] { "buy cheap money now today please friend", "a", "b", "c", "d", "e" };
@@ -135,7 +135,7 @@ public class LabelBalancerTests
     }
 
     [Fact]
-    public void Bad_input_fails_with_the_column_name()
+    public void BadInputFailsWithTheColumnName()
     {
         var view = View(["a", "b", "b"]);
         Assert.Contains("'Features'", Assert.Throws<ArgumentOutOfRangeException>(() => new LabelBalancer(new() { Method = BalanceMethod.Smote }).Apply(view)).Message);

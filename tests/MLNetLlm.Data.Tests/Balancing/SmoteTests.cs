@@ -28,7 +28,7 @@ public class SmoteTests
         Enumerable.Range(0, v.Length).Where(j => j != a).OrderBy(j => Dist(v[a], v[j])).ThenBy(j => j).Take(k).ToArray();
 
     [Fact]
-    public void Nearest_neighbours_of_sparse_vectors_are_those_of_the_dense_vectors_by_euclidean_distance()
+    public void NearestNeighboursOfSparseVectorsAreThoseOfTheDenseVectorsByEuclideanDistance()
     {
         var dense = RandomVectors(25, seed: 5);
         var denseBuffers = dense.Select(v => new VBuffer<float>(Dims, v)).ToArray();
@@ -46,7 +46,7 @@ public class SmoteTests
     }
 
     [Fact]
-    public void Sparse_synthetic_points_lie_strictly_between_a_row_and_one_of_its_neighbours()
+    public void SparseSyntheticPointsLieStrictlyBetweenARowAndOneOfItsNeighbours()
     {
         var dense = RandomVectors(12, seed: 9);
         var view = InMemoryDataView.FromColumns(

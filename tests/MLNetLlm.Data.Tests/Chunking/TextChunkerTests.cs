@@ -12,7 +12,7 @@ public class TextChunkerTests
         ("Label", BooleanDataViewType.Instance, rows.Select(r => r.Label).ToArray()));
 
     [Fact]
-    public void Splits_into_overlapping_word_windows_keeping_label_and_document_id()
+    public void SplitsIntoOverlappingWordWindowsKeepingLabelAndDocumentId()
     {
         string longText = string.Join(' ', Enumerable.Range(0, 25).Select(i => $"w{i}"));
         var result = new TextChunker(new ChunkingOptions { MaxTokens = 10, Overlap = 3 }).Apply(View((longText, true), ("short one", false), ("", false)));
@@ -26,7 +26,7 @@ public class TextChunkerTests
     }
 
     [Fact]
-    public void Uses_a_bert_vocabulary_when_given()
+    public void UsesABertVocabularyWhenGiven()
     {
         string vocab = Path.GetTempFileName();
         try
@@ -41,7 +41,7 @@ public class TextChunkerTests
     }
 
     [Fact]
-    public void Keeps_an_existing_document_id_and_rejects_bad_options()
+    public void KeepsAnExistingDocumentIdAndRejectsBadOptions()
     {
         var view = View(("a b c d e", true)).WithColumn("DocumentId", TextDataViewType.Instance, ["mail-7".AsMemory()]);
         var result = new TextChunker(new ChunkingOptions { MaxTokens = 2, Overlap = 0 }).Apply(view);

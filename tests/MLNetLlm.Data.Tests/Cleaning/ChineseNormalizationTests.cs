@@ -12,7 +12,7 @@ public class ChineseNormalizationTests
     }
 
     [Fact]
-    public void The_new_switches_are_off_by_default_so_old_behaviour_stays()
+    public void TheNewSwitchesAreOffByDefaultSoOldBehaviourStays()
     {
         var o = new TextNormalizerOptions();
         Assert.False(o.RemoveTerminalEscapes || o.HalfWidth || o.FullWidth || o.PunctuationToAscii || o.PunctuationToChinese);
@@ -25,17 +25,17 @@ public class ChineseNormalizationTests
     [InlineData("价格：￥１００　元", "价格:¥100 元")]
     [InlineData("（ｉＰｈｏｎｅ）", "(iPhone)")]
     [InlineData("中文。、「」", "中文。、「」")] // no half-width twin: left to PunctuationToAscii
-    public void HalfWidth_alone_without_nfkc(string input, string expected) =>
+    public void HalfWidthAloneWithoutNfkc(string input, string expected) =>
         Assert.Equal(expected, N(input, o => { o.UnicodeNormalization = false; o.CaseFolding = false; o.HalfWidth = true; }));
 
     [Theory]
     [InlineData("ABC123!?", "ａｂｃ１２３！？")] // case folding (on by default) first
     [InlineData("用 iPhone 12 拍照", "用 ｉｐｈｏｎｅ １２ 拍照")]
-    public void FullWidth_after_nfkc_and_case_folding(string input, string expected) =>
+    public void FullWidthAfterNfkcAndCaseFolding(string input, string expected) =>
         Assert.Equal(expected, N(input, o => o.FullWidth = true));
 
     [Fact]
-    public void Full_and_half_width_round_trip_on_every_printable_ascii_character()
+    public void FullAndHalfWidthRoundTripOnEveryPrintableAsciiCharacter()
     {
         string ascii = new(Enumerable.Range(0x21, 0x7E - 0x21 + 1).Select(c => (char)c).ToArray());
         string full = N(ascii, o => { o.UnicodeNormalization = false; o.CaseFolding = false; o.FullWidth = true; });
@@ -49,7 +49,7 @@ public class ChineseNormalizationTests
     [Theory]
     [InlineData("你好，世界！“引号”（括号）【方括号】《书名》：；？……——～", "你好,世界!\"引号\"(括号)[方括号]\"书名\":;?......--~")]
     [InlineData("一、二、三。", "一,二,三.")]
-    public void PunctuationToAscii_maps_chinese_punctuation(string input, string expected) =>
+    public void PunctuationToAsciiMapsChinesePunctuation(string input, string expected) =>
         Assert.Equal(expected, N(input, o => { o.UnicodeNormalization = false; o.PunctuationToAscii = true; }));
 
     [Theory]
@@ -58,11 +58,11 @@ public class ChineseNormalizationTests
     [InlineData("see e.g. 例子(样本)", "see e.g. 例子（样本）")] // punctuation between Latin letters stays
     [InlineData("网址 http://a.example.com/x 很好.", "网址 http://a.example.com/x 很好。")]
     [InlineData("等等...", "等等...")]                         // an ellipsis is not a full stop
-    public void PunctuationToChinese_only_next_to_chinese(string input, string expected) =>
+    public void PunctuationToChineseOnlyNextToChinese(string input, string expected) =>
         Assert.Equal(expected, N(input, o => o.PunctuationToChinese = true));
 
     [Fact]
-    public void PunctuationToChinese_with_nfkc_on_restores_what_nfkc_folded_and_is_idempotent()
+    public void PunctuationToChineseWithNfkcOnRestoresWhatNfkcFoldedAndIsIdempotent()
     {
         var o = new TextNormalizerOptions { PunctuationToChinese = true };
         string once = TextNormalizer.Normalize("你好，ＷＯＲＬＤ！", o);
@@ -80,17 +80,17 @@ public class ChineseNormalizationTests
     [InlineData("B\bBo\bol\bld\bd", "Bold")]
     [InlineData("进度 50%\u001b[K\u001b[2A完成", "进度 50%完成")]
     [InlineData("\u001b(B普通\u001b7文本\u001b8", "普通文本")]
-    public void Terminal_escapes_are_stripped(string input, string expected) =>
+    public void TerminalEscapesAreStripped(string input, string expected) =>
         Assert.Equal(expected, N(input, o => { o.RemoveTerminalEscapes = true; o.CaseFolding = false; }));
 
     [Fact]
-    public void Without_the_switch_only_the_escape_byte_goes_and_the_residue_stays()
+    public void WithoutTheSwitchOnlyTheEscapeByteGoesAndTheResidueStays()
     {
         Assert.Equal("[31m错误[0m", TextNormalizer.Normalize("\u001b[31m错误\u001b[0m"));
     }
 
     [Fact]
-    public void Emoji_are_removed_from_chinese_text_without_splitting_words()
+    public void EmojiAreRemovedFromChineseTextWithoutSplittingWords()
     {
         var o = new TextNormalizerOptions { RemoveEmoji = true };
         Assert.Equal("太好吃了 推荐!", TextNormalizer.Normalize("太好吃了😋👍🏽推荐！", o));
@@ -98,7 +98,7 @@ public class ChineseNormalizationTests
     }
 
     [Fact]
-    public void Mixed_chinese_english_text_keeps_nfkc_case_and_whitespace_behaviour()
+    public void MixedChineseEnglishTextKeepsNfkcCaseAndWhitespaceBehaviour()
     {
         string text = "  我在 ＧｉｔＨｕｂ 上\t看到\u3000了   Ｃ＃ 和 .NET 10 的  新特性\n\n";
         Assert.Equal("我在 github 上 看到 了 c# 和 .net 10 的 新特性", TextNormalizer.Normalize(text));
@@ -107,7 +107,7 @@ public class ChineseNormalizationTests
     }
 
     [Fact]
-    public void Masks_work_inside_chinese_text_without_spaces()
+    public void MasksWorkInsideChineseTextWithoutSpaces()
     {
         var o = new TextNormalizerOptions { MaskNumbers = true, MaskUrls = true, MaskEmails = true };
         Assert.Equal("电话 [number],邮箱 [email] 网址 [url] 谢谢", TextNormalizer.Normalize("电话 13800138000，邮箱 a.b@example.cn 网址 https://example.cn/x 谢谢", o));
@@ -117,11 +117,11 @@ public class ChineseNormalizationTests
     [InlineData("电话13800138000转8", "电话[number]转[number]")]
     [InlineData("共3.5万元", "共[number]万元")]
     [InlineData("iPhone12 和 x1", "iphone12 和 x1")] // digits touching Latin letters are part of a word, as before
-    public void Numbers_touching_chinese_characters_are_masked(string input, string expected) =>
+    public void NumbersTouchingChineseCharactersAreMasked(string input, string expected) =>
         Assert.Equal(expected, TextNormalizer.Normalize(input, new TextNormalizerOptions { MaskNumbers = true }));
 
     [Fact]
-    public void Invalid_surrogates_become_replacement_characters_in_chinese_text()
+    public void InvalidSurrogatesBecomeReplacementCharactersInChineseText()
     {
         Assert.Equal("中\uFFFD文", TextNormalizer.Normalize("中\uD800文", new TextNormalizerOptions { HalfWidth = true, PunctuationToAscii = true }));
     }
@@ -129,7 +129,7 @@ public class ChineseNormalizationTests
     [Theory]
     [InlineData(true, true, false, false, "FullWidth")]
     [InlineData(false, false, true, true, "PunctuationToChinese")]
-    public void Conflicting_switches_name_the_option(bool half, bool full, bool toAscii, bool toChinese, string named)
+    public void ConflictingSwitchesNameTheOption(bool half, bool full, bool toAscii, bool toChinese, string named)
     {
         var o = new TextNormalizerOptions { HalfWidth = half, FullWidth = full, PunctuationToAscii = toAscii, PunctuationToChinese = toChinese };
         var ex = Assert.Throws<ArgumentException>(() => TextNormalizer.Normalize("x", o));
@@ -138,7 +138,7 @@ public class ChineseNormalizationTests
     }
 
     [Fact]
-    public void Normalizing_twice_equals_normalizing_once_with_every_chinese_switch()
+    public void NormalizingTwiceEqualsNormalizingOnceWithEveryChineseSwitch()
     {
         string[] samples = ["你好,World!（测试）\u001b[1m粗\u001b[0m", "ＡＢＣ，。、１２３", "价格3.14元.", "😀表情😀", "“引号”‘单’"];
         foreach (var make in new Func<TextNormalizerOptions>[]

@@ -36,7 +36,7 @@ public class TextNormalizerEstimatorTests
     static readonly TextNormalizerOptions Options = new() { MaskUrls = true };
 
     [Fact]
-    public void Transform_adds_the_normalized_column_and_keeps_the_rest()
+    public void TransformAddsTheNormalizedColumnAndKeepsTheRest()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Rows);
@@ -49,7 +49,7 @@ public class TextNormalizerEstimatorTests
     }
 
     [Fact]
-    public void Same_name_replaces_the_column()
+    public void SameNameReplacesTheColumn()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Rows);
@@ -60,7 +60,7 @@ public class TextNormalizerEstimatorTests
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Trains_in_a_chain_predicts_and_survives_save_and_load_in_a_fresh_context()
+    public void TrainsInAChainPredictsAndSurvivesSaveAndLoadInAFreshContext()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Rows);
@@ -92,7 +92,7 @@ public class TextNormalizerEstimatorTests
     }
 
     [Fact]
-    public void Options_survive_save_and_load()
+    public void OptionsSurviveSaveAndLoad()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Rows);
@@ -115,7 +115,7 @@ public class TextNormalizerEstimatorTests
     }
 
     [Fact]
-    public void Null_text_in_the_data_becomes_empty()
+    public void NullTextInTheDataBecomesEmpty()
     {
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(new[] { new Input { Text = null! }, new Input { Text = "  A  " } });
@@ -124,7 +124,7 @@ public class TextNormalizerEstimatorTests
     }
 
     [Fact]
-    public void Missing_or_wrong_type_columns_fail_at_fit_with_the_column_name()
+    public void MissingOrWrongTypeColumnsFailAtFitWithTheColumnName()
     {
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(Rows);
@@ -139,7 +139,7 @@ public class TextNormalizerEstimatorTests
     }
 
     [Fact]
-    public void Estimator_output_schema_has_a_text_column()
+    public void EstimatorOutputSchemaHasATextColumn()
     {
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(Rows);

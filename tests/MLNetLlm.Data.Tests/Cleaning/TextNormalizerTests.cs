@@ -30,7 +30,7 @@ public class TextNormalizerTests
         });
 
     [Fact]
-    public void Normalizing_twice_gives_the_same_text_for_any_text_and_options()
+    public void NormalizingTwiceGivesTheSameTextForAnyTextAndOptions()
     {
         Gen.Select(Texts, AnyOptions).Sample((text, options) =>
         {
@@ -41,7 +41,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Output_is_valid_UTF16_without_controls_or_runs_of_spaces()
+    public void OutputIsValidUTF16WithoutControlsOrRunsOfSpaces()
     {
         Gen.Select(Texts, AnyOptions).Sample((text, options) =>
         {
@@ -65,10 +65,10 @@ public class TextNormalizerTests
     [InlineData("<!-- hidden --><div>a</div><div>b</div>", "a b")]
     [InlineData("x<y and y>z", "x<y and y>z")]
     [InlineData("zero\u200Bwidth\u0000 soft\u00ADhyphen", "zerowidth softhyphen")]
-    public void Default_options(string input, string expected) => Assert.Equal(expected, TextNormalizer.Normalize(input));
+    public void DefaultOptions(string input, string expected) => Assert.Equal(expected, TextNormalizer.Normalize(input));
 
     [Fact]
-    public void Masks_urls_emails_and_numbers_with_placeholders()
+    public void MasksUrlsEmailsAndNumbersWithPlaceholders()
     {
         var o = new TextNormalizerOptions { MaskUrls = true, MaskEmails = true, MaskNumbers = true };
         Assert.Equal("see [url]. mail [email] by [number] or call [number], not v2",
@@ -77,7 +77,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Removes_emoji_and_symbols_only_when_asked()
+    public void RemovesEmojiAndSymbolsOnlyWhenAsked()
     {
         Assert.Equal("i 😀 it 👍🏽", TextNormalizer.Normalize("I 😀 it 👍🏽"));
         Assert.Equal("i love it ok $5", TextNormalizer.Normalize("I ❤️love it 👍🏽ok 🇫🇷 $5", new() { RemoveEmoji = true }));
@@ -85,7 +85,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Case_folding_and_whitespace_are_options()
+    public void CaseFoldingAndWhitespaceAreOptions()
     {
         var o = new TextNormalizerOptions { CaseFolding = false, CollapseWhitespace = false };
         Assert.Equal("  Hello\t World ", TextNormalizer.Normalize("  Hello\t World ", o));
@@ -93,7 +93,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Strips_email_headers_and_decodes_mime_parts()
+    public void StripsEmailHeadersAndDecodesMimeParts()
     {
         string mail = """
             From someone@example.com  Thu Aug 22 12:36:23 2002
@@ -123,7 +123,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Decodes_base64_parts_and_drops_attachments()
+    public void DecodesBase64PartsAndDropsAttachments()
     {
         string body = Convert.ToBase64String(Encoding.UTF8.GetBytes("Grüße aus Köln"));
         string mail = "From: a@example.com\nTo: b@example.com\nSubject: x\nContent-Type: multipart/mixed; boundary=b1\n\n--b1\n" +
@@ -133,7 +133,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Decodes_east_asian_charsets_and_drops_bounce_headers()
+    public void DecodesEastAsianCharsetsAndDropsBounceHeaders()
     {
         // "你好" in Big5 and "안녕하세요" in EUC-KR, base64-encoded by Python's codecs (an independent reference).
         string mail = "From: a@example.com\nSubject: =?big5?B?p0Gmbg==?=\nContent-Type: multipart/report; boundary=r\n\n--r\n" +
@@ -143,7 +143,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Text_that_is_not_an_email_keeps_its_first_lines()
+    public void TextThatIsNotAnEmailKeepsItsFirstLines()
     {
         var o = new TextNormalizerOptions { StripEmailHeaders = true };
         Assert.Equal("note: buy milk thanks", TextNormalizer.Normalize("Note: buy milk\n\nthanks", o));
@@ -151,7 +151,7 @@ public class TextNormalizerTests
     }
 
     [Fact]
-    public void Bad_input_has_a_documented_result()
+    public void BadInputHasADocumentedResult()
     {
         Assert.Equal("", TextNormalizer.Normalize(null));
         Assert.Equal("", TextNormalizer.Normalize(""));
@@ -164,7 +164,7 @@ public class TextNormalizerTests
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Ten_megabyte_document_is_normalized_linearly()
+    public void TenMegabyteDocumentIsNormalizedLinearly()
     {
         var sb = new StringBuilder(10_500_000);
         while (sb.Length < 10_000_000) sb.Append("<p>Ｆｒｅｅ &amp; <b>CHEAP</b> meds at http://x.example.com/?id=1 — call 555-1234 now!</p>\n");

@@ -16,7 +16,7 @@ public class DeduplicatorTests
         string.Join(' ', Enumerable.Range(0, words).Select(_ => $"w{rng.Next(5000)}"));
 
     [Fact]
-    public void Output_has_no_exact_duplicates_and_is_an_ordered_subset_of_the_input()
+    public void OutputHasNoExactDuplicatesAndIsAnOrderedSubsetOfTheInput()
     {
         var gen = Gen.OneOf(Vocabulary).Array[0, 4].Select(w => string.Join(" ", w)).Array[0, 40];
         var dedup = new Deduplicator(new DeduplicationOptions { MaxDegreeOfParallelism = 1 });
@@ -41,7 +41,7 @@ public class DeduplicatorTests
     }
 
     [Fact]
-    public void Finds_near_duplicates_and_keeps_different_texts()
+    public void FindsNearDuplicatesAndKeepsDifferentTexts()
     {
         var rng = new Random(3);
         var originals = Enumerable.Range(0, 200).Select(_ => Document(rng, 120)).ToList();
@@ -73,7 +73,7 @@ public class DeduplicatorTests
     }
 
     [Fact]
-    public void Character_shingles_catch_small_spelling_changes()
+    public void CharacterShinglesCatchSmallSpellingChanges()
     {
         var texts = new[] { "Congratulations, you have won a free cruise to the Bahamas! Reply today.", "Congratulations, you have won a free cruise to the Bahamas!! Reply today!", "Please find the quarterly report attached for review." };
         var result = new Deduplicator(new() { Shingles = ShingleUnit.Character, ShingleSize = 5, JaccardThreshold = 0.7 }).FindDuplicates(texts);
@@ -81,7 +81,7 @@ public class DeduplicatorTests
     }
 
     [Fact]
-    public void Results_depend_on_the_seed_only_not_on_threads()
+    public void ResultsDependOnTheSeedOnlyNotOnThreads()
     {
         var rng = new Random(5);
         var texts = Enumerable.Range(0, 300).Select(i => i % 3 == 0 && i > 0 ? Document(new Random(i - 1), 40) : Document(rng, 40)).ToArray();
@@ -91,7 +91,7 @@ public class DeduplicatorTests
     }
 
     [Fact]
-    public void Exact_mode_and_row_operation_report()
+    public void ExactModeAndRowOperationReport()
     {
         var ml = new MLContext(seed: 1);
         var view = InMemoryDataView.FromColumns(
@@ -109,7 +109,7 @@ public class DeduplicatorTests
     }
 
     [Fact]
-    public void Bad_columns_and_options_fail_clearly()
+    public void BadColumnsAndOptionsFailClearly()
     {
         var view = InMemoryDataView.FromColumns(("Score", NumberDataViewType.Single, new[] { 1f, 2f }));
         var missing = Assert.Throws<ArgumentOutOfRangeException>(() => new Deduplicator(new() { TextColumn = "Body" }).Apply(view));
@@ -121,7 +121,7 @@ public class DeduplicatorTests
     }
 
     [Fact]
-    public void A_step_that_would_drop_more_than_its_limit_throws_naming_the_counts()
+    public void AStepThatWouldDropMoreThanItsLimitThrowsNamingTheCounts()
     {
         // Distinct sentences over one alphabet: as sets of single characters they are all near duplicates.
         string[] texts =
@@ -148,7 +148,7 @@ public class DeduplicatorTests
     }
 
     [Fact]
-    public void Lsh_banding_follows_the_threshold()
+    public void LshBandingFollowsTheThreshold()
     {
         var (b8, r8) = LshParameters.Choose(128, 0.8);
         var (b5, r5) = LshParameters.Choose(128, 0.5);

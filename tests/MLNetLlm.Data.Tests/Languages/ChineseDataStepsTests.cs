@@ -25,7 +25,7 @@ public class ChineseDataStepsTests
         CharacterWordSegmenter.Instance.Segment(text).Select(r => text.Substring(r.Start, r.Length)).Where(w => w.Any(char.IsLetterOrDigit)).ToList();
 
     [Fact]
-    public void Chinese_synonym_files_accept_spaces_commas_and_cilin_lines()
+    public void ChineseSynonymFilesAcceptSpacesCommasAndCilinLines()
     {
         var d = Groups("# comment", "高兴 开心 快乐", "美丽,漂亮", "Aa01A05= 匹夫 个人", "Aa01B02# 相关 词语", "Aa01C01@ 单独");
         Assert.Equal(["开心", "快乐"], d.Synonyms("高兴"));
@@ -40,7 +40,7 @@ public class ChineseDataStepsTests
     [InlineData(EdaOperation.RandomDeletion, 0.2)]
     [InlineData(EdaOperation.SynonymReplacement, 0.3)]
     [InlineData(EdaOperation.RandomInsertion, 0.1)]
-    public void Chinese_eda_changes_at_most_the_requested_share_of_words_and_keeps_punctuation(EdaOperation op, double rate)
+    public void ChineseEdaChangesAtMostTheRequestedShareOfWordsAndKeepsPunctuation(EdaOperation op, double rate)
     {
         // one-character groups: the character segmenter sees each synonym as one word, so words can be compared by position
         var synonyms = Groups("月 蟾 玉", "山 峰 岭", "水 江 河", "春 芳", "风 飙", "花 葩", "人 民");
@@ -90,7 +90,7 @@ public class ChineseDataStepsTests
     }
 
     [Fact]
-    public void Auto_language_keeps_english_rows_on_the_old_path_and_edits_chinese_rows_on_words()
+    public void AutoLanguageKeepsEnglishRowsOnTheOldPathAndEditsChineseRowsOnWords()
     {
         var auto = new TextAugmenter(new AugmentationOptions { RandomSwapRate = 0.5, SynonymReplacementRate = 0, RandomInsertionRate = 0, RandomDeletionRate = 0 });
         var english = new TextAugmenter(new AugmentationOptions { Language = TextLanguage.English, RandomSwapRate = 0.5, SynonymReplacementRate = 0, RandomInsertionRate = 0, RandomDeletionRate = 0 });
@@ -104,7 +104,7 @@ public class ChineseDataStepsTests
     }
 
     [Fact]
-    public void Chinese_rows_without_a_synonym_file_get_no_synonym_edits()
+    public void ChineseRowsWithoutASynonymFileGetNoSynonymEdits()
     {
         var augmenter = new TextAugmenter(new AugmentationOptions { Language = TextLanguage.Chinese, SynonymReplacementRate = 0.5 });
         Assert.Equal("床前明月光，疑是地上霜。", augmenter.Augment("床前明月光，疑是地上霜。", EdaOperation.SynonymReplacement, new Random(1)));
@@ -113,7 +113,7 @@ public class ChineseDataStepsTests
     }
 
     [Fact]
-    public void Cjk_minhash_finds_near_duplicate_poems_with_default_word_shingles()
+    public void CjkMinhashFindsNearDuplicatePoemsWithDefaultWordShingles()
     {
         var poems = Poems().Where(p => p.Length >= 56).Distinct().Take(120).ToArray();
         var texts = new List<string>(poems);
@@ -135,7 +135,7 @@ public class ChineseDataStepsTests
     }
 
     [Fact]
-    public void Before_ideographs_were_words_a_chinese_text_was_one_shingle()
+    public void BeforeIdeographsWereWordsAChineseTextWasOneShingle()
     {
         // Two different poems that share no line: with one "word" per punctuation-delimited run their 3-word shingles
         // would differ completely anyway; the real check is that a one-character change still leaves them similar.
@@ -148,7 +148,7 @@ public class ChineseDataStepsTests
     [Theory]
     [InlineData(ChunkUnit.Character, 10, 2)]
     [InlineData(ChunkUnit.Word, 8, 3)]
-    public void Chunking_chinese_by_characters_or_words_uses_the_same_stride(ChunkUnit unit, int max, int overlap)
+    public void ChunkingChineseByCharactersOrWordsUsesTheSameStride(ChunkUnit unit, int max, int overlap)
     {
         string text = "床前明月光，疑是地上霜。举头望明月，低头思故乡。";
         var chunker = new TextChunker(new ChunkingOptions { Unit = unit, MaxTokens = max, Overlap = overlap });
@@ -170,7 +170,7 @@ public class ChineseDataStepsTests
     }
 
     [Fact]
-    public void Chunking_options_refuse_a_tokenizer_with_another_unit_naming_the_option()
+    public void ChunkingOptionsRefuseATokenizerWithAnotherUnitNamingTheOption()
     {
         var ex = Assert.Throws<ArgumentException>(() => new TextChunker(new ChunkingOptions { Unit = ChunkUnit.Character, VocabularyPath = "vocab.txt" }));
         Assert.Equal("Unit", ex.ParamName);
@@ -178,7 +178,7 @@ public class ChineseDataStepsTests
     }
 
     [Fact]
-    public void Character_chunks_never_split_an_emoji_or_count_spaces()
+    public void CharacterChunksNeverSplitAnEmojiOrCountSpaces()
     {
         string text = "好 👍🏽 好 👨‍👩‍👧 好";
         var (_, chunks) = new TextChunker(new ChunkingOptions { Unit = ChunkUnit.Character, MaxTokens = 2, Overlap = 0 }).Split(text);

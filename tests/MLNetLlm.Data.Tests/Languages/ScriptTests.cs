@@ -13,11 +13,11 @@ public class ScriptTests
     [InlineData("東京に行きました", TextLanguage.English)] // kana: Japanese, not Chinese
     [InlineData("12345 !!! 😀", TextLanguage.English)]   // no letters
     [InlineData("", TextLanguage.English)]
-    public void Detects_chinese_by_the_share_of_han_characters(string text, TextLanguage expected) =>
+    public void DetectsChineseByTheShareOfHanCharacters(string text, TextLanguage expected) =>
         Assert.Equal(expected, ScriptDetector.Detect(text));
 
     [Fact]
-    public void Collections_are_judged_on_all_their_letters()
+    public void CollectionsAreJudgedOnAllTheirLetters()
     {
         Assert.Equal(TextLanguage.Chinese, ScriptDetector.Detect(["今天天气很好", "hello", "我们去公园散步吧"]));
         Assert.Equal(TextLanguage.English, ScriptDetector.Detect(["good morning everyone", "see you", "好"]));
@@ -25,7 +25,7 @@ public class ScriptTests
     }
 
     [Fact]
-    public void Character_segmenter_splits_han_per_character_and_keeps_latin_words_and_emoji_whole()
+    public void CharacterSegmenterSplitsHanPerCharacterAndKeepsLatinWordsAndEmojiWhole()
     {
         string text = "我爱NLP和GPT-4！👍🏽 ok";
         var words = CharacterWordSegmenter.Instance.Segment(text).Select(r => text.Substring(r.Start, r.Length)).ToArray();

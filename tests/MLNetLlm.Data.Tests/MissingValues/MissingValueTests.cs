@@ -21,7 +21,7 @@ public class MissingValueTests
     ];
 
     [Fact]
-    public void Drop_counts_each_row_once_under_its_first_missing_column()
+    public void DropCountsEachRowOnceUnderItsFirstMissingColumn()
     {
         var ml = new MLContext();
         var result = ml.Llm().DropMissing("Text", "Size", "Price").Apply(ml.Data.LoadFromEnumerable(Rows));
@@ -34,7 +34,7 @@ public class MissingValueTests
     }
 
     [Fact]
-    public void Fill_learns_mean_and_median_and_applies_at_prediction_and_after_save()
+    public void FillLearnsMeanAndMedianAndAppliesAtPredictionAndAfterSave()
     {
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(Rows);
@@ -62,7 +62,7 @@ public class MissingValueTests
     }
 
     [Fact]
-    public void Wrong_fill_or_type_fails_clearly()
+    public void WrongFillOrTypeFailsClearly()
     {
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(Rows);

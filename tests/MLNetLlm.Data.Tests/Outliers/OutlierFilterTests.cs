@@ -12,7 +12,7 @@ public class OutlierFilterTests
     }
 
     [Fact]
-    public void Drops_rows_beyond_the_z_score_threshold()
+    public void DropsRowsBeyondTheZScoreThreshold()
     {
         var ml = new MLContext();
         var rows = Enumerable.Range(0, 30).Select(i => new Row { Text = new string('a', 20 + i % 5), Score = i % 3 }).ToList();
@@ -29,7 +29,7 @@ public class OutlierFilterTests
     }
 
     [Fact]
-    public void Constant_columns_drop_nothing_and_bad_columns_fail()
+    public void ConstantColumnsDropNothingAndBadColumnsFail()
     {
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(_ => new Row { Text = "same", Score = 2 }));

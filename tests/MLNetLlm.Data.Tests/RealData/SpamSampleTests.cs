@@ -13,7 +13,7 @@ public class SpamSampleTests
     static readonly TextNormalizerOptions Email = new() { StripEmailHeaders = true, MaskUrls = true, MaskEmails = true, MaskNumbers = true };
 
     [Fact]
-    public void Email_normalization_drops_headers_decodes_bodies_and_is_idempotent()
+    public void EmailNormalizationDropsHeadersDecodesBodiesAndIsIdempotent()
     {
         var texts = RepoFiles.SpamTrain.Column("Text");
         Assert.Equal(400, texts.Length);
@@ -31,7 +31,7 @@ public class SpamSampleTests
     }
 
     [Fact]
-    public void Dedup_of_the_sample_keeps_a_subset_and_reports_every_dropped_row()
+    public void DedupOfTheSampleKeepsASubsetAndReportsEveryDroppedRow()
     {
         var view = LabelledView(RepoFiles.SpamTrain.Column("Text"), RepoFiles.SpamTrain.Column("Label"));
         var result = new Deduplicator(new DeduplicationOptions { Normalization = new TextNormalizerOptions { StripEmailHeaders = true } }).Apply(view);
@@ -44,7 +44,7 @@ public class SpamSampleTests
     }
 
     [Fact]
-    public void Chunking_real_mails_with_the_bert_vocabulary_keeps_every_mail()
+    public void ChunkingRealMailsWithTheBertVocabularyKeepsEveryMail()
     {
         var texts = RepoFiles.SpamTrain.Column("Text").Take(40).Select(t => TextNormalizer.Normalize(t, Email)).ToArray();
         var view = LabelledView(texts, RepoFiles.SpamTrain.Column("Label").Take(40).ToArray());

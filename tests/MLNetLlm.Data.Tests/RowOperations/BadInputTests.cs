@@ -20,7 +20,7 @@ public class BadInputTests
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Every_row_step_handles_null_empty_surrogates_and_a_ten_megabyte_text()
+    public void EveryRowStepHandlesNullEmptySurrogatesAndATenMegabyteText()
     {
         IRowOperation[] steps =
         [
@@ -44,7 +44,7 @@ public class BadInputTests
     }
 
     [Fact]
-    public void The_normalizer_in_a_pipeline_handles_bad_text()
+    public void TheNormalizerInAPipelineHandlesBadText()
     {
         var ml = new MLContext();
         var output = InMemoryDataView.Materialize(ml.Llm().NormalizeText("Clean", "Text").Fit(View()).Transform(View()));
@@ -55,7 +55,7 @@ public class BadInputTests
     }
 
     [Fact]
-    public void Wrong_type_columns_fail_before_reading_data()
+    public void WrongTypeColumnsFailBeforeReadingData()
     {
         var view = View();
         IRowOperation[] steps =

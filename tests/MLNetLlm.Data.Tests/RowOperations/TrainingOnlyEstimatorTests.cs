@@ -34,7 +34,7 @@ public class TrainingOnlyEstimatorTests
     ];
 
     [Fact]
-    public void Row_steps_change_training_rows_only_and_predictions_pass_through()
+    public void RowStepsChangeTrainingRowsOnlyAndPredictionsPassThrough()
     {
         var ml = new MLContext(seed: 1);
         var inner = new RowCountingEstimator();
@@ -55,7 +55,7 @@ public class TrainingOnlyEstimatorTests
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Works_inside_a_chain_with_a_real_trainer_and_reports_are_found_in_the_chain()
+    public void WorksInsideAChainWithARealTrainerAndReportsAreFoundInTheChain()
     {
         var ml = new MLContext(seed: 1);
         var rows = Enumerable.Range(0, 40).Select(i => new Row { Text = i % 2 == 0 ? $"win free money {i % 4}" : $"see you at the meeting {i % 6}", Label = i % 2 == 0 }).ToArray();
@@ -77,7 +77,7 @@ public class TrainingOnlyEstimatorTests
     }
 
     [Fact]
-    public void A_missing_column_fails_before_any_data_is_read()
+    public void AMissingColumnFailsBeforeAnyDataIsRead()
     {
         var ml = new MLContext();
         var estimator = ml.Llm().ApplyWhenTraining(new RowCountingEstimator(), ml.Llm().Deduplicate(new() { TextColumn = "Body" }));
@@ -87,7 +87,7 @@ public class TrainingOnlyEstimatorTests
     }
 
     [Fact]
-    public void Reports_must_balance()
+    public void ReportsMustBalance()
     {
         Assert.Throws<InvalidOperationException>(() => new RowOperationReport("X", 10, 9));
         var ok = new RowOperationReport("X", 10, 12, new Dictionary<string, int> { ["a"] = 3 }, new Dictionary<string, int> { ["b"] = 5 });

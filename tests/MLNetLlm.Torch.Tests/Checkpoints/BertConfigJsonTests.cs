@@ -10,7 +10,7 @@ namespace MLNetLlm.Torch.Tests.Checkpoints;
 public sealed class BertConfigJsonTests
 {
     [Fact]
-    public void Accepts_HF_variants_with_unknown_keys_and_defaults_missing_ones()
+    public void AcceptsHFVariantsWithUnknownKeysAndDefaultsMissingOnes()
     {
         var c = BertConfig.FromHuggingFaceJson("""
             {
@@ -48,13 +48,13 @@ public sealed class BertConfigJsonTests
     [InlineData("""{"position_embedding_type": "relative_key"}""", "position_embedding_type 'relative_key' is not supported (only 'absolute').")]
     [InlineData("""{"hidden_size": 10, "num_attention_heads": 3}""", "hidden_size 10 is not a multiple of num_attention_heads 3.")]
     [InlineData("null", "config is empty")]
-    public void Bad_values_get_one_error_naming_the_key(string json, string message) =>
+    public void BadValuesGetOneErrorNamingTheKey(string json, string message) =>
         Assert.Equal(message, Assert.Throws<FormatException>(() => BertConfig.FromHuggingFaceJson(json)).Message);
 
     [Theory]
     [InlineData("[1, 2]")]
     [InlineData("{\"hidden_size\": 64")]
     [InlineData("not json")]
-    public void Text_that_is_not_a_JSON_object_is_rejected(string json) =>
+    public void TextThatIsNotAJSONObjectIsRejected(string json) =>
         Assert.StartsWith("config is not a JSON object: ", Assert.Throws<FormatException>(() => BertConfig.FromHuggingFaceJson(json)).Message);
 }

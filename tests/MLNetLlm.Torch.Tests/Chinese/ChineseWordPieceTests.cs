@@ -27,7 +27,7 @@ public class ChineseWordPieceTests
     static bool IsHan(string s) => s.Length is 1 or 2 && char.ConvertToUtf32(s, 0) is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0xF900 and <= 0xFAFF) or >= 0x20000;
 
     [Fact]
-    public void A_chinese_vocabulary_holds_the_frequent_characters_beyond_the_alphabet_cap()
+    public void AChineseVocabularyHoldsTheFrequentCharactersBeyondTheAlphabetCap()
     {
         var texts = Texts(Poetry("dynasty", "train"));
         var counts = texts.SelectMany(Han).GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
@@ -56,7 +56,7 @@ public class ChineseWordPieceTests
     }
 
     [Fact]
-    public void A_small_vocabulary_keeps_the_most_frequent_characters_and_mixed_text_still_gets_english_merges()
+    public void ASmallVocabularyKeepsTheMostFrequentCharactersAndMixedTextStillGetsEnglishMerges()
     {
         var zh = Texts(Poetry("form", "train"));
         var vocab = WordPieceVocabularyBuilder.Build(zh, vocabularySize: 600);
@@ -74,7 +74,7 @@ public class ChineseWordPieceTests
     }
 
     [Fact]
-    public void Text_without_cjk_gets_no_ideographs()
+    public void TextWithoutCjkGetsNoIdeographs()
     {
         var vocab = WordPieceVocabularyBuilder.Build(["the cat sat on the mat", "the dog sat on the log", "cats and dogs"], vocabularySize: 200, minFrequency: 1);
         Assert.DoesNotContain(vocab, IsHan);
@@ -94,7 +94,7 @@ public class ChineseWordPieceTests
     }
 
     [Fact]
-    public void A_bert_trained_from_scratch_tells_ci_from_shi_round_trips_and_quantizes()
+    public void ABertTrainedFromScratchTellsCiFromShiRoundTripsAndQuantizes()
     {
         var ml = new MLContext(seed: 1);
         Poem[] Rows(string part) { var t = Poetry("form", part); return t.Rows.Select(r => new Poem { Text = r[t.ColumnIndex("Text")], Label = r[t.ColumnIndex("Label")] == "ci" }).ToArray(); }

@@ -111,7 +111,7 @@ public sealed class SentenceEmbeddingTests : TempDirectoryTest
             AssertClose(model.Embed([texts[i]])[0], together[i], 1e-5f, $"row {i} (length {lengths[i]} of {lengths.Max()})");
     }
 
-    static Tokenization.BertTextTokenizer BertTextTokenizerFrom(string dir) => Tokenization.BertTextTokenizer.FromDirectory(dir);
+    static MLNetLlm.Torch.Tokenization.BertTextTokenizer BertTextTokenizerFrom(string dir) => MLNetLlm.Torch.Tokenization.BertTextTokenizer.FromDirectory(dir);
 
     [Fact]
     public void NormalizedEmbeddingsHaveUnitNormAndPointTheSameWay()

@@ -26,7 +26,7 @@ public sealed class HuggingFaceParityTests
         return tensor(rows.SelectMany(x => x).ToArray()).reshape(rows.Length, -1);
     }
 
-    static (BertForSequenceClassification Model, Tokenization.BertTextTokenizer Tok) Load(bool sdpa = false)
+    static (BertForSequenceClassification Model, MLNetLlm.Torch.Tokenization.BertTextTokenizer Tok) Load(bool sdpa = false)
     {
         var (model, tok, report) = HuggingFaceCheckpoint.Load(HfFixture.Dir, CPU, new ComputeSettings { UseSdpa = sdpa, FusedInference = sdpa });
         Assert.Empty(report.NewlyInitialized);
