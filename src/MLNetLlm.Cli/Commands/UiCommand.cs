@@ -14,9 +14,10 @@ internal static class UiCommand
         var port = new Option<int>("--port", "-p") { Description = "The port (default 0: a free port, printed)." };
         var token = new Option<string?>("--token") { Description = "The access token with a --host beyond loopback (default: a random one, printed in the URL)." };
         var maxUpload = new Option<double>("--max-upload-mb") { Description = "The largest data file accepted by upload, in MB (default 50).", DefaultValueFactory = _ => UiOptions.DefaultMaxUploadBytes / (1024.0 * 1024) };
+        var noBrowser = new Option<bool>("--no-browser") { Description = "Do not open the URL in a browser (by default it is opened with $BROWSER, xdg-open or open when a display is available and CI is not set)." };
         var command = new Command("ui", "Open the Model Builder-style wizard in the browser: scenario, data, data steps, train with a live leaderboard, evaluate with try-it, consume.")
         {
-            workspace, host, port, token, maxUpload,
+            workspace, host, port, token, maxUpload, noBrowser,
         };
         command.SetAction(parse => context.Guard(() =>
         {
@@ -43,6 +44,11 @@ internal static class UiCommand
                 {
                     string url = server.Address + (options.Token is { } t ? "?token=" + t : "");
                     context.Out.WriteLine($"mlnet-llm ui: {url}  (workspace {Path.GetFullPath(options.Workspace)}; Ctrl+C to stop)");
+                    if (!parse.GetValue(noBrowser) && options.IsLoopback)
+                    {
+                        if (BrowserLauncher.Open(url, Environment.GetEnvironmentVariable, out string? why) is { } opened) context.Out.WriteLine($"Opened it with {opened}.");
+                        else if (why != null && !why.StartsWith("CI", StringComparison.Ordinal)) context.Out.WriteLine($"Not opening a browser: {why}; open the URL yourself.");
+                    }
                     context.Out.Flush();
                     UiServer.WaitAsync(stop.Token).GetAwaiter().GetResult();
                     context.Out.WriteLine("Stopping: runs started here stop after their running trials and write their output.");

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using MLNetLlm.Cli.Commands;
@@ -71,14 +69,8 @@ internal sealed class Draft
     /// <summary>The choices as a query string (without '?').</summary>
     public string Query(bool withSteps = true) => string.Join("&", Pairs(withSteps).Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
 
-    /// <summary>The choices as hidden form fields, minus the ones the form itself asks for.</summary>
-    public string Hidden(params string[] except)
-    {
-        var sb = new StringBuilder();
-        foreach (var (k, val) in Pairs().Where(p => !except.Contains(p.Key)))
-            sb.Append($"<input type=\"hidden\" name=\"{WebUtility.HtmlEncode(k)}\" value=\"{WebUtility.HtmlEncode(val)}\">");
-        return sb.ToString();
-    }
+    /// <summary>The choices as (name, value) pairs for hidden form fields, minus the ones the form itself asks for.</summary>
+    public List<KeyValuePair<string, string>> Fields(params string[] except) => Pairs().Where(p => !except.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value)).ToList();
 
     /// <summary>The normalization the model applies (the CLI's --no-normalize / --strip-email-headers / --mask).</summary>
     public TextNormalizerOptions? Normalization() => NormalizationFlags.Apply(new TextNormalizerOptions(), !Normalize, Normalize && StripHeaders, Normalize ? Mask : []);

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Htmx;
 using MLNetLlm.Cli.Prediction;
 using MLNetLlm.Cli.Serving;
 using MLNetLlm.Cli.Training;
@@ -20,8 +21,9 @@ using MLNetLlm.IO;
 namespace MLNetLlm.Cli.Ui;
 
 /// <summary>
-/// <c>mlnet-llm ui</c>: the Model Builder wizard as a local web app (Kestrel, minimal API, server-rendered HTML; one
-/// small local script for the live leaderboard's server-sent events). Every step has a URL; training is the CLI's
+/// <c>mlnet-llm ui</c>: the Model Builder wizard as a local web app (Kestrel, minimal API handlers answering with Razor
+/// views from Ui/Views; htmx, served from the tool, for the live leaderboard's server-sent events, cancel, try-it and
+/// serve without a page load; every form also works without JavaScript). Every step has a URL; training is the CLI's
 /// <see cref="TrainingRun"/> writing the same output folder as <c>train</c>, and every page reads the run back from it.
 /// </summary>
 internal sealed class UiServer : IAsyncDisposable
@@ -48,8 +50,10 @@ internal sealed class UiServer : IAsyncDisposable
         options.Validate();
         var workspace = new Workspace(options.Workspace);
         var runs = new RunManager(workspace);
-        var builder = WebApplication.CreateSlimBuilder();
+        // the application name is the tool's assembly, whose compiled Razor views MVC's view engine finds (also when a test host runs it)
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(UiServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
+        builder.Services.AddMvcCore().AddRazorViewEngine();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null; // uploads are limited by the upload handler, which answers with a page
@@ -71,10 +75,8 @@ internal sealed class UiServer : IAsyncDisposable
             catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
             {
                 context.Response.Clear();
-                context.Response.StatusCode = ex is CliException or DataFileException ? 400 : 500;
-                context.Response.ContentType = "text/html; charset=utf-8";
                 string message = ex is CliException or DataFileException ? ex.Message : $"unexpected {ex.GetType().Name}: {ex.Message}";
-                await context.Response.WriteAsync(Html.Page("Error", "", Html.Error(message)));
+                await UiView.Page(new MessagePage { Title = "Error", Error = message }, ex is CliException or DataFileException ? 400 : 500).ExecuteAsync(context);
             }
         });
         server = Map(app, workspace, runs, options);
@@ -101,7 +103,7 @@ internal sealed class UiServer : IAsyncDisposable
         return true;
     }
 
-    static IResult HtmlResult(string html, int status = 200) => Results.Text(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    static IResult HtmlResult(UiPage page, int status = 200) => UiView.Page(page, status);
 
     static UiServer Map(WebApplication app, Workspace ws, RunManager runs, UiOptions options)
     {
@@ -172,34 +174,48 @@ internal sealed class UiServer : IAsyncDisposable
         });
         app.MapGet("/runs", () => HtmlResult(RunPages.List(ws, runs.Read)));
         app.MapGet("/runs/{id}", (string id) => runs.Read(id) is { } s ? HtmlResult(RunPages.Live(s)) : NotFound(id));
-        app.MapGet("/runs/{id}/fragment", (string id) => runs.Read(id) is { } s ? HtmlResult(RunPages.Fragment(s)) : NotFound(id));
+        app.MapGet("/runs/{id}/fragment", (string id) => runs.Read(id) is { } s ? UiView.Fragment("_Board", new BoardModel(s, false)) : NotFound(id));
         app.MapGet("/runs/{id}/events", async (string id, HttpContext context) =>
         {
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             var ct = context.RequestAborted;
             string? last = null;
+            bool? cancellable = null;
             try
             {
                 while (!ct.IsCancellationRequested)
                 {
                     var s = runs.Read(id);
                     if (s == null) { await Send(context, "done", ""); break; }
-                    string html = RunPages.Fragment(s);
-                    if (html != last) { await Send(context, "board", html); last = html; }
-                    if (!s.Active) { await Send(context, "done", s.Status); break; }
+                    if (!s.Active)
+                    {
+                        // the last board replaces the element that holds the event stream: htmx closes the stream with it
+                        string final = await UiView.RenderAsync(context, "_Board", new BoardModel(s, true), page: false);
+                        await Send(context, "done", $"<div id=\"live\" data-done=\"true\">{final}</div>");
+                        break;
+                    }
+                    // the cancel button is sent along (out of band) only when whether the run can be cancelled changed:
+                    // replacing it every second would take the keyboard focus away from it
+                    bool can = s.Active && !s.Stopping;
+                    string html = await UiView.RenderAsync(context, "_Board", new BoardModel(s, can != cancellable), page: false);
+                    string board = await UiView.RenderAsync(context, "_Board", new BoardModel(s, false), page: false);
+                    if (board != last || can != cancellable) { await Send(context, "board", html); last = board; cancellable = can; }
                     await Task.Delay(1000, ct);
                 }
             }
             catch (OperationCanceledException) { }
         });
-        app.MapPost("/runs/{id}/cancel", (string id) =>
+        app.MapPost("/runs/{id}/cancel", (string id, HttpRequest r) =>
         {
             runs.Cancel(id);
+            // htmx (Request.IsHtmx: the HX-Request header) swaps in the disabled button; a plain form post goes back to the run
+            if (r.IsHtmx() && runs.Read(id) is { } s) return UiView.Fragment("_Cancel", s);
             return Results.Redirect($"/runs/{Uri.EscapeDataString(id)}", preserveMethod: false);
         });
         app.MapGet("/runs/{id}/chart.png", (string id) => runs.Read(id) is { } s ? Results.File(RunPages.BestChart(s), "image/png") : NotFound(id));
         app.MapGet("/runs/{id}/trials.png", (string id) => runs.Read(id) is { } s ? Results.File(RunPages.TrialsChart(s), "image/png") : NotFound(id));
+        app.MapGet("/runs/{id}/pr.png", (string id) => runs.Read(id) is { } s && server.Review(s)?.PrecisionRecallChart() is { } png ? Results.File(png, "image/png") : NotFound(id));
         app.MapGet("/runs/{id}/roc.png", (string id) => runs.Read(id) is { } s && server.Review(s)?.RocChart() is { } png ? Results.File(png, "image/png") : NotFound(id));
         app.MapGet("/runs/{id}/evaluate", (string id) => runs.Read(id) is { } s ? HtmlResult(RunPages.Evaluate(s, server.Predictor(s), server.Review(s))) : NotFound(id));
         app.MapPost("/runs/{id}/try", async (string id, HttpRequest r) =>
@@ -209,13 +225,18 @@ internal sealed class UiServer : IAsyncDisposable
             var texts = form["text"].Select(t => t ?? "").ToList();
             var predictor = server.Predictor(s);
             if (predictor == null) return HtmlResult(RunPages.Evaluate(s, null, null, error: "This run has no model yet."), 400);
+            // htmx asks for the answer box only (the page keeps what was typed); htmx swaps only 2xx answers, so its error box comes with 200
+            bool fragment = r.IsHtmx();
             try
             {
-                return HtmlResult(RunPages.Evaluate(s, predictor, server.Review(s), texts, predictor.Predict(texts)));
+                var prediction = predictor.Predict(texts);
+                return fragment ? UiView.Fragment("_Try", new TryResult(predictor, texts, prediction, null))
+                    : HtmlResult(RunPages.Evaluate(s, predictor, server.Review(s), texts, prediction));
             }
             catch (ArgumentException ex)
             {
-                return HtmlResult(RunPages.Evaluate(s, predictor, server.Review(s), texts, error: ex.Message), 400);
+                return fragment ? UiView.Fragment("_Try", new TryResult(predictor, texts, null, ex.Message))
+                    : HtmlResult(RunPages.Evaluate(s, predictor, server.Review(s), texts, tryError: ex.Message), 400);
             }
         });
         app.MapGet("/runs/{id}/consume", (string id) => runs.Read(id) is { } s ? HtmlResult(RunPages.Consume(s, server._serving.TryGetValue(id, out var p) ? p.Address : null)) : NotFound(id));
@@ -253,7 +274,7 @@ internal sealed class UiServer : IAsyncDisposable
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }
 
-    static IResult NotFound(string id) => HtmlResult(Html.Page("Not found", "", Html.Error($"There is no run '{id}' in the workspace.")), 404);
+    static IResult NotFound(string id) => HtmlResult(new MessagePage { Title = "Not found", Error = $"There is no run '{id}' in the workspace." }, 404);
 
     static string? Problem(Draft d, DelimitedTable table)
     {
@@ -329,7 +350,7 @@ internal sealed class UiServer : IAsyncDisposable
 
     static IResult Asset(string name)
     {
-        string? type = Path.GetExtension(name) switch { ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8", _ => null };
+        string? type = Path.GetExtension(name) switch { ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8", ".txt" => "text/plain; charset=utf-8", _ => null };
         var stream = type == null ? null : typeof(UiServer).Assembly.GetManifestResourceStream("MLNetLlm.Cli.Ui.wwwroot." + name);
         return stream == null ? Results.NotFound() : Results.Stream(stream, type);
     }

@@ -8,7 +8,7 @@ namespace MLNetLlm.Cli.Ui;
 /// <summary>
 /// The evaluate page's look at single rows: the run's validation rows (the same split as <c>train</c>:
 /// <see cref="TrainingRun.Split"/> with the run's seed) predicted by the saved model, for the worst mistakes and, for
-/// binary runs, the ROC curve.
+/// binary runs, the ROC and precision-recall curves.
 /// </summary>
 internal sealed class ValidationReview
 {
@@ -63,7 +63,7 @@ internal sealed class ValidationReview
                 default:
                 {
                     double y = double.TryParse(actual, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var yy) ? yy : double.NaN;
-                    result.Add(new Row(table.Lines[r], actual, Html.F(p.Score), Math.Abs(p.Score - y), true, text, null, null));
+                    result.Add(new Row(table.Lines[r], actual, UiText.F(p.Score), Math.Abs(p.Score - y), true, text, null, null));
                     break;
                 }
             }
@@ -95,6 +95,59 @@ internal sealed class ValidationReview
         double a = 0;
         for (int i = 1; i < x.Length; i++) a += (x[i] - x[i - 1]) * (y[i] + y[i - 1]) / 2;
         return a;
+    }
+
+    /// <summary>
+    /// Binary: the precision-recall curve from the positive probabilities, one point per distinct probability (tied
+    /// scores taken together), highest first; null when the validation rows lack a class.
+    /// </summary>
+    public (double[] Recall, double[] Precision)? PrecisionRecall()
+    {
+        var scored = Rows.Where(r => r.IsPositive != null && r.PositiveProbability is { } p && double.IsFinite(p)).ToList();
+        int pos = scored.Count(r => r.IsPositive == true);
+        if (pos == 0 || pos == scored.Count) return null;
+        var recall = new List<double>();
+        var precision = new List<double>();
+        int tp = 0, fp = 0;
+        foreach (var group in scored.GroupBy(r => r.PositiveProbability!.Value).OrderByDescending(g => g.Key))
+        {
+            foreach (var r in group) { if (r.IsPositive == true) tp++; else fp++; }
+            recall.Add((double)tp / pos);
+            precision.Add((double)tp / (tp + fp));
+        }
+        return (recall.ToArray(), precision.ToArray());
+    }
+
+    /// <summary>The average precision of a <see cref="PrecisionRecall"/> curve: each step of recall times the precision reached there.</summary>
+    public static double AveragePrecision(double[] recall, double[] precision)
+    {
+        double ap = 0, previous = 0;
+        for (int i = 0; i < recall.Length; i++)
+        {
+            ap += (recall[i] - previous) * precision[i];
+            previous = recall[i];
+        }
+        return ap;
+    }
+
+    /// <summary>The precision-recall curve as a PNG (ScottPlot), with the positive rate as the no-skill line.</summary>
+    public byte[]? PrecisionRecallChart()
+    {
+        if (PrecisionRecall() is not { } pr) return null;
+        var scored = Rows.Where(r => r.IsPositive != null && r.PositiveProbability is { } p && double.IsFinite(p)).ToList();
+        double rate = (double)scored.Count(r => r.IsPositive == true) / scored.Count;
+        var plot = new Plot();
+        var baseline = plot.Add.Line(0, rate, 1, rate);
+        baseline.LinePattern = LinePattern.Dashed;
+        var curve = plot.Add.Scatter(pr.Recall, pr.Precision);
+        curve.MarkerSize = 0;
+        curve.LineWidth = 2;
+        curve.ConnectStyle = ConnectStyle.StepVertical;
+        plot.Title($"Precision-recall, validation rows (AP {AveragePrecision(pr.Recall, pr.Precision):0.0000})");
+        plot.XLabel("recall");
+        plot.YLabel("precision");
+        plot.Axes.SetLimits(0, 1, 0, 1.02);
+        return plot.GetImageBytes(480, 480, ImageFormat.Png);
     }
 
     /// <summary>The ROC curve as a PNG (ScottPlot, like the run's report charts).</summary>

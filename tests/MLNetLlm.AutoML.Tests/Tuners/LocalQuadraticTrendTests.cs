@@ -29,6 +29,36 @@ public sealed class LocalQuadraticTrendTests
         Assert.InRange(trend.Curvature[2], 0.45, 0.55);
     }
 
+    // a bowl whose axes are turned against the coordinates: 3u² + 8v² + 4uv with u = x − 0.3, v = y − 0.7
+    static double TurnedBowl(double[] x) => 2 + 3 * Math.Pow(x[0] - 0.3, 2) + 8 * Math.Pow(x[1] - 0.7, 2) + 4 * (x[0] - 0.3) * (x[1] - 0.7);
+
+    [Fact]
+    public void InTwoCoordinatesTheFullQuadraticRecoversATurnedBowl()
+    {
+        var rng = new Random(8);
+        var x = Enumerable.Range(0, 20).Select(_ => new[] { rng.NextDouble(), rng.NextDouble() }).ToArray();
+        var trend = new LocalQuadraticTrend();
+        trend.Fit(x, x.Select(TurnedBowl).ToArray());
+
+        // 14 neighbours, 6 coefficients: the cross term is fitted (2 points per coefficient)
+        Assert.Single(trend.Cross);
+        AssertClose.Equal(4, trend.Cross[0], rel: 0.01, what: "cross term"); // the tiny ridge shrinks the coefficients by ~1e-4
+        AssertClose.Equal(3, trend.Curvature[0], rel: 0.01, what: "curvature x");
+        AssertClose.Equal(8, trend.Curvature[1], rel: 0.01, what: "curvature y");
+        var stationary = trend.Stationary();
+        AssertClose.Equal(0.3, stationary[0], abs: 0.01, what: "minimiser x");
+        AssertClose.Equal(0.7, stationary[1], abs: 0.01, what: "minimiser y");
+    }
+
+    [Fact]
+    public void InThreeCoordinatesFourteenNeighboursAreTooFewForCrossTerms()
+    {
+        var x = Points(20, 5);
+        var trend = new LocalQuadraticTrend();
+        trend.Fit(x, x.Select(Bowl).ToArray());
+        Assert.Empty(trend.Cross); // the full quadratic has 10 coefficients: 20 points would be needed
+    }
+
     [Trait("Speed", "Slow")]
     [Fact]
     public void TheSurrogatePredictsObservedLossesAndBelowTheBestSeenDownhill()

@@ -1,36 +1,79 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNetLlm.AutoML.Tuners;
-using MLNetLlm.DataViews;
 
 namespace MLNetLlm.AutoML.Tests.Tuners;
 
 public sealed class RandomForestSurrogateTests
 {
+    // an independent reference: the exhaustive least-squares regression tree, grown depth-first by recursion, every
+    // split found by computing both children's squared error directly for every coordinate and every midpoint
+    static double ReferenceTree(double[][] x, double[] y, int[] rows, int minLeaf, double[] at)
+    {
+        double Sse(IEnumerable<int> part)
+        {
+            var v = part.Select(r => y[r]).ToArray();
+            double m = v.Average();
+            return v.Sum(t => (t - m) * (t - m));
+        }
+        double parent = Sse(rows), bestGain = 0;
+        int bestFeature = -1;
+        double bestThreshold = 0;
+        for (int j = 0; j < x[0].Length; j++)
+        {
+            var values = rows.Select(r => x[r][j]).Distinct().Order().ToArray();
+            for (int i = 0; i + 1 < values.Length; i++)
+            {
+                double threshold = (values[i] + values[i + 1]) / 2;
+                var left = rows.Where(r => x[r][j] <= threshold).ToArray();
+                var right = rows.Where(r => x[r][j] > threshold).ToArray();
+                if (left.Length < minLeaf || right.Length < minLeaf) continue;
+                double gain = parent - Sse(left) - Sse(right);
+                if (gain > bestGain + 1e-9) (bestGain, bestFeature, bestThreshold) = (gain, j, threshold);
+            }
+        }
+        if (bestFeature < 0) return rows.Average(r => y[r]);
+        var side = rows.Where(r => (x[r][bestFeature] <= bestThreshold) == (at[bestFeature] <= bestThreshold)).ToArray();
+        return ReferenceTree(x, y, side, minLeaf, at);
+    }
+
     [Fact]
-    public void MeanOfTreeWalksMatchesTheForestsOwnPrediction()
+    public void AnUnbaggedTreeIsTheExhaustiveLeastSquaresTree()
     {
         var rng = new Random(3);
-        var x = Enumerable.Range(0, 60).Select(_ => new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() }).ToArray();
-        var y = x.Select(r => 3 * r[0] - 2 * r[1] * r[1] + (r[2] > 0.5 ? 1 : 0)).ToArray();
-        var forest = new RandomForestSurrogate(trees: 10, leaves: 8, minLeaf: 2, seed: 1);
+        var x = Enumerable.Range(0, 40).Select(_ => new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() }).ToArray();
+        var y = x.Select(r => 3 * r[0] - 2 * r[1] * r[1] + (r[2] > 0.5 ? 1 : 0) + 0.01 * rng.NextDouble()).ToArray();
+        // at most 40 / 2 = 20 leaves, under the limit of 64: the tree is grown until no split with two leaves of 2 is left
+        var forest = new RandomForestSurrogate(trees: 3, leaves: 64, minLeaf: 2, seed: 1, baggingFraction: 1, featureFractionPerSplit: 1);
         forest.Fit(x, y);
 
-        // the same forest, trained through ML.NET's public API, scores the same points
-        var ml = new MLContext(1);
-        var data = InMemoryDataView.FromColumns(
-            ("Features", new VectorDataViewType(NumberDataViewType.Single, 3), x.Select(r => new VBuffer<float>(3, r.Select(v => (float)v).ToArray())).ToArray()),
-            ("Label", NumberDataViewType.Single, y.Select(v => (float)v).ToArray()));
-        var trainer = ml.Regression.Trainers.FastForest(new Microsoft.ML.Trainers.FastTree.FastForestRegressionTrainer.Options
+        var all = Enumerable.Range(0, x.Length).ToArray();
+        var probes = x.Concat(Enumerable.Range(0, 200).Select(_ => new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() })).ToArray();
+        foreach (var p in probes)
         {
-            NumberOfTrees = 10, NumberOfLeaves = 8, MinimumExampleCountPerLeaf = 2, FeatureFraction = 1.0, FeatureFractionPerSplit = 0.8,
-            BaggingSize = 1, BaggingExampleFraction = 0.8, NumberOfThreads = 1, Seed = 1, FeatureSelectionSeed = 1,
-        });
-        var scores = trainer.Fit(data).Transform(data).GetColumn<float>("Score").ToArray();
-        for (int i = 0; i < x.Length; i++) Assert.InRange(forest.Predict(x[i]).Mean, scores[i] - 1e-4, scores[i] + 1e-4);
-        // and it learned something: the points it fits are ordered like the truth
-        var order = Enumerable.Range(0, x.Length).OrderBy(i => forest.Predict(x[i]).Mean).ToArray();
-        Assert.True(y[order[0]] < y[order[^1]]);
+            var (mean, _) = forest.Predict(p);
+            AssertClose.Equal(ReferenceTree(x, y, all, 2, p), mean, abs: 1e-12, what: "prediction");
+        }
+        Assert.InRange(forest.LeafCount(0), 10, 20);
+    }
+
+    [Fact]
+    public void BaggedTreesDifferStayUnderTheLeafLimitAndEachRefitDrawsNewBags()
+    {
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, 50).Select(_ => new[] { rng.NextDouble(), rng.NextDouble() }).ToArray();
+        var y = x.Select(r => Math.Sin(5 * r[0]) + r[1]).ToArray();
+        var forest = new RandomForestSurrogate(trees: 8, leaves: 6, minLeaf: 1, seed: 2, baggingFraction: 0.6, featureFractionPerSplit: 0.5);
+        forest.Fit(x, y);
+        for (int t = 0; t < forest.TreeCount; t++) Assert.Equal(6, forest.LeafCount(t));
+        var probe = new[] { 0.37, 0.81 };
+        var perTree = Enumerable.Range(0, forest.TreeCount).Select(t => forest.LeafValue(t, forest.LeafOf(t, probe))).ToArray();
+        Assert.True(perTree.Distinct().Count() > 1, "bags and coordinate draws should make the trees differ");
+        Assert.True(forest.Predict(probe).Variance > 0);
+        var first = x.Select(p => forest.Predict(p).Mean).ToArray();
+        forest.Fit(x, y);
+        Assert.NotEqual(first, x.Select(p => forest.Predict(p).Mean).ToArray());
+        // and it learned something: the point it predicts lowest is among the lowest quarter of the truth
+        int lowest = Enumerable.Range(0, x.Length).MinBy(i => forest.Predict(x[i]).Mean);
+        Assert.True(y.Count(v => v < y[lowest]) < x.Length / 4);
     }
 }
 
@@ -64,8 +107,8 @@ public sealed class ForestVarianceTests
             double mean = means.Average();
             double across = means.Select(m => (m - mean) * (m - mean)).Average();
             var (predMean, predVar) = forest.Predict(p);
-            Assert.Equal(mean, predMean, 4); // FastForest stores leaf values in single precision
-            Assert.Equal(across + within / forest.TreeCount, predVar, 4);
+            AssertClose.Equal(mean, predMean, abs: 1e-12, what: "mean");
+            AssertClose.Equal(across + within / forest.TreeCount, predVar, abs: 1e-12, what: "variance");
         }
         Assert.Equal(20 * 12, checkedLeaves);
     }

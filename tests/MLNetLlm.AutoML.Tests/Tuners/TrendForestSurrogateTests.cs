@@ -5,7 +5,8 @@ namespace MLNetLlm.AutoML.Tests.Tuners;
 
 /// <summary>
 /// The SMAC surrogate's trend against weighted least squares written out here from its definition (tricube weights of
-/// the distance to the incumbent over the 14 nearest points, a ridge of 1e-6 × the total weight on the non-intercept
+/// the distance to the incumbent over the 14 nearest points, products of two coordinates where there are two points per
+/// coefficient, a ridge of 1e-6 × the total weight on the non-intercept
 /// terms, normal equations solved by Gauss–Jordan elimination), and the trend-plus-forest composition against its parts.
 /// </summary>
 public sealed class TrendForestSurrogateTests
@@ -38,13 +39,18 @@ public sealed class TrendForestSurrogateTests
         return Enumerable.Range(0, n).Select(i => v[i] / m[i, i]).ToArray();
     }
 
-    /// <summary>The reference fit: (centre, β = [intercept, linear…, squared…], mean, fade width).</summary>
+    /// <summary>
+    /// The reference fit: (centre, β = [intercept, linear…, squared…, products z_j z_l for j &lt; l…], mean, fade width).
+    /// The products take part when the fit has at least two points per coefficient of the full quadratic.
+    /// </summary>
     static (double[] Centre, double[] Beta, double Mean, double Width) Reference(double[][] x, double[] y)
     {
-        int n = x.Length, d = x[0].Length, p = 1 + 2 * d;
+        int n = x.Length, d = x[0].Length, k = Math.Min(n, 14);
+        int products = k >= 2 * (1 + 2 * d + d * (d - 1) / 2) ? d * (d - 1) / 2 : 0;
+        int p = 1 + 2 * d + products;
         var centre = x[Array.IndexOf(y, y.Min())];
         var dist = x.Select(r => Math.Sqrt(r.Select((v, j) => (v - centre[j]) * (v - centre[j])).Sum())).ToArray();
-        double radius = dist.OrderBy(v => v).ElementAt(Math.Min(n, 14) - 1) * 1.01 + 1e-12;
+        double radius = dist.OrderBy(v => v).ElementAt(k - 1) * 1.01 + 1e-12;
         var a = new double[p, p];
         var b = new double[p];
         double total = 0;
@@ -57,6 +63,9 @@ public sealed class TrendForestSurrogateTests
             var f = new double[p];
             f[0] = 1;
             for (int j = 0; j < d; j++) { f[1 + j] = x[i][j] - centre[j]; f[1 + d + j] = f[1 + j] * f[1 + j]; }
+            if (products > 0)
+                for (int j = 0, c = 1 + 2 * d; j < d; j++)
+                    for (int l = j + 1; l < d; l++, c++) f[c] = f[1 + j] * f[1 + l];
             for (int r = 0; r < p; r++) { b[r] += w * f[r] * y[i]; for (int c = 0; c < p; c++) a[r, c] += w * f[r] * f[c]; }
         }
         for (int r = 1; r < p; r++) a[r, r] += 1e-6 * total;
@@ -73,13 +82,19 @@ public sealed class TrendForestSurrogateTests
         trend.Fit(x, y);
         var (centre, beta, mean, width) = Reference(x, y);
         AssertClose.All(beta.Skip(1).Take(2), trend.Linear, abs: 1e-7, rel: 1e-6, what: "linear coefficients");
-        AssertClose.All(beta.Skip(3), trend.Curvature, abs: 1e-7, rel: 1e-6, what: "curvature");
-        AssertClose.All(centre.Select((c, j) => c - beta[1 + j] / (2 * beta[3 + j])), trend.Stationary(), abs: 1e-6, rel: 1e-6, what: "stationary point");
+        AssertClose.All(beta.Skip(3).Take(2), trend.Curvature, abs: 1e-7, rel: 1e-6, what: "curvature");
+        // 30 points in 2 coordinates: 14 neighbours ≥ 2 × 6 coefficients, so the product z0 z1 is fitted too
+        Assert.Equal(6, beta.Length);
+        AssertClose.All(beta.Skip(5), trend.Cross, abs: 1e-7, rel: 1e-6, what: "cross term");
+        // stationary point: centre − H⁻¹ b with H = [[2a0, c], [c, 2a1]], inverted by hand
+        double h00 = 2 * beta[3], h11 = 2 * beta[4], h01 = beta[5], det = h00 * h11 - h01 * h01;
+        double s0 = (h11 * beta[1] - h01 * beta[2]) / det, s1 = (h00 * beta[2] - h01 * beta[1]) / det;
+        AssertClose.All([centre[0] - s0, centre[1] - s1], trend.Stationary(), abs: 1e-6, rel: 1e-6, what: "stationary point");
 
         foreach (var p in Points(20, 2, seed: 9).Append(centre).Append([centre[0] + 0.3, centre[1] - 0.2]).Append([5.0, 5.0]))
         {
             double z0 = p[0] - centre[0], z1 = p[1] - centre[1];
-            double polynomial = beta[0] + beta[1] * z0 + beta[2] * z1 + beta[3] * z0 * z0 + beta[4] * z1 * z1;
+            double polynomial = beta[0] + beta[1] * z0 + beta[2] * z1 + beta[3] * z0 * z0 + beta[4] * z1 * z1 + beta[5] * z0 * z1;
             double expected = mean + Math.Exp(-(z0 * z0 + z1 * z1) / (2 * width * width)) * (polynomial - mean);
             AssertClose.Equal(expected, trend.Predict(p), abs: 1e-7, rel: 1e-6, what: $"trend at ({p[0]:F3}, {p[1]:F3})");
         }

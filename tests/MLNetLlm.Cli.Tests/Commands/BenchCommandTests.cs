@@ -29,6 +29,8 @@ public sealed class BenchCommandTests
         CliResult.Run("bench", "distill", "--student", "3").AssertOneLineError("--student", "'3'");
         CliResult.Run("bench", "distill", "--rounds", "5").AssertOneLineError("--rounds", "two numbers");
         CliResult.Run("bench", "distill", "--train", "/no/such/train.csv").AssertOneLineError("/no/such/train.csv", "not found");
+        CliResult.Run("bench", "distill", "--strip-email-headers").AssertOneLineError("--strip-email-headers", "--normalize");
+        CliResult.Run("bench", "distill", "--pretrained", "/no/such/model").AssertOneLineError("--pretrained", "/no/such/model");
         if (!MLNetLlm.Torch.Devices.TorchDevice.CudaAvailable())
             CliResult.Run("bench", "torch", "gpu", "--steps", "1").AssertOneLineError("CUDA is not available");
     }

@@ -31,8 +31,11 @@ public sealed class UiAccessibilityTests : IDisposable
         Assert.Equal("BUTTON", await page.EvaluateAsync<string>("() => document.activeElement.tagName"));
         Assert.True(await OutlineWidthAsync(page) >= 2, "the focused button must be outlined");
         await UiHarness.ShotAsync(page, "keyboard-focus");
+        // Enter submits the form: the wait for its navigation starts before the key, so that it cannot be missed
+        var navigated = page.WaitForURLAsync(new Regex("/data\\?task=multiclass"), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/data\\?task=multiclass"));
+        await navigated;
+        Assert.Equal("Data", await page.InnerTextAsync("h1"));
     }
 
     static Task<double> OutlineWidthAsync(IPage page) =>

@@ -130,6 +130,9 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(2, aucs.Length);
         Assert.Equal(metrics.Metrics["auc"], aucs[1], 4);
         Assert.Equal(aucs[1], aucs[0], 3);
+        // the precision-recall curve of the same predictions: its chart is served and its average precision is shown
+        Assert.Matches(new Regex("^Average precision: [01]\\.[0-9]{4} \\(the run's aucPr: [01]\\.[0-9]{4}\\)\\.$"), await page.InnerTextAsync("#average-precision"));
+        Assert.True(await page.EvaluateAsync<bool>("() => { const i = document.querySelector('img[src$=\"/pr.png\"]'); return i.complete && i.naturalWidth === 480; }"));
         int mistakes = (int)(metrics.ConfusionMatrix![0][1] + metrics.ConfusionMatrix[1][0]);
         Assert.Equal(Math.Min(5, mistakes), await page.Locator("#mistakes tbody tr").CountAsync());
         const string mail = "Subject: You are a WINNER!\n\nCongratulations, you won a FREE prize of $1,000,000 CASH. Click here now to claim your money, offer ends today!";

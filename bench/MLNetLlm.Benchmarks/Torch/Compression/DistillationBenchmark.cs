@@ -10,6 +10,7 @@ using MLNetLlm.Torch.Trainers;
 using static TorchSharp.torch;
 using MLNetLlm.Torch;
 using MLNetLlm.Torch.Compression;
+using MLNetLlm.Data.Cleaning;
 
 namespace MLNetLlm.Benchmarks.Torch.Compression;
 
@@ -18,7 +19,11 @@ namespace MLNetLlm.Benchmarks.Torch.Compression;
 /// student size from it (optionally also trains each student on hard labels only, the control), and reports side by
 /// side the model-file size, CPU latency at batch 1 and 32 in TorchSharp and in ONNX Runtime (float32, tokenization
 /// included; timed in interleaved rounds, every variant once per round, so machine load hits all alike) and
-/// accuracy/F1 on the test split, with each student's speed-up over the teacher in the same runtime.
+/// accuracy/F1 on the test split, with each student's speed-up over the teacher in the same runtime. With
+/// <see cref="DistillationBenchmarkOptions.Int8"/> the teacher and every distilled student are also timed in dynamic
+/// int8 (ONNX Runtime), the "distil, then quantize" end point. The teacher is trained from scratch or fine-tuned from a
+/// pretrained checkpoint (<see cref="DistillationBenchmarkOptions.PretrainedModelPath"/>); a student as wide as the
+/// teacher starts from its embeddings, evenly spaced layers, pooler and classifier, with the teacher's head size.
 /// </summary>
 public static class DistillationBenchmark
 {
@@ -31,14 +36,14 @@ public static class DistillationBenchmark
         string work = o.WorkDirectory ?? Directory.CreateTempSubdirectory("mlnetllm-distill-").FullName;
         Directory.CreateDirectory(work);
         var ml = new MLContext(seed: 1);
-        var train = CompressionBenchmark.LoadSpam(o.TrainPath, o.MaxTrainRows);
-        var test = CompressionBenchmark.LoadSpam(o.TestPath, 0);
+        var train = Normalized(CompressionBenchmark.LoadSpam(o.TrainPath, o.MaxTrainRows), o.Normalization);
+        var test = Normalized(CompressionBenchmark.LoadSpam(o.TestPath, 0), o.Normalization);
         var testTexts = test.GetColumn<ReadOnlyMemory<char>>("Text").Select(t => t.ToString()).ToArray();
         string context = $"load average {CompressionBenchmark.LoadAverage()} at start";
         log.WriteLine($"train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; threads {o.Threads}; {context}");
 
         var (trained, teacherTime) = CompressionBenchmark.TrainTeacher(ml, train, o.PretrainedModelPath, o.Teacher, o.TeacherEpochs, o.MaxLength, log,
-            o.TeacherLearningRate, o.BatchSize);
+            o.EffectiveTeacherLearningRate, o.BatchSize);
         using var teacher = trained;
 
         var variants = new List<Variant>();
@@ -56,13 +61,24 @@ public static class DistillationBenchmark
                 var m = ml.BinaryClassification.EvaluateNonCalibrated(model.Transform(test));
                 return (m.Accuracy, m.F1Score);
             }
+            CompressedTextClassificationTransformer Int8(ITransformer model) =>
+                ml.Llm().Quantize(model, new QuantizationOptions { Mode = QuantizationMode.DynamicInt8, Threads = o.Threads }).Fit(train);
             var tq = Quality(teacher);
             var tokenizer = teacher.Model.Tokenizer;
             variants.Add(new("teacher", "TorchSharp", Size(teacher, "teacher"), tq, teacherTime, t => teacher.Model.Predict(t, null, 32), "teacher"));
             var teacherOnnx = ml.Llm().Quantize(teacher, new QuantizationOptions { Mode = QuantizationMode.None, Threads = o.Threads }).Fit(train);
             disposables.Add(teacherOnnx);
             variants.Add(new("teacher", "ONNX Runtime", Size(teacherOnnx, "teacher-onnx"), tq, teacherTime, t => teacherOnnx.Score(t, null), "teacher"));
-            log.WriteLine($"teacher: acc {tq.Accuracy:P2} F1 {tq.F1:P2}");
+            log.WriteLine($"teacher {Shape(teacher.Config)}: acc {tq.Accuracy:P2} F1 {tq.F1:P2}");
+            if (o.Int8)
+            {
+                var s8 = Stopwatch.StartNew();
+                var teacherInt8 = Int8(teacher);
+                disposables.Add(teacherInt8);
+                var q8 = Quality(teacherInt8);
+                log.WriteLine($"teacher + dynamic int8: acc {q8.Accuracy:P2} F1 {q8.F1:P2}");
+                variants.Add(new("teacher + dynamic int8", "ONNX Runtime", Size(teacherInt8, "teacher-int8"), q8, teacherTime + s8.Elapsed, t => teacherInt8.Score(t, null), "teacher"));
+            }
 
             foreach (var size in o.Students)
             {
@@ -75,13 +91,15 @@ public static class DistillationBenchmark
                     {
                         StudentLayers = size.Layers,
                         StudentHiddenSize = size.Hidden,
-                        StudentAttentionHeads = size.EffectiveHeads,
-                        StudentIntermediateSize = size.EffectiveIntermediate,
+                        // Unset heads / FFN take the library defaults: the teacher's head size (a same-width student's
+                        // copied attention then splits into the teacher's heads) and the teacher's FFN width.
+                        StudentAttentionHeads = size.Heads,
+                        StudentIntermediateSize = size.Intermediate,
                         Temperature = o.Temperature,
                         Alpha = alpha,
                         HiddenStateWeight = alpha == 0 ? 0 : o.HiddenStateWeight,
                         NumberOfEpochs = o.StudentEpochs,
-                        LearningRate = o.StudentLearningRate,
+                        LearningRate = o.EffectiveStudentLearningRate,
                         BatchSize = o.BatchSize,
                         Threads = o.Threads,
                         Device = "cpu",
@@ -89,12 +107,21 @@ public static class DistillationBenchmark
                     var time = s.Elapsed;
                     disposables.Add(student);
                     var q = Quality(student);
-                    log.WriteLine($"{name}: trained in {time.TotalSeconds:F0} s, acc {q.Accuracy:P2} F1 {q.F1:P2}");
+                    var torchModel = student.TorchModel!;
+                    log.WriteLine($"{name} {Shape(torchModel.Config)}: trained in {time.TotalSeconds:F0} s, acc {q.Accuracy:P2} F1 {q.F1:P2}");
                     string file = name.Replace(' ', '-').Replace('×', 'x');
                     long bytes = Size(student, file);
                     variants.Add(new(name, "ONNX Runtime", bytes, q, time, t => student.Score(t, null), name));
-                    var torchModel = student.TorchModel!;
                     variants.Add(new(name, "TorchSharp", bytes, q, time, t => MLNetLlm.Torch.Compression.Bert.BertCompression.Logits(torchModel, tokenizer, t, null, o.MaxLength, CPU), name));
+                    if (o.Int8 && alpha > 0)
+                    {
+                        var s8 = Stopwatch.StartNew();
+                        var int8 = Int8(student);
+                        disposables.Add(int8);
+                        var q8 = Quality(int8);
+                        log.WriteLine($"{name} + dynamic int8: acc {q8.Accuracy:P2} F1 {q8.F1:P2}");
+                        variants.Add(new(name + " + dynamic int8", "ONNX Runtime", Size(int8, file + "-int8"), q8, time + s8.Elapsed, t => int8.Score(t, null), name));
+                    }
                 }
             }
 
@@ -103,16 +130,33 @@ public static class DistillationBenchmark
             var b32 = InterleavedMedians(variants.Select(v => v.Score).ToList(), testTexts, 32, o.Batch32Rounds);
             var rows = variants.Select((v, i) => new DistillationBenchmarkRow(v.Name, v.Runtime, v.Bytes, b1[i], b32[i], v.Quality.Accuracy, v.Quality.F1, v.TrainTime)).ToList();
             context += $", {CompressionBenchmark.LoadAverage()} at the end";
-            string teacherText = o.PretrainedModelPath ?? $"from scratch {o.Teacher}";
-            string settings = $"Teacher {teacherText}, {o.TeacherEpochs} epochs at lr {o.TeacherLearningRate}; students {o.StudentEpochs} epochs at lr {o.StudentLearningRate}, "
+            string teacherText = o.PretrainedModelPath is null ? $"from scratch {o.Teacher}" : $"fine-tuned from {o.PretrainedLabel ?? o.PretrainedModelPath} {Shape(teacher.Config)}";
+            string lrText = o.EffectiveTeacherLearningRate is double tlr ? $"lr {tlr}" : "the trainer's pretrained default lr (encoder 5e-5, head 1e-3, 10 % warm-up)";
+            string text = o.Normalization is null ? "raw text" : o.Normalization.StripEmailHeaders ? "normalized text, e-mail headers stripped" : "normalized text";
+            string settings = $"Teacher {teacherText}, {o.TeacherEpochs} epochs at {lrText}; students {o.StudentEpochs} epochs at lr {o.EffectiveStudentLearningRate}, "
                 + $"T {o.Temperature}, α {o.Alpha}, hidden-state weight {o.HiddenStateWeight}; batch {o.BatchSize}, max length {o.MaxLength}; "
-                + $"train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; {o.Threads} threads; latency = median of {o.Batch1Rounds} / {o.Batch32Rounds} interleaved rounds (tokenization included).";
+                + $"{text}; train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; {o.Threads} threads; latency = median of {o.Batch1Rounds} / {o.Batch32Rounds} interleaved rounds (tokenization included).";
             return new DistillationBenchmarkResult(rows, CompressionBenchmark.Machine(), context, DateTime.UtcNow, settings);
         }
         finally
         {
             foreach (var d in disposables) d.Dispose();
         }
+    }
+
+    /// <summary>Layers × hidden, heads and FFN width of a model, for the log and the settings line.</summary>
+    internal static string Shape(BertConfig c) => $"{c.NumHiddenLayers}×{c.HiddenSize} ({c.NumAttentionHeads} heads, FFN {c.IntermediateSize})";
+
+    /// <summary>
+    /// The data view with its Text column replaced by <see cref="TextNormalizer.Normalize"/> of it (once, in memory), so
+    /// training, evaluation and timing all see the cleaned text; <paramref name="options"/> null returns the view as is.
+    /// </summary>
+    internal static IDataView Normalized(IDataView data, TextNormalizerOptions? options)
+    {
+        if (options is null) return data;
+        var texts = data.GetColumn<ReadOnlyMemory<char>>("Text").Select(t => TextNormalizer.Normalize(t.ToString(), options).AsMemory()).ToArray();
+        var labels = data.GetColumn<bool>("Label").ToArray();
+        return DataViews.InMemoryDataView.FromColumns(("Text", TextDataViewType.Instance, texts), ("Label", BooleanDataViewType.Instance, labels));
     }
 
     private sealed record Variant(string Name, string Runtime, long Bytes, (double Accuracy, double F1) Quality, TimeSpan TrainTime,

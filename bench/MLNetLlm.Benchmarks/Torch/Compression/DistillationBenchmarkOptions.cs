@@ -1,5 +1,6 @@
 using MLNetLlm.Torch;
 using MLNetLlm.Torch.Compression;
+using MLNetLlm.Data.Cleaning;
 namespace MLNetLlm.Benchmarks.Torch.Compression;
 
 /// <summary>Settings of <see cref="DistillationBenchmark"/>.</summary>
@@ -14,26 +15,54 @@ public sealed class DistillationBenchmarkOptions
     /// <summary>Use at most this many training rows (a seeded sample; 0 = all). Default 0.</summary>
     public int MaxTrainRows { get; set; }
 
-    /// <summary>Teacher checkpoint (HF BERT directory); null (default) trains the teacher from scratch with <see cref="Teacher"/>.</summary>
+    /// <summary>Teacher checkpoint (HF BERT directory, or a catalogue name such as <c>all-MiniLM-L6-v2</c>); null (default) trains the teacher from scratch with <see cref="Teacher"/>.</summary>
     public string? PretrainedModelPath { get; set; }
+
+    /// <summary>How the pretrained teacher is named in the settings line (e.g. the catalogue name); null: <see cref="PretrainedModelPath"/>.</summary>
+    public string? PretrainedLabel { get; set; }
+
+    /// <summary>
+    /// Text normalization applied once to the training and test mails before anything else (so teacher, students and
+    /// timing all see the cleaned text; tokenization stays in the timed calls, normalization does not); null (default): raw text.
+    /// </summary>
+    public TextNormalizerOptions? Normalization { get; set; }
 
     /// <summary>From-scratch teacher size. Default 4 layers × 256 (4 heads, FFN 1024).</summary>
     public StudentSize Teacher { get; set; } = new(4, 256);
 
-    /// <summary>Teacher epochs (default 4), peak learning rate (default 1e-3), rows per batch (default 16).</summary>
+    /// <summary>
+    /// Teacher epochs (default 4), peak learning rate (default null: 1e-3 from scratch; the trainer's pretrained
+    /// defaults — encoder 5e-5, head 1e-3 — for a pretrained teacher), rows per batch (default 16).
+    /// </summary>
     public int TeacherEpochs { get; set; } = 4;
-    public double TeacherLearningRate { get; set; } = 1e-3;
+    public double? TeacherLearningRate { get; set; }
     public int BatchSize { get; set; } = 16;
 
     /// <summary>Tokens per row for teacher and students. Default 128.</summary>
     public int MaxLength { get; set; } = 128;
 
-    /// <summary>The students distilled from the teacher, each compared with it. Default one of 1 layer × 256 (the teacher's width, so it starts from the teacher's last layer).</summary>
+    /// <summary>
+    /// The students distilled from the teacher, each compared with it. Default one of 1 layer × 256 (the from-scratch
+    /// teacher's width, so it starts from the teacher's last layer). Unset heads / FFN width take the teacher's head
+    /// size and (at the teacher's width) FFN width.
+    /// </summary>
     public IReadOnlyList<StudentSize> Students { get; set; } = [new(1, 256)];
 
-    /// <summary>Student epochs (default 4) and peak learning rate (default 1e-3).</summary>
+    /// <summary>
+    /// Student epochs (default 4) and peak learning rate (default null: 1e-3 for the students of a from-scratch
+    /// teacher, 1e-4 for those of a pretrained one, whose copied layers a large rate would wash out).
+    /// </summary>
     public int StudentEpochs { get; set; } = 4;
-    public double StudentLearningRate { get; set; } = 1e-3;
+    public double? StudentLearningRate { get; set; }
+
+    /// <summary>Also time the teacher and every distilled student in dynamic int8 (ONNX Runtime). Default true.</summary>
+    public bool Int8 { get; set; } = true;
+
+    /// <summary>The teacher's learning rate passed to the trainer: as given, 1e-3 from scratch, null (trainer default) when pretrained.</summary>
+    internal double? EffectiveTeacherLearningRate => TeacherLearningRate ?? (PretrainedModelPath is null ? 1e-3 : null);
+
+    /// <summary>The students' learning rate: as given, else 1e-3 from scratch and 1e-4 from a pretrained teacher.</summary>
+    internal double EffectiveStudentLearningRate => StudentLearningRate ?? (PretrainedModelPath is null ? 1e-3 : 1e-4);
 
     /// <summary>Distillation temperature (default 2), soft-target weight α (default 0.5) and hidden-state weight (default 0).</summary>
     public double Temperature { get; set; } = 2;

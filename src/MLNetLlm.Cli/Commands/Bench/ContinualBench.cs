@@ -15,40 +15,54 @@ using MLNetLlm.Torch.Trainers;
 namespace MLNetLlm.Cli.Commands.Bench;
 
 /// <summary>
-/// <c>mlnet-llm bench continual</c>: forgetting, measured. Two tasks from SpamAssassin's source corpora (the
-/// <c>Group</c> column): A = easy ham + spam-1, B = hard ham + spam-2. One model is trained on A (with its Fisher), then
-/// continued on B four ways — plain, EWC, replay of A's rows, EWC + replay — and each is scored on A's and B's test rows,
-/// side by side in one run, with the time and peak resident memory of each continuation.
+/// <c>mlnet-llm bench continual</c>: forgetting, measured. Two tasks in sequence, from real data:
+/// <c>--pair spam</c> — SpamAssassin by source corpus (the <c>Group</c> column): A = easy ham + spam-1, B = hard ham +
+/// spam-2 (the same binary task on another domain); <c>--pair fortunes</c> — class-incremental Debian fortunes: A = the
+/// fortune files of <c>--group-a</c>, B = those of <c>--group-b</c>, one classifier over all of them. One model is
+/// trained on A (with its Fisher), then continued on B — plain, EWC (each λ of <c>--ewc</c>), replay of A's rows, EWC +
+/// replay — and each is scored on A's and B's test rows, side by side in one run, with the time and peak resident memory
+/// of each continuation.
 /// </summary>
 internal static class ContinualBench
 {
-    sealed record Task(string Name, string[] Texts, bool[] Labels);
+    sealed record Task(string Name, string[] Texts, string[] Labels);
 
     public static Command Create(CliContext context)
     {
         var output = context.Out;
-        var train = new Option<string>("--train") { Description = "SpamAssassin train CSV with Group, Label, Text (default data/spam/full/train.csv).", DefaultValueFactory = _ => "data/spam/full/train.csv" };
-        var test = new Option<string>("--test") { Description = "SpamAssassin test CSV (default data/spam/full/test.csv).", DefaultValueFactory = _ => "data/spam/full/test.csv" };
-        var rows = new Option<int>("--rows") { Description = "Training rows per task, half ham half spam where there are enough (default 300).", DefaultValueFactory = _ => 300 };
+        var pair = new Option<string>("--pair") { Description = "Task pair: spam (SpamAssassin easy → hard, same labels) or fortunes (class-incremental fortune files) (default spam).", DefaultValueFactory = _ => "spam" };
+        var train = new Option<string?>("--train") { Description = "Train CSV (default data/spam/full/train.csv with Group, Label, Text; data/fortunes/train.csv with Label, Text)." };
+        var test = new Option<string?>("--test") { Description = "Test CSV (default data/spam/full/test.csv or data/fortunes/test.csv)." };
+        var groupA = new Option<string>("--group-a") { Description = "fortunes: task A's labels, comma-separated (default computers,definitions).", DefaultValueFactory = _ => "computers,definitions" };
+        var groupB = new Option<string>("--group-b") { Description = "fortunes: task B's labels, comma-separated (default politics,zippy).", DefaultValueFactory = _ => "politics,zippy" };
+        var rows = new Option<int>("--rows") { Description = "Training rows per task: spam half ham half spam where there are enough, fortunes even over the task's labels (default 300).", DefaultValueFactory = _ => 300 };
         var testRows = new Option<int>("--test-rows") { Description = "Test rows per task (default 300).", DefaultValueFactory = _ => 300 };
         var pretrained = new Option<string?>("--pretrained") { Description = "Encoder to fine-tune (catalogue name or HF folder); default a small BERT from scratch." };
         var maxLength = new Option<int>("--max-length") { Description = "Tokens per text (default 64).", DefaultValueFactory = _ => 64 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per task (default 3).", DefaultValueFactory = _ => 3 };
-        var ewc = new Option<double>("--ewc") { Description = "EWC λ of the EWC variants (default 1000).", DefaultValueFactory = _ => 1000 };
+        var ewc = new Option<double[]>("--ewc") { Description = "EWC λ of the EWC variants; several values sweep λ, each with and without replay (default 1000).", DefaultValueFactory = _ => [1000], AllowMultipleArgumentsPerToken = true };
         var replay = new Option<int>("--replay") { Description = "Rows of task A replayed by the replay variants (default 100).", DefaultValueFactory = _ => 100 };
         var fisher = new Option<int>("--fisher-samples") { Description = "Rows the Fisher diagonal is estimated from (default 100).", DefaultValueFactory = _ => 100 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default 1).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the row samples and the training (default 42).", DefaultValueFactory = _ => 42 };
-        var command = new Command("continual", "Forgetting, measured: accuracy on task A after training on task B — plain vs EWC vs replay vs both (SpamAssassin by source corpus).")
-            { train, test, rows, testRows, pretrained, maxLength, epochs, ewc, replay, fisher, threads, seed };
+        var command = new Command("continual", "Forgetting, measured: accuracy on task A after training on task B — plain vs EWC vs replay vs both (SpamAssassin by source corpus, or class-incremental fortunes).")
+            { pair, train, test, groupA, groupB, rows, testRows, pretrained, maxLength, epochs, ewc, replay, fisher, threads, seed };
         command.SetAction(p => context.Guard(() =>
         {
             int t = p.GetValue(threads), n = p.GetValue(rows), nTest = p.GetValue(testRows), s = p.GetValue(seed);
+            if (n <= 0) throw new CliException("--rows must be a positive number.");
+            if (nTest <= 0) throw new CliException("--test-rows must be a positive number.");
+            var lambdas = p.GetValue(ewc) ?? [];
+            if (lambdas.Length == 0 || lambdas.Any(l => !(l > 0))) throw new CliException("--ewc needs one or more numbers > 0.");
+            string pairName = p.GetValue(pair)!;
+            if (pairName is not ("spam" or "fortunes")) throw new CliException($"--pair must be spam or fortunes (got '{pairName}').");
+            bool spamPair = pairName == "spam";
+            string folder = spamPair ? "data/spam/full" : "data/fortunes";
             TorchSharp.torch.set_num_threads(t);
             var ml = new MLContext(seed: 1);
-            var (trainTable, testTable) = (DelimitedFile.Read(p.GetValue(train)!), DelimitedFile.Read(p.GetValue(test)!));
-            var normalizer = new TextNormalizerOptions { StripEmailHeaders = true };
-            Task Pick(DelimitedTable table, string name, string hamPrefix, string spamGroup, int count, int salt)
+            var (trainTable, testTable) = (DelimitedFile.Read(p.GetValue(train) ?? $"{folder}/train.csv"), DelimitedFile.Read(p.GetValue(test) ?? $"{folder}/test.csv"));
+
+            Task PickSpam(DelimitedTable table, string name, string hamPrefix, string spamGroup, int count, int salt)
             {
                 var groups = table.Column("Group");
                 var labels = table.Column("Label");
@@ -66,18 +80,48 @@ internal static class ContinualBench
                 var all = spam.Concat(ham).ToArray();
                 random.Shuffle(all);
                 var view = InMemoryDataView.FromColumns(("Text", TextDataViewType.Instance, all.Select(i => texts[i].AsMemory()).ToArray()));
-                var clean = ml.Llm().NormalizeText("Text", options: normalizer).Fit(view).Transform(view).GetColumn<ReadOnlyMemory<char>>("Text").Select(m => m.ToString()).ToArray();
-                return new Task(name, clean, all.Select(i => labels[i] == "spam").ToArray());
+                var clean = ml.Llm().NormalizeText("Text", options: new TextNormalizerOptions { StripEmailHeaders = true }).Fit(view).Transform(view)
+                    .GetColumn<ReadOnlyMemory<char>>("Text").Select(m => m.ToString()).ToArray();
+                return new Task(name, clean, all.Select(i => labels[i]).ToArray());
             }
-            IDataView View(Task task) => InMemoryDataView.FromColumns(
-                ("Text", TextDataViewType.Instance, task.Texts.Select(x => x.AsMemory()).ToArray()), ("Label", BooleanDataViewType.Instance, task.Labels));
-            var aTrain = Pick(trainTable, "A", "easy-ham", "spam-1", n, 1);
-            var bTrain = Pick(trainTable, "B", "hard-ham", "spam-2", n, 2);
-            var aTest = Pick(testTable, "A", "easy-ham", "spam-1", nTest, 3);
-            var bTest = Pick(testTable, "B", "hard-ham", "spam-2", nTest, 4);
+
+            Task aTrain, bTrain, aTest, bTest;
+            Func<Task, IDataView> view;
+            Func<IDataView, double> accuracy;
+            string described;
+            if (spamPair)
+            {
+                (aTrain, bTrain) = (PickSpam(trainTable, "A", "easy-ham", "spam-1", n, 1), PickSpam(trainTable, "B", "hard-ham", "spam-2", n, 2));
+                (aTest, bTest) = (PickSpam(testTable, "A", "easy-ham", "spam-1", nTest, 3), PickSpam(testTable, "B", "hard-ham", "spam-2", nTest, 4));
+                view = task => InMemoryDataView.FromColumns(("Text", TextDataViewType.Instance, task.Texts.Select(x => x.AsMemory()).ToArray()),
+                    ("Label", BooleanDataViewType.Instance, task.Labels.Select(l => l == "spam").ToArray()));
+                accuracy = scored => ml.BinaryClassification.EvaluateNonCalibrated(scored).Accuracy;
+                described = $"SpamAssassin: task A = easy-ham-* + spam-1, task B = hard-ham-1 + spam-2; train {aTrain.Texts.Length} + {bTrain.Texts.Length} rows, " +
+                    $"test {aTest.Texts.Length} + {bTest.Texts.Length} rows (A {aTrain.Labels.Count(x => x == "spam")} spam, B {bTrain.Labels.Count(x => x == "spam")} spam)";
+            }
+            else
+            {
+                ClassIncrementalSplit split;
+                try { split = ClassIncrementalSplit.Create(p.GetValue(groupA)!.Split(','), p.GetValue(groupB)!.Split(','), "--group-a", "--group-b"); }
+                catch (ArgumentException ex) { throw new CliException(ex.Message); }
+                Task Pick(DelimitedTable table, bool b, int count, int salt)
+                {
+                    var (texts, labels) = split.Pick(table, b, count, s * 31 + salt);
+                    return new Task(b ? "B" : "A", texts, labels);
+                }
+                (aTrain, bTrain, aTest, bTest) = (Pick(trainTable, false, n, 1), Pick(trainTable, true, n, 2), Pick(testTable, false, nTest, 3), Pick(testTable, true, nTest, 4));
+                // one key for every label of both tasks, A's first: the classifier's head covers all of them from the start
+                var keys = ml.Transforms.Conversion.MapValueToKey("Label", keyData: InMemoryDataView.FromColumns(
+                    ("Label", TextDataViewType.Instance, split.Labels.Select(l => l.AsMemory()).ToArray()))).Fit(InMemoryDataView.FromColumns(
+                    ("Label", TextDataViewType.Instance, split.Labels.Select(l => l.AsMemory()).ToArray())));
+                view = task => keys.Transform(InMemoryDataView.FromColumns(("Text", TextDataViewType.Instance, task.Texts.Select(x => x.AsMemory()).ToArray()),
+                    ("Label", TextDataViewType.Instance, task.Labels.Select(l => l.AsMemory()).ToArray())));
+                accuracy = scored => ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
+                described = $"fortunes, class-incremental: task A = {string.Join(", ", split.GroupA)}, task B = {string.Join(", ", split.GroupB)} (one {split.Labels.Count}-class head); " +
+                    $"train {aTrain.Texts.Length} + {bTrain.Texts.Length} rows, test {aTest.Texts.Length} + {bTest.Texts.Length} rows";
+            }
             string? encoder = p.GetValue(pretrained) is { } pre ? MLNetLlm.Torch.Pretrained.PretrainedModels.Resolve(pre) : null;
-            output.WriteLine($"Continual learning, SpamAssassin: task A = easy-ham-* + spam-1, task B = hard-ham-1 + spam-2; train {aTrain.Texts.Length} + {bTrain.Texts.Length} rows, " +
-                $"test {aTest.Texts.Length} + {bTest.Texts.Length} rows (A {aTrain.Labels.Count(x => x)} spam, B {bTrain.Labels.Count(x => x)} spam); " +
+            output.WriteLine($"Continual learning, {described}; " +
                 $"{(encoder is null ? "BERT from scratch (2L/128H)" : "fine-tuning " + p.GetValue(pretrained))}, max length {p.GetValue(maxLength)}, {p.GetValue(epochs)} epochs/task, {t} thread(s); {TorchBench.Load()}");
 
             TextClassificationTrainer.Options Options(ContinualLearningOptions c) => new()
@@ -85,27 +129,30 @@ internal static class ContinualBench
                 PretrainedModelPath = encoder, MaxLength = p.GetValue(maxLength), NumberOfEpochs = p.GetValue(epochs), BatchSize = 16, Device = "cpu", Seed = s,
                 ContinualLearning = c,
             };
-            double Accuracy(ITransformer model, Task task) =>
-                ml.BinaryClassification.EvaluateNonCalibrated(model.Transform(View(task))).Accuracy;
+            double Accuracy(ITransformer model, Task task) => accuracy(model.Transform(view(task)));
 
             var sw = Stopwatch.StartNew();
-            using var baseModel = ml.Llm().TextClassification(Options(new ContinualLearningOptions { FisherSamples = p.GetValue(fisher) })).Fit(View(aTrain));
+            using var baseModel = ml.Llm().TextClassification(Options(new ContinualLearningOptions { FisherSamples = p.GetValue(fisher) })).Fit(view(aTrain));
+            double before = Accuracy(baseModel, aTest);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"after A: accuracy on A {Accuracy(baseModel, aTest):F4}, on B {Accuracy(baseModel, bTest):F4} ({sw.Elapsed.TotalSeconds:F0} s, Fisher {baseModel.ContinualReport!.FisherSeconds:F1} s)"));
+                $"after A: accuracy on A {before:F4}, on B {Accuracy(baseModel, bTest):F4} ({sw.Elapsed.TotalSeconds:F0} s, Fisher {baseModel.ContinualReport!.FisherSeconds:F1} s)"));
 
+            var variants = new List<(string Name, double Lambda, int Replay)> { ("plain", 0, 0) };
+            variants.AddRange(lambdas.Select(l => (string.Create(CultureInfo.InvariantCulture, $"EWC λ={l}"), l, 0)));
+            variants.Add(($"replay {p.GetValue(replay)}", 0, p.GetValue(replay)));
+            variants.AddRange(lambdas.Select(l => (string.Create(CultureInfo.InvariantCulture, $"EWC λ={l} + replay"), l, p.GetValue(replay))));
             var table = new List<string> { "| after B | accuracy A | accuracy B | forgetting on A | time s | × plain | peak RSS MB |", "|---|---:|---:|---:|---:|---:|---:|" };
-            double plainSeconds = 0, before = Accuracy(baseModel, aTest);
-            foreach (var (name, lambda, replayRows) in new[] { ("plain", 0.0, 0), ("EWC λ=" + p.GetValue(ewc).ToString(CultureInfo.InvariantCulture), p.GetValue(ewc), 0),
-                ("replay " + p.GetValue(replay), 0.0, p.GetValue(replay)), ("EWC + replay", p.GetValue(ewc), p.GetValue(replay)) })
+            double plainSeconds = 0;
+            foreach (var (name, lambda, replayRows) in variants)
             {
                 GC.Collect();
                 ProcessMemory.ResetPeak();
                 sw.Restart();
                 using var model = ml.Llm().TextClassification(Options(new ContinualLearningOptions
                 {
-                    PreviousModel = baseModel, EwcLambda = lambda, ReplayRows = replayRows > 0 ? View(aTrain) : null, ReplaySize = replayRows,
+                    PreviousModel = baseModel, EwcLambda = lambda, ReplayRows = replayRows > 0 ? view(aTrain) : null, ReplaySize = replayRows,
                     FisherSamples = p.GetValue(fisher),
-                })).Fit(View(bTrain));
+                })).Fit(view(bTrain));
                 double secs = sw.Elapsed.TotalSeconds, peak = ProcessMemory.PeakMegabytes();
                 if (plainSeconds == 0) plainSeconds = secs;
                 double a = Accuracy(model, aTest), b = Accuracy(model, bTest);
