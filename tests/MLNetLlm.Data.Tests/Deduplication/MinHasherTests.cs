@@ -141,4 +141,121 @@ public sealed class MinHasherTests
         Assert.True(s1.Zip(s2).Count(p => p.First == p.Second) < 10);
         Assert.InRange(Estimate(h1, a, b, ShingleUnit.Word, 3) - Estimate(h2, a, b, ShingleUnit.Word, 3), -0.06, 0.06);
     }
+
+    /// <summary>
+    /// The Unicode blocks whose characters are one word each: Hiragana and Katakana (U+3040–U+30FF), CJK Extension A
+    /// (U+3400–U+4DBF), CJK Unified Ideographs (U+4E00–U+9FFF), CJK Compatibility Ideographs (U+F900–U+FAFF) and the
+    /// supplementary ideographs of Extensions B–H (U+20000–U+323AF). Each first and last code point is inside, its
+    /// neighbour outside.
+    /// </summary>
+    [Theory]
+    [InlineData(0x303F, 0)]
+    [InlineData(0x3040, 1)]
+    [InlineData(0x30FF, 1)]
+    [InlineData(0x3100, 0)]
+    [InlineData(0x33FF, 0)]
+    [InlineData(0x3400, 1)]
+    [InlineData(0x4DBF, 1)]
+    [InlineData(0x4DC0, 0)]
+    [InlineData(0x4DFF, 0)]
+    [InlineData(0x4E00, 1)]
+    [InlineData(0x9FFF, 1)]
+    [InlineData(0xA000, 0)]
+    [InlineData(0xF8FF, 0)]
+    [InlineData(0xF900, 1)]
+    [InlineData(0xFAFF, 1)]
+    [InlineData(0xFB00, 0)]
+    [InlineData(0x1FFFF, 0)]
+    [InlineData(0x20000, 2)]
+    [InlineData(0x323AF, 2)]
+    [InlineData(0x323B0, 0)]
+    public void IdeographRangesIncludeTheirFirstAndLastCodePointsAndNothingNextToThem(int codePoint, int expectedLength)
+    {
+        string c = char.ConvertFromUtf32(codePoint);
+        Assert.Equal(expectedLength, MinHasher.IdeographLength(c + "a", 0));
+        Assert.Equal(expectedLength, MinHasher.IdeographLength("a" + c, 1));
+        // as word shingles: an ideograph next to a Latin word is a word of its own, anything else joins or splits it
+        var hasher = new MinHasher(64, seed: 5);
+        var joined = new uint[hasher.PaddedLength];
+        var apart = new uint[hasher.PaddedLength];
+        Assert.True(hasher.Compute("ab" + c + "cd", ShingleUnit.Word, 1, joined));
+        Assert.True(hasher.Compute("ab " + c + " cd", ShingleUnit.Word, 1, apart));
+        bool isLetter = c.Length == 1 && char.IsLetterOrDigit(c[0]); // words are runs of letter/digit UTF-16 units
+        bool sameAsSpaced = joined.SequenceEqual(apart);
+        Assert.Equal(expectedLength > 0 || !isLetter, sameAsSpaced);
+    }
+
+    [Fact]
+    public void ALoneOrMismatchedSurrogateIsNoIdeograph()
+    {
+        Assert.Equal(0, MinHasher.IdeographLength("a\uD840", 1)); // a high surrogate at the end of the text
+        Assert.Equal(0, MinHasher.IdeographLength("\uD840a", 0)); // followed by no low surrogate
+        Assert.Equal(0, MinHasher.IdeographLength("\uDFB7\uD842", 0)); // the pair of U+20BB7 the wrong way round
+        Assert.Equal(2, MinHasher.IdeographLength("\uD842\uDFB7", 0));
+    }
+
+    static uint[] Signature(MinHasher hasher, string text, ShingleUnit unit, int k)
+    {
+        var s = new uint[hasher.PaddedLength];
+        Assert.True(hasher.Compute(text, unit, k, s), $"'{text}' has shingles");
+        return s;
+    }
+
+    /// <summary>
+    /// A MinHash signature of a set is the element-wise minimum of the signatures of its parts. A text of n ≥ k units has
+    /// the shingles of its n − k + 1 windows of exactly k units, so its signature must equal the minimum of theirs, each
+    /// hashed on its own: the rolling hash (adding a unit, removing the one k back) against fresh hashes of every window.
+    /// </summary>
+    [Theory]
+    [InlineData(ShingleUnit.Word, 1)]
+    [InlineData(ShingleUnit.Word, 2)]
+    [InlineData(ShingleUnit.Word, 3)]
+    [InlineData(ShingleUnit.Word, 5)]
+    [InlineData(ShingleUnit.Character, 1)]
+    [InlineData(ShingleUnit.Character, 3)]
+    [InlineData(ShingleUnit.Character, 5)]
+    [InlineData(ShingleUnit.Character, 9)]
+    public void ATextsSignatureIsTheMinimumOfItsWindowsSignatures(ShingleUnit unit, int k)
+    {
+        var hasher = new MinHasher(256, seed: 11);
+        string[] texts =
+        [
+            "the quick brown fox jumps over the lazy dog while 42 cats watch",
+            "我们明天去北京开会，请准备好report和议程。ありがとう",
+            "x1 x2 x3 x4 x5 x6",
+            "aaaa aaaa aaaa aaaa aaaa aaaa aaaa", // repeated units: windows hash equal, the set is small
+        ];
+        foreach (string text in texts)
+        {
+            List<string> windows;
+            if (unit == ShingleUnit.Word)
+            {
+                var words = Words(text);
+                Assert.True(words.Count > k);
+                windows = Enumerable.Range(0, words.Count - k + 1).Select(i => string.Join(' ', words.Skip(i).Take(k))).ToList();
+            }
+            else
+                windows = Enumerable.Range(0, text.Length - k + 1).Select(i => text.Substring(i, k)).ToList();
+            var expected = Enumerable.Repeat(uint.MaxValue, hasher.PaddedLength).ToArray();
+            foreach (string w in windows)
+            {
+                var sw = Signature(hasher, w, unit, k);
+                for (int p = 0; p < expected.Length; p++) expected[p] = Math.Min(expected[p], sw[p]);
+            }
+            Assert.Equal(expected, Signature(hasher, text, unit, k));
+        }
+    }
+
+    [Fact]
+    public void TextsShorterThanAShingleDifferingInAnyOneCharacterHashApart()
+    {
+        var hasher = new MinHasher(64, seed: 2);
+        var reference = Signature(hasher, "spam", ShingleUnit.Character, 5);
+        foreach (string other in new[] { "xpam", "sxam", "spxm", "spax", "spa", "pam", "spam!" })
+        {
+            int equal = reference.Take(64).Zip(Signature(hasher, other, ShingleUnit.Character, 5)).Count(p => p.First == p.Second);
+            Assert.True(equal < 8, $"'{other}' shares {equal} of 64 minima with 'spam'");
+        }
+        Assert.Equal(reference, Signature(hasher, "spam", ShingleUnit.Character, 4)); // exactly k characters: the same one shingle
+    }
 }
