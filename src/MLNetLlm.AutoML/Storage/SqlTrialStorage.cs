@@ -16,6 +16,8 @@ namespace MLNetLlm.AutoML.Storage;
 public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
 {
     bool _initialised;
+    bool _noTables;
+    string _trialColumns = TrialColumns;
     readonly SemaphoreSlim _init = new(1, 1);
 
     private protected SqlTrialStorage() { }
@@ -44,6 +46,12 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     /// <summary>A query counting the columns named @c of table @t (1 when it exists); it must take no lock on the table.</summary>
     private protected abstract string ColumnCountSql { get; }
 
+    /// <summary>
+    /// Whether the connections only read (SQLite's <c>Mode=ReadOnly</c>): nothing is created or upgraded, and the
+    /// columns an older schema lacks read as NULL. Reading then never waits for, nor takes, the write lock.
+    /// </summary>
+    private protected virtual bool ReadOnly => false;
+
     /// <summary>Columns added since the first version of the schema (the CREATE statements have them too).</summary>
     /// <remarks>fidelity (the share of training rows a trial ran on, successive halving; NULL = 1) is only added this way, on new
     /// databases too.</remarks>
@@ -54,6 +62,11 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     {
         var c = await OpenAsync(ct).ConfigureAwait(false);
         if (_initialised) return c;
+        if (ReadOnly)
+        {
+            await ReadSchemaAsync(c, ct).ConfigureAwait(false);
+            return c;
+        }
         await _init.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -78,6 +91,27 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
         }
         finally { _init.Release(); }
         return c;
+    }
+
+    /// <summary>
+    /// A read-only storage's view of the schema: whether the tables exist yet (a study's file is created before its
+    /// tables), and the trial columns, with NULL for those an older version did not have.
+    /// </summary>
+    async Task ReadSchemaAsync(DbConnection c, CancellationToken ct)
+    {
+        if (Convert.ToInt64(await Scalar(c, null, ColumnCountSql, ct, ("@t", "automl_studies"), ("@c", "name")).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+        {
+            _noTables = true;
+            return;
+        }
+        var columns = TrialColumns.Split(", ");
+        foreach (var (table, column, _) in AddedColumns)
+            if (table == "automl_trials" && Array.IndexOf(columns, column) is int i and >= 0
+                && Convert.ToInt64(await Scalar(c, null, ColumnCountSql, ct, ("@t", table), ("@c", column)).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+                columns[i] = "NULL AS " + column;
+        _trialColumns = string.Join(", ", columns);
+        _noTables = false;
+        _initialised = true; // the schema only grows, and a read-only storage reads it as it was when first seen
     }
 
     static DbCommand Command(DbConnection c, DbTransaction? tx, string sql, params (string Name, object? Value)[] ps)
@@ -356,7 +390,19 @@ public abstract class SqlTrialStorage : ITrialStorage, ISelectionStorage
     public async Task<IReadOnlyList<StoredTrial>> GetTrialsAsync(int studyId, CancellationToken cancellationToken = default)
     {
         await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadTrials(c, null, $"SELECT {TrialColumns} FROM automl_trials WHERE study_id = @s ORDER BY number", cancellationToken, ("@s", studyId)).ConfigureAwait(false);
+        if (_noTables) return [];
+        return await ReadTrials(c, null, $"SELECT {_trialColumns} FROM automl_trials WHERE study_id = @s ORDER BY number", cancellationToken, ("@s", studyId)).ConfigureAwait(false);
+    }
+
+    /// <summary>The study named <paramref name="name"/>, or null when there is none (nothing is created: also for a read-only storage).</summary>
+    public async Task<StudyInfo?> FindStudyAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        await using var c = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        if (_noTables) return null;
+        await using var cmd = Command(c, null, "SELECT id, metric, maximize FROM automl_studies WHERE name = @n", ("@n", name));
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await r.ReadAsync(cancellationToken).ConfigureAwait(false) ? new StudyInfo(Int(r, 0), name, r.GetString(1), Int(r, 2) != 0) : null;
     }
 
     const string FoldColumns = "id, position, trial_number, fold, status, metric, duration_ms, peak_memory, error, worker, attempts";

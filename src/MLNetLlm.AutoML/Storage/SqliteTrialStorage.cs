@@ -13,26 +13,50 @@ public sealed class SqliteTrialStorage : SqlTrialStorage
 {
     readonly string _connectionString;
 
+    readonly bool _readOnly;
+
     /// <summary>A storage in the SQLite file <paramref name="path"/> (created if missing).</summary>
-    public SqliteTrialStorage(string path)
+    public SqliteTrialStorage(string path) : this(path, readOnly: false) { }
+
+    SqliteTrialStorage(string path, bool readOnly)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
             throw new DirectoryNotFoundException($"The folder of the SQLite file '{Path}' does not exist.");
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, DefaultTimeout = 30, Pooling = true }.ToString();
+        _readOnly = readOnly;
+        _connectionString = readOnly
+            ? new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadOnly, DefaultTimeout = 30, Pooling = false }.ToString()
+            : new SqliteConnectionStringBuilder { DataSource = Path, DefaultTimeout = 30, Pooling = true }.ToString();
+    }
+
+    /// <summary>
+    /// A storage that only reads the existing SQLite file <paramref name="path"/> (<c>Mode=ReadOnly</c> connections): for
+    /// watching a study that other processes write, e.g. a leaderboard. It never takes the write lock, so it neither
+    /// waits for a writer's transaction nor delays one, and it never changes the file (no table is created, no schema
+    /// upgraded, no journal mode set); a write through it fails. Use <see cref="SqlTrialStorage.FindStudyAsync"/> to look a study up.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">When there is no such file (a read-only storage creates nothing).</exception>
+    public static SqliteTrialStorage OpenReadOnly(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"There is no SQLite file '{System.IO.Path.GetFullPath(path)}' to read.", path);
+        return new SqliteTrialStorage(path, readOnly: true);
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
+
+    private protected override bool ReadOnly => _readOnly;
 
     private protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
         var c = new SqliteConnection(_connectionString);
         await c.OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+        // a reader leaves the journal mode (a database setting, written to the file) to the writers
+        cmd.CommandText = _readOnly ? "PRAGMA busy_timeout = 30000;" : "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return c;
     }

@@ -6,6 +6,16 @@ namespace MLNetLlm.Cli.Commands;
 /// <summary><c>mlnet-llm resume</c>: continue an AutoML run that keeps its trials in --storage.</summary>
 internal static class ResumeCommand
 {
+    /// <summary>How a resumed run treats its output folder: it holds the run being resumed.</summary>
+    public static TrainingRun.OutputPolicy Policy { get; } = new(Resuming: true);
+
+    /// <summary>
+    /// The run in <paramref name="folder"/>, ready to continue under <paramref name="policy"/>: what <c>resume</c> runs
+    /// (with <see cref="Policy"/>), and what the UI's Resume button runs too.
+    /// </summary>
+    /// <exception cref="CliException">When the folder holds no resumable run.</exception>
+    public static RunConfig Prepare(string folder, ResumePolicy policy, out string announcement) => policy.Apply(folder, out announcement);
+
     public static Command Create(CliContext context)
     {
         var folder = new Option<string>("--output", "-o") { Description = "The output folder of the run to continue (it holds run.json).", Required = true };
@@ -17,18 +27,9 @@ internal static class ResumeCommand
         };
         command.SetAction(parse => context.Guard(() =>
         {
-            string dir = parse.GetValue(folder)!;
-            string config = Path.Combine(dir, RunConfig.FileName);
-            if (!File.Exists(config)) throw new CliException($"'{dir}' holds no {RunConfig.FileName}: it is not the output folder of a train run.");
-            var run = RunConfig.Load(config);
-            run.Output = dir; // the folder may have moved since; a storage inside it is found from here
-            if (!run.IsAutoML || run.Storage == null)
-                throw new CliException($"The run in '{dir}' has no AutoML storage (--storage), so there is nothing to resume; run train --config {config} to repeat it.");
-            if (parse.GetValue(trainTime) is { } t) run.TrainTimeSeconds = t;
-            if (parse.GetValue(maxTrials) is { } m) run.MaxTrials = m;
-            context.Out.WriteLine($"Resuming study '{run.Study ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(run.Output!)))}' from {(RunConfig.IsConnectionString(run.Storage) ? "PostgreSQL" : run.ResolvedStorage())}" +
-                (run.MaxTrials is { } n ? $" up to {n} trials" : "") + (run.TrainTimeSeconds is { } s ? $", {s:0.#}s budget" : ""));
-            return TrainCommand.Execute(context, run, new TrainingRun.OutputPolicy(Resuming: true));
+            var run = Prepare(parse.GetValue(folder)!, new ResumePolicy(parse.GetValue(trainTime), parse.GetValue(maxTrials)), out string announcement);
+            context.Out.WriteLine(announcement);
+            return TrainCommand.Execute(context, run, Policy);
         }));
         return command;
     }

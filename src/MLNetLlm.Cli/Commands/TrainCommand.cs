@@ -18,17 +18,7 @@ internal static class TrainCommand
             : "the model being fitted is finished and written");
         try
         {
-            // Convert a catalogue model once (with a progress line) before the run starts; training then reuses the cache.
-            if (run.Trainer == "bert" && run.Transformer?.Pretrained is { } pretrained)
-            {
-                PretrainedArgument.Validate(pretrained);
-                PretrainedArgument.Resolve(pretrained, context.Out);
-            }
-            if (run.Trainer != "bert" && run.EmbeddingOrNull is { } embedding)
-            {
-                PretrainedArgument.Validate(embedding.Model);
-                PretrainedArgument.Resolve(embedding.Model, context.Out);
-            }
+            PretrainedArgument.Prepare(run, context.Out);
             var training = new TrainingRun(run, context.Out, interrupt.Token, policy);
             training.Execute();
             return training.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;

@@ -49,6 +49,24 @@ internal static class PretrainedArgument
         }
     }
 
+    /// <summary>
+    /// Before a run starts: checks the run's encoder (the BERT to fine-tune, or the embedding featurizer's) and converts
+    /// a catalogue model once, with progress lines on <paramref name="log"/>; training then reuses the cache.
+    /// </summary>
+    public static void Prepare(RunConfig run, TextWriter log)
+    {
+        if (run.Trainer == "bert" && run.Transformer?.Pretrained is { } pretrained)
+        {
+            Validate(pretrained);
+            Resolve(pretrained, log);
+        }
+        if (run.Trainer != "bert" && run.EmbeddingOrNull is { } embedding)
+        {
+            Validate(embedding.Model);
+            Resolve(embedding.Model, log);
+        }
+    }
+
     sealed class LineProgress(TextWriter log) : IProgress<string>
     {
         public void Report(string value) => log.WriteLine(value);

@@ -240,19 +240,30 @@ internal sealed class RunOutput : IDisposable
     RunOutput Locked()
     {
         if (_lock != null || !Directory.Exists(Folder)) return this;
-        try
+        // a watcher's probe (InUse, e.g. the UI following the folder) holds the lock for an instant: try a few times
+        for (int attempt = 1; ; attempt++)
         {
-            _lock = new FileStream(Path.Combine(Folder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            try
+            {
+                _lock = new FileStream(Path.Combine(Folder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return this;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(20 * attempt);
+            }
+            catch (IOException)
+            {
+                throw new CliException($"--output '{Folder}' is in use by another mlnet-llm process: wait for it to end, or give another folder.");
+            }
         }
-        catch (IOException)
-        {
-            throw new CliException($"--output '{Folder}' is in use by another mlnet-llm process: wait for it to end, or give another folder.");
-        }
-        return this;
     }
 
-    /// <summary>Whether a live process holds the folder's lock file.</summary>
-    static bool InUse(string folder)
+    /// <summary>
+    /// Whether a live process holds the folder's lock file (an advisory lock the system drops when its process ends,
+    /// also on <c>kill -9</c>, so a dead process is never taken for a live one, even when its id is reused).
+    /// </summary>
+    public static bool InUse(string folder)
     {
         string path = Path.Combine(folder, LockFile);
         if (!File.Exists(path)) return false;
@@ -262,6 +273,7 @@ internal sealed class RunOutput : IDisposable
             return false;
         }
         catch (FileNotFoundException) { return false; }
+        catch (DirectoryNotFoundException) { return false; }
         catch (IOException) { return true; }
     }
 

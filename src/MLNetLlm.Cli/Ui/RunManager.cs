@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using MLNetLlm.Cli.Commands;
 using MLNetLlm.Cli.DataSteps;
 using MLNetLlm.Cli.Reporting;
 using MLNetLlm.Cli.Training;
@@ -8,13 +9,23 @@ using MLNetLlm.IO;
 namespace MLNetLlm.Cli.Ui;
 
 /// <summary>
-/// Starts <c>train</c> runs (the CLI's <see cref="TrainingRun"/>, in this process) into the workspace's runs/ folder and
-/// reads any run's state back from what the CLI writes: run.json and the study storage (trials.db). The only state kept
-/// in memory is which runs this process is running (to cancel them); everything shown comes from the run folder, so
-/// a reload, a second tab or a restarted UI shows the same run.
+/// Starts <c>train</c> runs (the CLI's <see cref="TrainingRun"/>, in this process) into the workspace's runs/ folder,
+/// resumes a run whose process ended (the CLI's <c>resume</c>: <see cref="ResumeCommand.Prepare"/>), and reads any
+/// run's state back from what the CLI writes: run.json and the study storage (trials.db, opened read-only). The only
+/// state kept in memory is which runs this process is running (to cancel them); everything shown comes from the run
+/// folder, so a reload, a second tab or a restarted UI shows the same run. A run that another process (a terminal's
+/// <c>mlnet-llm train</c>, another UI) is running holds its folder's lock (<see cref="RunOutput.InUse"/>), which the
+/// system drops when that process ends, even by <c>kill -9</c>: it is followed live while it runs and can be resumed
+/// here once it is gone.
 /// </summary>
 internal sealed class RunManager(Workspace workspace) : IDisposable
 {
+    /// <summary>The status of a run that another live process is running.</summary>
+    public const string Elsewhere = "running elsewhere";
+
+    /// <summary>The status of a run left running by a process that is gone (killed, crashed, the machine went down).</summary>
+    public const string Stopped = "stopped";
+
     readonly ConcurrentDictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
 
     sealed class ActiveRun(CancellationTokenSource stop, DateTimeOffset started)
@@ -24,12 +35,24 @@ internal sealed class RunManager(Workspace workspace) : IDisposable
         public Task? Work { get; set; }
     }
 
-    /// <summary>What the pages show about one run.</summary>
+    /// <summary>
+    /// What the pages show about one run. Active: this process runs it (it can be cancelled here); Elsewhere: another
+    /// live process runs it (followed here, neither cancelled nor resumed).
+    /// </summary>
     internal sealed record State(string Id, string Folder, RunConfig? Config, string Status, string? Error, bool Active, bool Stopping,
-        IReadOnlyList<TrialResult> Trials, string Metric, double? ElapsedSeconds)
+        IReadOnlyList<TrialResult> Trials, string Metric, double? ElapsedSeconds, bool Elsewhere = false)
     {
         public bool Finished => Status is RunOutput.Completed or RunOutput.Interrupted;
         public bool HasModel => File.Exists(Path.Combine(Folder, TrainingRun.ModelFileName));
+
+        /// <summary>Whether the page follows it as it goes (a process runs it, here or elsewhere).</summary>
+        public bool Live => Active || Elsewhere;
+
+        /// <summary>
+        /// Whether the Resume button is offered: no process runs it, it did not complete, and it kept its trials in a
+        /// storage (<see cref="ResumePolicy.CanResume"/>, the rule of <c>mlnet-llm resume</c>).
+        /// </summary>
+        public bool Resumable => !Live && (Status is Stopped or RunOutput.Interrupted or RunOutput.Failed) && ResumePolicy.CanResume(Config);
     }
 
     /// <summary>
@@ -45,26 +68,44 @@ internal sealed class RunManager(Workspace workspace) : IDisposable
         string folder = Path.Combine(workspace.Runs, id);
         Directory.CreateDirectory(folder); // empty: the run's own output folder, claimed by RunOutput when the data is checked
         config.Output = folder;
+        Launch(id, config, null, writer => { if (dedup) config.Dataset = Clean(config, id, writer); });
+        return id;
+    }
+
+    /// <summary>
+    /// Continues a run whose process ended before it finished, as <c>mlnet-llm resume -o FOLDER</c> does (the same
+    /// <see cref="ResumeCommand.Prepare"/> and output policy): the finished trials stay in the study, the ones that
+    /// were running are retried, and the search goes on in this process, followed live like a new run.
+    /// </summary>
+    /// <exception cref="CliException">When there is no such run, or it is running or cannot be resumed.</exception>
+    public void Resume(string id, ResumePolicy policy)
+    {
+        var s = Read(id) ?? throw new CliException($"There is no run '{id}' in the workspace.");
+        if (!s.Resumable)
+            throw new CliException(s.Live ? $"Run '{id}' is {s.Status}: it can be resumed once its process has ended."
+                : $"Run '{id}' is {s.Status}: only an AutoML run that did not complete can be resumed.");
+        var config = ResumeCommand.Prepare(s.Folder, policy, out string announcement);
+        Launch(id, config, ResumeCommand.Policy, writer =>
+        {
+            File.Delete(ErrorPath(id)); // the error of the session before; this one writes its own
+            writer.WriteLine(announcement);
+        });
+    }
+
+    /// <summary>Runs <paramref name="config"/> as run <paramref name="id"/> on a background thread, its output in the run's log.</summary>
+    void Launch(string id, RunConfig config, TrainingRun.OutputPolicy? policy, Action<TextWriter> first)
+    {
         var run = new ActiveRun(new CancellationTokenSource(), DateTimeOffset.UtcNow);
-        _active[id] = run;
+        if (!_active.TryAdd(id, run)) throw new CliException($"Run '{id}' is already running.");
         string log = LogPath(id);
         run.Work = Task.Factory.StartNew(() =>
         {
             using var writer = TextWriter.Synchronized(new StreamWriter(log, append: true) { AutoFlush = true });
             try
             {
-                if (dedup) config.Dataset = Clean(config, id, writer);
-                if (config.Trainer == "bert" && config.Transformer?.Pretrained is { } pretrained)
-                {
-                    PretrainedArgument.Validate(pretrained);
-                    PretrainedArgument.Resolve(pretrained, writer);
-                }
-                if (config.Trainer != "bert" && config.EmbeddingOrNull is { } embedding)
-                {
-                    PretrainedArgument.Validate(embedding.Model);
-                    PretrainedArgument.Resolve(embedding.Model, writer);
-                }
-                new TrainingRun(config, writer, run.Stop.Token).Execute();
+                first(writer);
+                PretrainedArgument.Prepare(config, writer);
+                new TrainingRun(config, writer, run.Stop.Token, policy).Execute();
             }
             catch (Exception ex)
             {
@@ -77,7 +118,6 @@ internal sealed class RunManager(Workspace workspace) : IDisposable
                 _active.TryRemove(id, out _);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return id;
     }
 
     string Clean(RunConfig config, string id, TextWriter log)
@@ -118,11 +158,15 @@ internal sealed class RunManager(Workspace workspace) : IDisposable
             catch (IOException) { Thread.Sleep(50); }
         }
         bool active = _active.TryGetValue(id, out var run);
+        // run.json says running: a live process holds the folder's lock (another one: followed here), or it is gone
+        bool elsewhere = !active && config?.Status == RunOutput.Running && RunOutput.InUse(folder);
         string? error = File.Exists(ErrorPath(id)) ? File.ReadAllText(ErrorPath(id)).Trim() : null;
         string status = active ? (run!.Stop.IsCancellationRequested ? "stopping" : RunOutput.Running)
+            : elsewhere ? Elsewhere
             : error != null ? RunOutput.Failed
-            : config?.Status == RunOutput.Running ? "stopped" // left running by a process that is gone: 'mlnet-llm resume' continues it
-            : config?.Status ?? (Directory.EnumerateFileSystemEntries(folder).Any() ? "unknown" : "stopped");
+            : config?.Status == RunOutput.Running ? Stopped
+            : config?.Status ?? (Directory.EnumerateFileSystemEntries(folder).Any() ? "unknown" : Stopped);
+        if (elsewhere) error = null; // a failure of an earlier session here; the process running it now writes its own
         IReadOnlyList<TrialResult> trials = [];
         string metric = "?";
         if (config?.Task is { } task)
@@ -131,11 +175,13 @@ internal sealed class RunManager(Workspace workspace) : IDisposable
             if (config.ResolvedStorage() is { } storage && !RunConfig.IsConnectionString(storage))
             {
                 try { trials = StudyReader.Read(storage, config.Study ?? id); }
-                catch (Microsoft.Data.Sqlite.SqliteException) { } // busy past the timeout: the next refresh reads it
+                catch (Microsoft.Data.Sqlite.SqliteException) { } // not a database (yet): the next refresh reads it
             }
         }
-        double? elapsed = active ? (DateTimeOffset.UtcNow - run!.Started).TotalSeconds : null;
-        return new State(id, folder, config, status, error, active, active && run!.Stop.IsCancellationRequested, trials, metric, elapsed);
+        // another process's session started when it wrote run.json (status running)
+        double? elapsed = active ? (DateTimeOffset.UtcNow - run!.Started).TotalSeconds
+            : elsewhere ? Math.Max(0, (DateTime.UtcNow - File.GetLastWriteTimeUtc(runJson)).TotalSeconds) : null;
+        return new State(id, folder, config, status, error, active, active && run!.Stop.IsCancellationRequested, trials, metric, elapsed, elsewhere);
     }
 
     /// <summary>Waits for this process's runs to end (after asking them to stop), up to <paramref name="timeout"/>.</summary>

@@ -188,7 +188,7 @@ internal sealed class UiServer : IAsyncDisposable
                 {
                     var s = runs.Read(id);
                     if (s == null) { await Send(context, "done", ""); break; }
-                    if (!s.Active)
+                    if (!s.Live)
                     {
                         // the last board replaces the element that holds the event stream: htmx closes the stream with it
                         string final = await UiView.RenderAsync(context, "_Board", new BoardModel(s, true), page: false);
@@ -197,8 +197,9 @@ internal sealed class UiServer : IAsyncDisposable
                     }
                     // the cancel button is sent along (out of band) only when whether the run can be cancelled changed:
                     // replacing it every second would take the keyboard focus away from it
+                    // (a run of another process has no cancel button: it is stopped from its terminal)
                     bool can = s.Active && !s.Stopping;
-                    string html = await UiView.RenderAsync(context, "_Board", new BoardModel(s, can != cancellable), page: false);
+                    string html = await UiView.RenderAsync(context, "_Board", new BoardModel(s, s.Active && can != cancellable), page: false);
                     string board = await UiView.RenderAsync(context, "_Board", new BoardModel(s, false), page: false);
                     if (board != last || can != cancellable) { await Send(context, "board", html); last = board; cancellable = can; }
                     await Task.Delay(1000, ct);
@@ -211,6 +212,17 @@ internal sealed class UiServer : IAsyncDisposable
             runs.Cancel(id);
             // htmx (Request.IsHtmx: the HX-Request header) swaps in the disabled button; a plain form post goes back to the run
             if (r.IsHtmx() && runs.Read(id) is { } s) return UiView.Fragment("_Cancel", s);
+            return Results.Redirect($"/runs/{Uri.EscapeDataString(id)}", preserveMethod: false);
+        });
+        app.MapPost("/runs/{id}/resume", async (string id, HttpRequest r) =>
+        {
+            if (runs.Read(id) is null) return NotFound(id);
+            var form = await r.ReadFormAsync();
+            string budget = form["budget"].ToString().Trim();
+            double? seconds = budget.Length == 0 ? null
+                : double.TryParse(budget, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
+                : throw new CliException($"The time budget must be a positive number of seconds, not '{budget}'.");
+            runs.Resume(id, new ResumePolicy(TrainTimeSeconds: seconds));
             return Results.Redirect($"/runs/{Uri.EscapeDataString(id)}", preserveMethod: false);
         });
         app.MapGet("/runs/{id}/chart.png", (string id) => runs.Read(id) is { } s ? Results.File(RunPages.BestChart(s), "image/png") : NotFound(id));

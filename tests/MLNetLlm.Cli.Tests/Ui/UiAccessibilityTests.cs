@@ -14,7 +14,7 @@ public sealed class UiAccessibilityTests : IDisposable
     {
         await using var ui = await UiHarness.StartAsync(_tmp.File("workspace"));
         var page = await ui.NewPageAsync();
-        await page.GotoAsync(ui.Url("/"));
+        await ui.OpenAsync(page, "/", "main button[type=submit]");
         await page.Keyboard.PressAsync("Tab");
         Assert.Equal("Skip to content", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
         // the focused skip link is on screen and outlined
@@ -48,12 +48,12 @@ public sealed class UiAccessibilityTests : IDisposable
         Directory.CreateDirectory(Path.Combine(workspace, "datasets"));
         File.Copy(UiHarness.RepoFile("data", "spam", "sample-test.csv"), Path.Combine(workspace, "datasets", "sample-test.csv"));
         await using var ui = await UiHarness.StartAsync(workspace);
-        string columns = ui.Url("/data/columns?task=binary&dataset=sample-test.csv");
+        const string columns = "/data/columns?task=binary&dataset=sample-test.csv";
         var backgrounds = new Dictionary<ColorScheme, string>();
         foreach (var (scheme, width, height) in new[] { (ColorScheme.Light, 1280, 800), (ColorScheme.Dark, 1280, 800), (ColorScheme.Light, 380, 800), (ColorScheme.Dark, 380, 800) })
         {
             var page = await ui.NewPageAsync(width, height, scheme);
-            await page.GotoAsync(columns);
+            await ui.OpenAsync(page, columns, "#next");
             backgrounds[scheme] = await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
             // nothing wider than the window: long tables scroll inside their own box
             int overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");

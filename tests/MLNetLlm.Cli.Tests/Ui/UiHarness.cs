@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using MLNetLlm.Cli.Ui;
 
@@ -58,6 +59,30 @@ public sealed class UiHarness : IAsyncDisposable
     }
 
     public string Url(string path) => new Uri(Address, path).ToString();
+
+    /// <summary>
+    /// Opens <paramref name="path"/> and returns once <paramref name="ready"/> (a selector of the page's own content) is
+    /// there. The wait is for that element, never for the load event, which waits for every image (a chart being drawn
+    /// on a busy machine) and is what made the page waits flaky.
+    /// </summary>
+    public async Task OpenAsync(IPage page, string path, string ready)
+    {
+        await page.GotoAsync(Url(path), new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+        await page.Locator(ready).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+    }
+
+    /// <summary>
+    /// Does <paramref name="action"/> (a click, a key) and returns once the browser is on a URL matching
+    /// <paramref name="url"/> and <paramref name="ready"/> is in that page. The wait for the URL starts before the
+    /// action, so a fast navigation cannot be missed; it ends when the answer starts (commit), not at the load event.
+    /// </summary>
+    public static async Task NavigatedAsync(IPage page, Func<Task> action, Regex url, string ready)
+    {
+        var navigated = page.WaitForURLAsync(url, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await action();
+        await navigated;
+        await page.Locator(ready).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+    }
 
     /// <summary>Saves a full-page screenshot as NAME.png in <see cref="Screenshots"/>; returns its path.</summary>
     public static async Task<string> ShotAsync(IPage page, string name)

@@ -87,6 +87,53 @@ public sealed class UiServerTests : IDisposable
         Assert.Contains("<div class=\"error\" role=\"alert\" id=\"error\">There is no run &#x27;no-such-run&#x27; in the workspace.</div>", await missing.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task TheLeaderboardIsReadWhileASearchHoldsTheWriteLockAndNeverWritten()
+    {
+        // a finished AutoML run in the workspace, its trials in runs/r1/trials.db (SQLite in WAL mode, as the CLI keeps it)
+        var ws = new Workspace(_tmp.File("ws"));
+        string data = _tmp.Write("train.csv", SyntheticData.Classification(80, seed: 5, "spam", "ham"));
+        string folder = Path.Combine(ws.Runs, "r1"), db = Path.Combine(folder, "trials.db");
+        CliResult.Run("train", "--dataset", data, "--positive-label", "spam", "--max-trials", "3", "--tuner", "random", "--output", folder).AssertSuccess();
+        IReadOnlyList<MLNetLlm.AutoML.Storage.StoredTrial> stored;
+        using (var storage = new MLNetLlm.AutoML.Storage.SqliteTrialStorage(db))
+            stored = await storage.GetTrialsAsync((await storage.FindStudyAsync("r1"))!.Id);
+        Assert.Equal(3, stored.Count);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // the writer below is the only other connection
+
+        // another process's search holds the write lock: a write transaction that is not committed
+        using var writer = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False");
+        writer.Open();
+        using var tx = writer.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
+        using (var probe = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False;Default Timeout=1"))
+        {
+            probe.Open();
+            var busy = Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => probe.BeginTransaction(deferred: false));
+            Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY: the lock is really held
+        }
+        string[] Files() => Directory.EnumerateFiles(folder, "trials.db*").Where(f => !f.EndsWith("-shm", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .Select(f => $"{Path.GetFileName(f)} {File.GetLastWriteTimeUtc(f):O} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}").ToArray();
+        var before = Files();
+
+        await using (var server = await UiServer.StartAsync(new UiOptions { Workspace = ws.Root }))
+        {
+            // the old reader queued behind the writer for its 30 s busy timeout and then showed no trials
+            using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(20) };
+            foreach (string page in new[] { "/runs/r1", "/runs/r1/fragment" })
+            {
+                string html = await http.GetStringAsync(page);
+                var rows = System.Text.RegularExpressions.Regex.Matches(html, "<tr data-trial=\"(\\d+)\" data-status=\"(\\w+)\"><td>\\d+</td><td>\\d+</td><td>[^<]*</td><td>([^<]*)</td>");
+                Assert.Equal(stored.Select(t => t.Number).Order(), rows.Select(m => int.Parse(m.Groups[1].Value)).Order());
+                foreach (var t in stored.Where(t => t.Status == MLNetLlm.AutoML.Experiments.TrialStatus.Completed))
+                    Assert.Equal(UiText.F(t.Metric), rows.Single(m => m.Groups[1].Value == t.Number.ToString()).Groups[3].Value);
+                Assert.Contains("data-status=\"completed\"", html);
+            }
+            Assert.Contains(">3</td>", await http.GetStringAsync("/runs")); // the runs list counts the trials
+        }
+        Assert.Equal(before, Files()); // the UI wrote nothing: neither the database nor its journal changed
+        tx.Rollback();
+    }
+
     static Func<string, string?> Env(params (string Name, string Value)[] vars) => name => vars.FirstOrDefault(v => v.Name == name).Value;
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class UiUploadTests : IDisposable
         string workspace = _tmp.File("workspace");
         await using var ui = await UiHarness.StartAsync(workspace, Limit);
         var page = await ui.NewPageAsync();
-        await page.GotoAsync(ui.Url("/data?task=binary"));
+        await ui.OpenAsync(page, "/data?task=binary", "#file");
         var before = ui.Snapshot();
         await page.SetInputFilesAsync("#file", Make(kind, name));
         await page.ClickAsync("form[enctype] button[type=submit]");
@@ -58,6 +58,32 @@ public sealed class UiUploadTests : IDisposable
         Assert.Equal(before, ui.Snapshot());
         Assert.Contains("No data files yet", await page.InnerTextAsync("#datasets"));
         await UiHarness.ShotAsync(page, "upload-" + kind);
+    }
+
+    [BrowserFact]
+    [Trait("Speed", "Slow")]
+    public async Task AHundredMegabyteUploadIsOverTheDefaultLimitAndImportsNothing()
+    {
+        // a real 100 MB CSV (valid rows all the way) against the default limit of mlnet-llm ui, through the browser
+        string path = _tmp.File("hundred-mb.csv");
+        using (var w = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20))
+        {
+            w.Write("Label,Text\n");
+            string row = "ham," + new string('x', 1000) + "\n";
+            for (long written = 11; written < 100L * 1024 * 1024; written += row.Length) w.Write(row);
+        }
+        Assert.True(new FileInfo(path).Length >= 100L * 1024 * 1024);
+        await using var ui = await UiHarness.StartAsync(_tmp.File("workspace"));
+        Assert.True(ui.MaxUpload < new FileInfo(path).Length);
+        var page = await ui.NewPageAsync();
+        await ui.OpenAsync(page, "/data?task=binary", "#file");
+        var before = ui.Snapshot();
+        await page.SetInputFilesAsync("#file", path);
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("form[enctype] button[type=submit]"), new Regex("/data/upload"), "#error");
+        Assert.Contains($"larger than the upload limit of {MLNetLlm.Cli.Ui.Workspace.FormatBytes(ui.MaxUpload)}", await page.InnerTextAsync("#error"));
+        Assert.Equal(before, ui.Snapshot());
+        Assert.Contains("No data files yet", await page.InnerTextAsync("#datasets"));
+        await UiHarness.ShotAsync(page, "upload-100mb");
     }
 
     public void Dispose() => _tmp.Dispose();

@@ -28,17 +28,15 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
         var page = await ui.NewPageAsync();
 
         // 1 scenario
-        await page.GotoAsync(ui.Url("/"));
+        await ui.OpenAsync(page, "/", "input[name=task][value=binary]");
         await page.CheckAsync("input[name=task][value=binary]");
         await UiHarness.ShotAsync(page, "01-scenario");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(new Regex("/data\\?"));
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("button[type=submit]"), new Regex("/data\\?"), "#file");
 
         // 2 data: upload, then the column roles
         await page.SetInputFilesAsync("#file", UiHarness.RepoFile("data", "spam", "sample-train.csv"));
         await UiHarness.ShotAsync(page, "02-data");
-        await page.ClickAsync("form[enctype] button[type=submit]");
-        await page.WaitForURLAsync(new Regex("/data/columns\\?"));
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("form[enctype] button[type=submit]"), new Regex("/data/columns\\?"), "#next");
         Assert.True(File.Exists(Path.Combine(workspace, "datasets", "sample-train.csv")));
         await page.CheckAsync("input[name=label][value=Label]");
         foreach (var box in await page.Locator("input[name=text]").AllAsync())
@@ -47,26 +45,21 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
         Assert.Equal("spam", await page.InputValueAsync("#positive")); // the rarer class of the sample
         Assert.Contains("Label distribution of 'Label'", await page.InnerTextAsync("main"));
         await UiHarness.ShotAsync(page, "03-columns");
-        await page.ClickAsync("#next");
-
         // 3 data steps: strip e-mail headers, preview
-        await page.WaitForURLAsync(new Regex("/steps\\?"));
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("#next"), new Regex("/steps\\?"), "input[name=strip]");
         await page.CheckAsync("input[name=strip]");
-        await page.ClickAsync("button.secondary");
-        await page.WaitForURLAsync(new Regex("strip=on"));
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("button.secondary"), new Regex("strip=on"), "#step-preview tbody tr");
         string after = await page.InnerTextAsync("#step-preview tbody tr:first-child td:nth-child(3)");
         Assert.DoesNotContain("return-path:", after); // the header lines are gone after the step
         await UiHarness.ShotAsync(page, "04-steps");
-        await page.ClickAsync("#next");
-
-        // 4 train: a 60-second search, watched live (no reload) in two tabs
-        await page.WaitForURLAsync(new Regex("/train\\?"));
+        // 4 train: a 60-second search, watched live (no reload) in two tabs, without layout jumps
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("#next"), new Regex("/train\\?"), "#start");
         await page.FillAsync("#budget", "60");
-        await page.ClickAsync("#start");
-        await page.WaitForURLAsync(new Regex("/runs/[^/]+$"));
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("#start"), new Regex("/runs/[^/]+$"), "#status");
         string runUrl = page.Url;
         string id = runUrl[(runUrl.LastIndexOf('/') + 1)..];
         await page.EvaluateAsync("() => { window.__notReloaded = true; }");
+        await UiLayout.TrackAsync(page);
         var completed = page.Locator("#leaderboard tbody tr[data-status=completed]");
         try
         {
@@ -84,7 +77,7 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
         log.WriteLine($"status when 2 trials had finished: {statusWhileRunning}");
 
         var tab2 = await ui.NewPageAsync();
-        await tab2.GotoAsync(runUrl);
+        await ui.OpenAsync(tab2, $"/runs/{id}", "#leaderboard");
         await tab2.WaitForFunctionAsync("() => document.querySelectorAll('#leaderboard tbody tr[data-status=completed]').length >= 2");
         var seenIn2 = await CompletedAsync(tab2);
         var seenIn1 = await CompletedAsync(page);
@@ -115,10 +108,10 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(final, run.Status);
         await UiHarness.ShotAsync(page, "06-train");
         var boardBefore = await page.InnerTextAsync("#leaderboard tbody");
+        log.WriteLine($"layout recorded {await UiLayout.AssertStableAsync(page, minRows: 2)} times while trials were added: nothing above the leaderboard moved");
 
         // 5 evaluate: metrics from metrics.json, then try it
-        await page.ClickAsync("#evaluate");
-        await page.WaitForURLAsync(new Regex("/evaluate$"));
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("#evaluate"), new Regex("/evaluate$"), "#metrics");
         string f1 = await page.InnerTextAsync("#metrics tbody tr:has(td:text-is('f1 (primary)')) td:nth-child(2)");
         var metrics = Evaluation.MetricsReport.Load(Path.Combine(workspace, "runs", id, TrainingRun.MetricsFileName));
         Assert.Equal(Evaluation.MetricsReport.Format(metrics.Metrics["f1"]), f1);
@@ -144,8 +137,7 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
         await UiHarness.ShotAsync(page, "07-evaluate");
 
         // 6 consume: download the model, load it with the library, predict the same mail
-        await page.ClickAsync("#consume");
-        await page.WaitForURLAsync(new Regex("/consume$"));
+        await UiHarness.NavigatedAsync(page, () => page.ClickAsync("#consume"), new Regex("/consume$"), "#download-model");
         Assert.Contains("Generated by mlnet-llm train", await page.InnerTextAsync("pre code"));
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-model"));
         string downloaded = _tmp.File("downloaded.mlnetllm");
@@ -164,7 +156,7 @@ public sealed class UiWorkflowTests(ITestOutputHelper log) : IDisposable
         await ui.StopServerAsync();
         await ui.StartServerAsync();
         var again = await ui.NewPageAsync();
-        await again.GotoAsync(ui.Url($"/runs/{id}"));
+        await ui.OpenAsync(again, $"/runs/{id}", "#leaderboard");
         Assert.Equal(final, await again.GetAttributeAsync("#status", "data-status"));
         Assert.Equal(boardBefore, await again.InnerTextAsync("#leaderboard tbody"));
         await UiHarness.ShotAsync(again, "09-after-restart");
