@@ -41,8 +41,9 @@ public static class UiLayout
     /// </summary>
     public static async Task<int> AssertStableAsync(IPage page, int minRows)
     {
-        var json = await page.EvaluateAsync<JsonElement>("() => window.__layout || []");
-        var records = json.EnumerateArray().ToList();
+        // as JSON text: the boxes' number arrays inside objects do not survive Playwright's own serialisation as arrays
+        string text = await page.EvaluateAsync<string>("() => JSON.stringify(window.__layout || [])");
+        var records = JsonDocument.Parse(text).RootElement.EnumerateArray().ToList();
         Assert.True(records.Count >= 2, $"too few layout recordings ({records.Count}): was TrackAsync called on a running run?");
         int rows = records.Max(r => r.GetProperty("rows").GetInt32());
         Assert.True(rows >= minRows, $"the layout was recorded with at most {rows} leaderboard rows, not {minRows}");
