@@ -4,7 +4,9 @@ namespace MLNetLlm.AutoML.Tuners;
 
 /// <summary>
 /// Bayesian optimisation with a Gaussian process (Matérn-5/2, one length scale per coordinate, fitted by marginal
-/// likelihood) and Expected Improvement, maximised by random candidates plus local search. Running trials are
+/// likelihood) and Expected Improvement, maximised by random candidates plus local search. EI's incumbent is the lowest
+/// posterior mean at the evaluated points (<see cref="Incumbent"/>), not the lowest observation: where the fit treats
+/// part of the spread as noise, a lucky draw does not set a bar nothing can beat. Running trials are
 /// stood in for by the model's mean ("kriging believer"), so parallel proposals spread out. Best for up to ~20
 /// coordinates and a few hundred trials.
 /// </summary>
@@ -45,7 +47,7 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
             _gp.OptimiseHyperparameters(x, y, Random, _fits == 0 ? 200 : 50);
         _fits++;
         _gp.Condition(x, y);
-        double best = y.Min();
+        double best = Incumbent(_gp, x).Value;
         if (pending.Length > 0)
         {
             var lies = pending.Select(p => _gp.Predict(p).Mean).ToArray();
@@ -56,5 +58,22 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
             var (m, v) = _gp.Predict(p);
             return ExpectedImprovement.Compute(m, Math.Sqrt(v), best, Exploration);
         };
+    }
+
+    /// <summary>
+    /// The lowest posterior mean of <paramref name="gp"/> (already conditioned) over the evaluated points
+    /// <paramref name="x"/>, and the index of the point where it lies: EI's standard incumbent for a noisy fit. For a
+    /// fit that interpolates its targets it is the lowest observation.
+    /// </summary>
+    internal static (double Value, int Index) Incumbent(GaussianProcess gp, double[][] x)
+    {
+        if (x.Length == 0) throw new ArgumentException("No evaluated points.", nameof(x));
+        (double Value, int Index) best = (double.PositiveInfinity, -1);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double m = gp.Predict(x[i]).Mean;
+            if (m < best.Value) best = (m, i);
+        }
+        return best;
     }
 }

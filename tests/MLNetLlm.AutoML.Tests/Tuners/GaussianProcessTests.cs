@@ -37,4 +37,45 @@ public sealed class GaussianProcessTests
         Assert.Equal(5, gp.Hyperparameters.Count);
         Assert.Equal(11, new GaussianProcess(3, inputWarping: true).Hyperparameters.Count);
     }
+
+    [Fact]
+    public void ForAnInterpolatingFitTheIncumbentIsTheLowestObservation()
+    {
+        // noise-free values, nine points well apart, the default kernel (noise variance 1e-4 of a unit signal)
+        var x = Enumerable.Range(0, 9).Select(i => new[] { i / 8.0, (i * 5 % 9) / 8.0 }).ToArray();
+        var y = x.Select(r => Math.Sin(5 * r[0]) + (r[1] - 0.3) * (r[1] - 0.3)).ToArray();
+        var gp = new GaussianProcess(2);
+        gp.Condition(x, y);
+        var (value, index) = GaussianProcessTuner.Incumbent(gp, x);
+        int lowest = Array.IndexOf(y, y.Min());
+        Assert.Equal(lowest, index);
+        Assert.Equal(gp.Predict(x[lowest]).Mean, value);
+        Assert.InRange(value, y.Min() - 1e-3, y.Min() + 1e-3);
+    }
+
+    [Fact]
+    public void ForANoisyFitTheIncumbentIsTheLowestPosteriorMeanNotTheLuckiestDraw()
+    {
+        // a bowl with its bottom at 0.7 seen through noise, three draws at each of twelve points (so no fit can
+        // interpolate them), and one lucky draw far from the bottom (at 0.125)
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, 36).Select(i => new[] { (i / 3 + 0.5) / 12 }).ToArray();
+        var y = x.Select(r => 4 * (r[0] - 0.7) * (r[0] - 0.7) + 0.3 * Normal(rng)).ToArray();
+        y[3] = y.Min() - 0.5;
+        double mean = y.Average(), sd = Math.Sqrt(y.Select(v => (v - mean) * (v - mean)).Average());
+        y = y.Select(v => (v - mean) / sd).ToArray();
+
+        var gp = new GaussianProcess(1);
+        gp.OptimiseHyperparameters(x, y, new Random(2), 400);
+        Assert.True(gp.Hyperparameters[2] > Math.Log(0.01), $"fitted noise variance {Math.Exp(gp.Hyperparameters[2])}");
+        gp.Condition(x, y);
+        var (value, index) = GaussianProcessTuner.Incumbent(gp, x);
+        // the incumbent is the smoothed bottom of the bowl, not the lucky draw, and lies well above that draw
+        Assert.NotEqual(3, index);
+        Assert.InRange(x[index][0], 0.55, 0.85);
+        Assert.True(value > y[3] + 0.3, $"incumbent {value}, lowest observation {y[3]}");
+        Assert.Equal(x.Min(p => gp.Predict(p).Mean), value);
+    }
+
+    static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

@@ -153,18 +153,18 @@ public sealed class TunerContractTests
     }
 
     [Fact]
-    public void SmacsDesignHasTwoPointsPerCoordinateBetweenFiveAndTwelve()
+    public void SmacsDesignHasOnePointMoreThanCoordinatesBetweenFiveAndTwelve()
     {
-        Assert.Equal([5, 5, 6, 12, 12, 12], new[] { 1, 2, 3, 6, 10, 40 }.Select(SmacTuner.DefaultDesignSize));
+        Assert.Equal([5, 5, 5, 6, 7, 11, 12, 12], new[] { 0, 1, 4, 5, 6, 10, 11, 40 }.Select(SmacTuner.DefaultDesignSize));
         Assert.Throws<ArgumentOutOfRangeException>(() => SmacTuner.DefaultDesignSize(-1));
-        // six coordinates: the first twelve proposals are the Latin hypercube, one point in each twelfth of every axis
+        // six coordinates: the first seven proposals are the Latin hypercube, one point in each seventh of every axis
         var space = new SearchSpace();
         for (int i = 0; i < 6; i++) space[$"x{i}"] = new UniformDoubleOption(0, 1);
         var tuner = new SmacTuner(space, 3);
-        Assert.Equal(12, tuner.InitialPoints);
-        var design = Enumerable.Range(1, 12).Select(i => tuner.Propose(new TrialSettings { TrialId = i })).ToArray();
+        Assert.Equal(7, tuner.InitialPoints);
+        var design = Enumerable.Range(1, 7).Select(i => tuner.Propose(new TrialSettings { TrialId = i })).ToArray();
         for (int i = 0; i < 6; i++)
-            Assert.Equal(Enumerable.Range(0, 12), design.Select(p => (int)(p[$"x{i}"].AsDouble() * 12)).Order());
+            Assert.Equal(Enumerable.Range(0, 7), design.Select(p => (int)(p[$"x{i}"].AsDouble() * 7)).Order());
         Assert.Equal(4, new SmacTuner(space, 3, initialPoints: 4).InitialPoints);
     }
 
