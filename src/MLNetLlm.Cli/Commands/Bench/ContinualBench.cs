@@ -40,18 +40,20 @@ internal static class ContinualBench
         var pretrained = new Option<string?>("--pretrained") { Description = "Encoder to fine-tune (catalogue name or HF folder); default a small BERT from scratch." };
         var maxLength = new Option<int>("--max-length") { Description = "Tokens per text (default 64).", DefaultValueFactory = _ => 64 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per task (default 3).", DefaultValueFactory = _ => 3 };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Peak learning rate of both tasks (default: the trainer's, 5e-5 for a pretrained encoder, 1e-3 from scratch)." };
         var ewc = new Option<double[]>("--ewc") { Description = "EWC λ of the EWC variants; several values sweep λ, each with and without replay (default 1000).", DefaultValueFactory = _ => [1000], AllowMultipleArgumentsPerToken = true };
         var replay = new Option<int>("--replay") { Description = "Rows of task A replayed by the replay variants (default 100).", DefaultValueFactory = _ => 100 };
         var fisher = new Option<int>("--fisher-samples") { Description = "Rows the Fisher diagonal is estimated from (default 100).", DefaultValueFactory = _ => 100 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default 1).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the row samples and the training (default 42).", DefaultValueFactory = _ => 42 };
         var command = new Command("continual", "Forgetting, measured: accuracy on task A after training on task B — plain vs EWC vs replay vs both (SpamAssassin by source corpus, or class-incremental fortunes).")
-            { pair, train, test, groupA, groupB, rows, testRows, pretrained, maxLength, epochs, ewc, replay, fisher, threads, seed };
+            { pair, train, test, groupA, groupB, rows, testRows, pretrained, maxLength, epochs, learningRate, ewc, replay, fisher, threads, seed };
         command.SetAction(p => context.Guard(() =>
         {
             int t = p.GetValue(threads), n = p.GetValue(rows), nTest = p.GetValue(testRows), s = p.GetValue(seed);
             if (n <= 0) throw new CliException("--rows must be a positive number.");
             if (nTest <= 0) throw new CliException("--test-rows must be a positive number.");
+            if (p.GetValue(learningRate) is { } lr0 && !(lr0 > 0 && double.IsFinite(lr0))) throw new CliException("--learning-rate must be a number > 0.");
             var lambdas = p.GetValue(ewc) ?? [];
             if (lambdas.Length == 0 || lambdas.Any(l => !(l > 0))) throw new CliException("--ewc needs one or more numbers > 0.");
             string pairName = p.GetValue(pair)!;
@@ -122,11 +124,11 @@ internal static class ContinualBench
             }
             string? encoder = p.GetValue(pretrained) is { } pre ? MLNetLlm.Torch.Pretrained.PretrainedModels.Resolve(pre) : null;
             output.WriteLine($"Continual learning, {described}; " +
-                $"{(encoder is null ? "BERT from scratch (2L/128H)" : "fine-tuning " + p.GetValue(pretrained))}, max length {p.GetValue(maxLength)}, {p.GetValue(epochs)} epochs/task, {t} thread(s); {TorchBench.Load()}");
+                $"{(encoder is null ? "BERT from scratch (2L/128H)" : "fine-tuning " + p.GetValue(pretrained))}, max length {p.GetValue(maxLength)}, {p.GetValue(epochs)} epochs/task, learning rate {(p.GetValue(learningRate) is { } lrShown ? lrShown.ToString(CultureInfo.InvariantCulture) : "default")}, {t} thread(s); {TorchBench.Load()}");
 
             TextClassificationTrainer.Options Options(ContinualLearningOptions c) => new()
             {
-                PretrainedModelPath = encoder, MaxLength = p.GetValue(maxLength), NumberOfEpochs = p.GetValue(epochs), BatchSize = 16, Device = "cpu", Seed = s,
+                PretrainedModelPath = encoder, MaxLength = p.GetValue(maxLength), NumberOfEpochs = p.GetValue(epochs), LearningRate = p.GetValue(learningRate), BatchSize = 16, Device = "cpu", Seed = s,
                 ContinualLearning = c,
             };
             double Accuracy(ITransformer model, Task task) => accuracy(model.Transform(view(task)));
