@@ -136,6 +136,41 @@ public sealed class AdamWStateAndClippingTests
     }
 
     [Fact]
+    public void MomentsLoadIntoAFreshOptimizerAndParametersWithoutSavedMomentsStartFromZero()
+    {
+        var (a, b, _, _) = Parameters();
+        using var straight = new AdamW([("a", a), ("b", b)], B1, B2, Eps, Wd);
+        for (int t = 0; t < 6; t++) { Backward(a, b); straight.Step(Lr); straight.ZeroGrad(); }
+
+        var (a2, b2, _, _) = Parameters();
+        var saved = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using (var first = new AdamW([("a", a2), ("b", b2)], B1, B2, Eps, Wd))
+        {
+            for (int t = 0; t < 3; t++) { Backward(a2, b2); first.Step(Lr); first.ZeroGrad(); }
+            var state = first.StateTensors();
+            foreach (string key in new[] { "exp_avg.a", "exp_avg_sq.a", "exp_avg.b" }) saved[key] = state[key].clone(); // b: half a pair
+        }
+        // an optimizer that has no moments yet: a's are loaded, b's half pair is ignored, so b starts from zero moments
+        using var resumed = new AdamW([("a", a2), ("b", b2)], B1, B2, Eps, Wd);
+        resumed.LoadState(saved, 3);
+        foreach (var t in saved.Values) t.Dispose(); // the optimizer keeps its own copies
+        Assert.Equal(new[] { "exp_avg.a", "exp_avg_sq.a" }, resumed.StateTensors().Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3, resumed.StepCount);
+        var refB = new ReferenceAdamW(Values(b2), 1.0, decay: true);
+        for (int t = 4; t <= 6; t++)
+        {
+            var gb = refB.P.Select(Math.Cos).ToArray();
+            Backward(a2, b2);
+            resumed.Step(Lr);
+            resumed.ZeroGrad();
+            refB.Step(t, gb); // zero moments, bias correction of step t
+        }
+        AssertClose.All(Values(a), Values(a2), abs: 1e-7, rel: 1e-6, what: "a resumed from its loaded moments");
+        AssertClose.All(refB.P, Values(b2), abs: 1e-6, rel: 1e-5, what: "b restarted from zero moments at step 4");
+        Assert.Equal(6, resumed.StepCount);
+    }
+
+    [Fact]
     public void ClippingScalesTheGlobalNormToTheLimitAndReportsTheNormBefore()
     {
         // small gradients (norm ≈ 0.012), so the 1e-6 in the coefficient shows at 1e-4 relative
