@@ -128,8 +128,9 @@ public sealed class UpdateCommandTests(TrainedModels models) : IDisposable
             HasHeader = true, Separators = [','], AllowQuoting = true,
             Columns = [new TextLoader.Column("Id", DataKind.String, 0), new TextLoader.Column("Label", DataKind.String, 1), new TextLoader.Column("Text", DataKind.String, 2)],
         });
-        var column = featurizer.Transform(view).Schema.Last(c => c.Type is VectorDataViewType);
-        return featurizer.Transform(view).GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray();
+        var featurized = featurizer.Transform(view);
+        var column = featurized.Schema.Last(c => c.Type is VectorDataViewType);
+        return featurized.GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray();
     }
 
     static int PredictorIndex(string modelPath)
