@@ -62,6 +62,21 @@ internal sealed partial class ModelUpdate
         return $"{stem}-v{n}";
     }
 
+    /// <summary>The stages of a model, nested chains opened up.</summary>
+    static List<ITransformer> Flatten(ITransformer model)
+    {
+        var into = new List<ITransformer>();
+        void Add(ITransformer t)
+        {
+            var type = t.GetType();
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(TransformerChain<>) && t is IEnumerable<ITransformer> items)
+                foreach (var item in items) Add(item);
+            else into.Add(t);
+        }
+        Add(model);
+        return into;
+    }
+
     void Check()
     {
         if (!Directory.Exists(ModelDir)) throw new CliException($"--model '{ModelDir}' is not a folder (give the output folder of train or update).");
@@ -91,14 +106,19 @@ internal sealed partial class ModelUpdate
         var metadata = ml.Llm().Model.ReadMetadata(modelPath);
         var signature = ModelSignature.FromMetadata(metadata, modelPath);
         if (signature.Task == TaskKind.Regression) throw new CliException($"'{modelPath}' is a regression model; update continues classifiers.");
-        var stages = ((TransformerChain<ITransformer>)ml.Llm().Model.Load(modelPath, out _)).ToList();
+        var stages = Flatten(ml.Llm().Model.Load(modelPath, out _));
         int at = stages.FindIndex(s => s is TextClassificationTransformer);
-        if (at < 0) throw new CliException($"'{modelPath}' holds no fine-tuned transformer (train it with --trainer bert); update continues transformer models.");
-        var previous = (TextClassificationTransformer)stages[at];
-        var prefix = new TransformerChain<ITransformer>(stages.Take(at).ToArray());
-
         var previousRun = File.Exists(Path.Combine(modelDir, RunConfig.FileName)) ? RunConfig.Load(Path.Combine(modelDir, RunConfig.FileName)) : null;
         string? oldTest = OldTest ?? previousRun?.TestDataset ?? previousRun?.ValidationDataset;
+        if (at < 0)
+        {
+            // a linear model (featurizer + linear predictor) is continued by warm start from its weights
+            int linear = stages.FindLastIndex(s => s is ISingleFeaturePredictionTransformer<object>);
+            if (linear >= 0) return RunLinear(output, ml, modelDir, modelPath, target, metadata, signature, stages, linear, previousRun, oldTest);
+            throw new CliException($"'{modelPath}' holds no fine-tuned transformer (train it with --trainer bert) and no linear predictor; update continues those.");
+        }
+        var previous = (TextClassificationTransformer)stages[at];
+        var prefix = new TransformerChain<ITransformer>(stages.Take(at).ToArray());
 
         // the new rows: a seeded held-out share for the "new test" metrics unless a test file is given
         var table = DelimitedFile.Read(Dataset);

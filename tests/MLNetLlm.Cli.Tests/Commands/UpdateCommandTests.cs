@@ -113,7 +113,103 @@ public sealed class UpdateCommandTests(TrainedModels models) : IDisposable
         CliResult.Run("update", "--model", fake, "--dataset", data, "--replay", "-3").AssertOneLineError("--replay", "-3");
         CliResult.Run("update", "--model", fake, "--dataset", data, "--split", "1").AssertOneLineError("--split");
         CliResult.Run("update", "--model", fake, "--dataset", data, "--replay-policy", "fifo").AssertOneLineError("fifo");
-        CliResult.Run("update", "--model", models.BinaryOutput, "--dataset", models.BinaryTrain).AssertOneLineError("no fine-tuned transformer", "--trainer bert");
+        CliResult.Run("update", "--model", models.PairsOutput, "--dataset", models.PairsTrain).AssertOneLineError("regression");
+        CliResult.Run("update", "--model", models.BinaryOutput, "--dataset", models.BinaryTrain, "--ewc", "10").AssertOneLineError("--ewc", "linear");
+        CliResult.Run("update", "--model", models.BinaryOutput, "--dataset", models.BinaryTrain, "--l2", "-1").AssertOneLineError("--l2");
+        CliResult.Run("update", "--model", models.BinaryOutput, "--dataset", models.BinaryTrain, "--iterations", "0").AssertOneLineError("--iterations");
+    }
+
+    static float[] Features(string modelPath, string data, int stagesBeforePredictor)
+    {
+        var ml = new MLContext(seed: 0);
+        var featurizer = new TransformerChain<ITransformer>(Stages(ml.Llm().Model.Load(modelPath, out _)).Take(stagesBeforePredictor).ToArray());
+        var view = ml.Data.LoadFromTextFile(data, new TextLoader.Options
+        {
+            HasHeader = true, Separators = [','], AllowQuoting = true,
+            Columns = [new TextLoader.Column("Id", DataKind.String, 0), new TextLoader.Column("Label", DataKind.String, 1), new TextLoader.Column("Text", DataKind.String, 2)],
+        });
+        var featurized = featurizer.Transform(view);
+        var column = featurized.Schema.Last(c => c.Type is VectorDataViewType);
+        return featurized.GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray();
+    }
+
+    static int PredictorIndex(string modelPath)
+    {
+        int at = Stages(new MLContext().Llm().Model.Load(modelPath, out _)).FindLastIndex(t => t is ISingleFeaturePredictionTransformer<object>);
+        Assert.True(at > 0, $"{modelPath} has no predictor after a featurizer");
+        return at;
+    }
+
+    static List<ITransformer> Stages(ITransformer t) =>
+        t.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(TransformerChain<>) && t is IEnumerable<ITransformer> items
+            ? items.SelectMany(Stages).ToList() : [t];
+
+    [Fact]
+    public void ALinearModelIsWarmStartedFromItsWeightsWithTheOldFeaturizer()
+    {
+        // new rows: the same labels, new sentences (another seed), held out 25 % as the new test data
+        string newData = _tmp.Write("new.csv", SyntheticData.Classification(60, seed: 11, "spam", "ham"));
+        string copy = _tmp.File("binary");
+        CopyFolder(models.BinaryOutput, copy);
+        var r = CliResult.Run("update", "--model", copy, "--dataset", newData, "--split", "0.25", "--iterations", "30", "--replay", "20");
+        r.AssertSuccess();
+        Assert.Contains("warm-started LbfgsLogisticRegression", r.Out);
+        string v2 = copy + "-v2", newModel = Path.Combine(v2, "model.mlnetllm");
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(v2, ModelUpdate.ReportFile))).RootElement;
+        Assert.Equal(("SdcaLogisticRegression", "LbfgsLogisticRegression"), (report.GetProperty("trainer").GetString(), report.GetProperty("continuedBy").GetString()));
+        Assert.Equal((20, 45, 2), (report.GetProperty("replayedRows").GetInt32(), report.GetProperty("newRows").GetInt32(), report.GetProperty("round").GetInt32()));
+        Assert.Equal(models.BinaryTest, report.GetProperty("oldTest").GetString());
+        // metrics of both versions on both test sets; the new version's are those evaluate reports
+        foreach (var name in new[] { "binary", "binary-v2" })
+            foreach (var set in new[] { "oldTest", "newTest" })
+                Assert.InRange(report.GetProperty("metrics").GetProperty(name).GetProperty(set).GetProperty("accuracy").GetDouble(), 0, 1);
+        CliResult.Run("evaluate", "--model", newModel, "--dataset", Path.Combine(v2, ModelUpdate.NewTestFile), "-o", _tmp.File("m.json")).AssertSuccess();
+        double evaluated = JsonDocument.Parse(File.ReadAllText(_tmp.File("m.json"))).RootElement.GetProperty("metrics").GetProperty("accuracy").GetDouble();
+        Assert.Equal(evaluated, report.GetProperty("metrics").GetProperty("binary-v2").GetProperty("newTest").GetProperty("accuracy").GetDouble(), 1e-12);
+        // the words of both topics are learnable: the continued model is good on both test sets
+        Assert.True(evaluated >= 0.85, $"accuracy of the continued model on the new test rows: {evaluated}");
+        Assert.True(report.GetProperty("metrics").GetProperty("binary-v2").GetProperty("oldTest").GetProperty("accuracy").GetDouble() >= 0.85);
+
+        // the old featurizer is kept as fitted: the same feature vectors (same n-gram slots) for the same rows
+        int at = PredictorIndex(newModel);
+        Assert.Equal(PredictorIndex(models.BinaryModel), at);
+        Assert.Equal(Features(models.BinaryModel, newData, at), Features(newModel, newData, at));
+        // and the old folder is untouched; the next version continues the L-BFGS model
+        Assert.False(File.Exists(Path.Combine(copy, ModelUpdate.ReportFile)));
+        CliResult.Run("update", "--model", v2, "--dataset", newData, "--iterations", "5", "--old-test", models.BinaryTest).AssertSuccess();
+        var third = JsonDocument.Parse(File.ReadAllText(Path.Combine(copy + "-v3", ModelUpdate.ReportFile))).RootElement;
+        Assert.Equal(("LbfgsLogisticRegression", 3), (third.GetProperty("trainer").GetString(), third.GetProperty("round").GetInt32()));
+    }
+
+    [Fact]
+    public void AMulticlassLinearModelIsContinuedByMaximumEntropy()
+    {
+        string newData = _tmp.Write("new3.csv", SyntheticData.Classification(60, seed: 12, "spam", "ham", "sports"));
+        string copy = _tmp.File("multi");
+        CopyFolder(models.MulticlassOutput, copy);
+        var r = CliResult.Run("update", "--model", copy, "--dataset", newData, "--replay", "30", "--l2", "0.1");
+        r.AssertSuccess();
+        string v2 = copy + "-v2";
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(v2, ModelUpdate.ReportFile))).RootElement;
+        Assert.Equal(("SdcaMaximumEntropy", "LbfgsMaximumEntropy"), (report.GetProperty("trainer").GetString(), report.GetProperty("continuedBy").GetString()));
+        Assert.Equal(30, report.GetProperty("replayedRows").GetInt32());
+        Assert.Equal(0.1, report.GetProperty("l2").GetDouble(), 1e-6);
+        Assert.Equal(models.MulticlassTest, report.GetProperty("oldTest").GetString());
+        var m = report.GetProperty("metrics").GetProperty("multi-v2");
+        Assert.True(m.GetProperty("oldTest").GetProperty("macroAccuracy").GetDouble() >= 0.8, m.ToString());
+        Assert.True(m.GetProperty("newTest").GetProperty("macroAccuracy").GetDouble() >= 0.8, m.ToString());
+        int at = PredictorIndex(Path.Combine(v2, "model.mlnetllm"));
+        Assert.Equal(Features(models.MulticlassModel, newData, at), Features(Path.Combine(v2, "model.mlnetllm"), newData, at));
+        // predictions still name the classes
+        var predicted = CliResult.Run("predict", "--model", Path.Combine(v2, "model.mlnetllm"), "--input", newData, "--id-col", "Id");
+        predicted.AssertSuccess();
+        Assert.Contains("sports", predicted.Out);
+    }
+
+    static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
     }
 
     [Fact]

