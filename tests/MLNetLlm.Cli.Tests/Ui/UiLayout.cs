@@ -12,7 +12,7 @@ namespace MLNetLlm.Cli.Tests.Ui;
 public static class UiLayout
 {
     /// <summary>The elements above the leaderboard on the train page; the leaderboard itself is checked by its top edge only (it grows).</summary>
-    public static readonly string[] AboveTheLeaderboard = ["#status", "progress", ".chart", "#cancel", "#elsewhere"];
+    public static readonly string[] AboveTheLeaderboard = ["#status", ".progress-slot", "progress", ".chart", "#cancel", "#elsewhere"];
 
     const double Tolerance = 0.5;
 
