@@ -225,26 +225,7 @@ internal sealed partial class ModelUpdate
                 newTest = Path.Combine(staging, NewTestFile);
                 DelimitedFile.Write(newTest, table.Header, testIdx.Select(r => (IReadOnlyList<string>)table.Rows[r]));
             }
-            var metrics = new JsonObject();
-            var lines = new List<string> { "| model | " + (oldTest != null ? "old test | " : "") + "new test |", "|---|" + (oldTest != null ? "---:|" : "") + "---:|" };
-            string primary = "";
-            foreach (var (name, path) in new[] { (Path.GetFileName(modelDir), modelPath), (Path.GetFileName(target), Path.Combine(staging, TrainingRun.ModelFileName)) })
-            {
-                var row = new JsonObject();
-                var cells = new List<string>();
-                foreach (var (set, data) in new[] { ("oldTest", oldTest), ("newTest", newTest) })
-                {
-                    if (data is null) continue;
-                    var m = EvaluateCommand.Evaluate(path, data, null);
-                    primary = m.PrimaryMetric;
-                    row[set] = JsonSerializer.SerializeToNode(m.Metrics);
-                    cells.Add(MetricsReport.Format(m.Primary));
-                }
-                metrics[name] = row;
-                lines.Add($"| {name} | {string.Join(" | ", cells)} |");
-            }
-            output.WriteLine($"{primary} on the old test data ({oldTest ?? "none: give --old-test"}) and the new ({(TestDataset ?? $"{Split:P0} of {Dataset} held out")}):");
-            foreach (var l in lines) output.WriteLine(l);
+            var (metrics, primary) = CompareVersions(output, modelDir, modelPath, target, staging, oldTest, newTest);
 
             var json = new JsonObject
             {
