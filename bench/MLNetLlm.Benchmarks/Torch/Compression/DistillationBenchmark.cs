@@ -42,8 +42,10 @@ public static class DistillationBenchmark
         string context = $"load average {CompressionBenchmark.LoadAverage()} at start";
         log.WriteLine($"train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; threads {o.Threads}; {context}");
 
-        var (trained, teacherTime) = CompressionBenchmark.TrainTeacher(ml, train, o.PretrainedModelPath, o.Teacher, o.TeacherEpochs, o.MaxLength, log,
-            o.EffectiveTeacherLearningRate, o.BatchSize);
+        var (trained, teacherTime) = o.TeacherModelPath is { } saved
+            ? ((TextClassificationTransformer)TextClassificationTransformer.LoadFrom(ml, saved), TimeSpan.Zero)
+            : CompressionBenchmark.TrainTeacher(ml, train, o.PretrainedModelPath, o.Teacher, o.TeacherEpochs, o.MaxLength, log,
+                o.EffectiveTeacherLearningRate, o.BatchSize);
         using var teacher = trained;
 
         var variants = new List<Variant>();
@@ -130,10 +132,12 @@ public static class DistillationBenchmark
             var b32 = InterleavedMedians(variants.Select(v => v.Score).ToList(), testTexts, 32, o.Batch32Rounds);
             var rows = variants.Select((v, i) => new DistillationBenchmarkRow(v.Name, v.Runtime, v.Bytes, b1[i], b32[i], v.Quality.Accuracy, v.Quality.F1, v.TrainTime)).ToList();
             context += $", {CompressionBenchmark.LoadAverage()} at the end";
-            string teacherText = o.PretrainedModelPath is null ? $"from scratch {o.Teacher}" : $"fine-tuned from {o.PretrainedLabel ?? o.PretrainedModelPath} {Shape(teacher.Config)}";
+            string teacherText = o.TeacherModelPath is not null ? $"loaded from {o.TeacherModelPath} {Shape(teacher.Config)} (fine-tuned earlier, not trained here)"
+                : o.PretrainedModelPath is null ? $"from scratch {o.Teacher}" : $"fine-tuned from {o.PretrainedLabel ?? o.PretrainedModelPath} {Shape(teacher.Config)}";
             string lrText = o.EffectiveTeacherLearningRate is double tlr ? $"lr {tlr}" : "the trainer's pretrained default lr (encoder 5e-5, head 1e-3, 10 % warm-up)";
             string text = o.Normalization is null ? "raw text" : o.Normalization.StripEmailHeaders ? "normalized text, e-mail headers stripped" : "normalized text";
-            string settings = $"Teacher {teacherText}, {o.TeacherEpochs} epochs at {lrText}; students {o.StudentEpochs} epochs at lr {o.EffectiveStudentLearningRate}, "
+            string teacherTraining = o.TeacherModelPath is null ? $"{o.TeacherEpochs} epochs at {lrText}" : "training not part of this run";
+            string settings = $"Teacher {teacherText}, {teacherTraining}; students {o.StudentEpochs} epochs at lr {o.EffectiveStudentLearningRate}, "
                 + $"T {o.Temperature}, α {o.Alpha}, hidden-state weight {o.HiddenStateWeight}; batch {o.BatchSize}, max length {o.MaxLength}; "
                 + $"{text}; train {train.GetRowCount()} rows, test {test.GetRowCount()} rows; {o.Threads} threads; latency = median of {o.Batch1Rounds} / {o.Batch32Rounds} interleaved rounds (tokenization included).";
             return new DistillationBenchmarkResult(rows, CompressionBenchmark.Machine(), context, DateTime.UtcNow, settings);

@@ -18,6 +18,13 @@ public sealed class DistillationBenchmarkOptions
     /// <summary>Teacher checkpoint (HF BERT directory, or a catalogue name such as <c>all-MiniLM-L6-v2</c>); null (default) trains the teacher from scratch with <see cref="Teacher"/>.</summary>
     public string? PretrainedModelPath { get; set; }
 
+    /// <summary>
+    /// A teacher already fine-tuned and saved with <c>TextClassificationTransformer.SaveTo</c> (e.g. by
+    /// <c>mlnet-llm bench torch spam --save-model DIR</c>): loaded instead of trained, so a full-split teacher is not
+    /// trained twice. Null (default): the teacher is trained here. Its training time is reported as 0.
+    /// </summary>
+    public string? TeacherModelPath { get; set; }
+
     /// <summary>How the pretrained teacher is named in the settings line (e.g. the catalogue name); null: <see cref="PretrainedModelPath"/>.</summary>
     public string? PretrainedLabel { get; set; }
 
@@ -62,7 +69,7 @@ public sealed class DistillationBenchmarkOptions
     internal double? EffectiveTeacherLearningRate => TeacherLearningRate ?? (PretrainedModelPath is null ? 1e-3 : null);
 
     /// <summary>The students' learning rate: as given, else 1e-3 from scratch and 1e-4 from a pretrained teacher.</summary>
-    internal double EffectiveStudentLearningRate => StudentLearningRate ?? (PretrainedModelPath is null ? 1e-3 : 1e-4);
+    internal double EffectiveStudentLearningRate => StudentLearningRate ?? (PretrainedModelPath is null && TeacherModelPath is null ? 1e-3 : 1e-4);
 
     /// <summary>Distillation temperature (default 2), soft-target weight α (default 0.5) and hidden-state weight (default 0).</summary>
     public double Temperature { get; set; } = 2;

@@ -21,6 +21,7 @@ internal static class DistillationBench
         var maxLength = new Option<int>("--max-length") { Description = $"Tokens per mail (default {d.MaxLength}).", DefaultValueFactory = _ => d.MaxLength };
         var threads = new Option<int>("--threads") { Description = $"Threads for training and timing (default {d.Threads}).", DefaultValueFactory = _ => d.Threads };
         var pretrained = new Option<string?>("--pretrained") { Description = "Fine-tune this pretrained model as the teacher instead of training one from scratch: a catalogue name (all-MiniLM-L6-v2, arctic-embed-xs), an HF BERT checkpoint folder or an .onnx file next to its vocab.txt." };
+        var teacherModel = new Option<string?>("--teacher-model") { Description = "A teacher fine-tuned earlier and saved by 'bench torch spam --save-model DIR': loaded instead of trained (so a full-split teacher is trained once)." };
         var normalize = new Option<bool>("--normalize") { Description = "NormalizeText (NFKC, case folding, HTML to text, whitespace) on train and test mails before training and timing." };
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "With --normalize: drop e-mail headers except the Subject, so the first tokens are the message." };
         var noInt8 = new Option<bool>("--no-int8") { Description = "Do not time the teacher and the distilled students in dynamic int8." };
@@ -38,7 +39,7 @@ internal static class DistillationBench
         var rounds = new Option<int[]>("--rounds") { Description = $"Interleaved timing rounds at batch 1 and batch 32 (default {d.Batch1Rounds} {d.Batch32Rounds}).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<string?>("--out") { Description = "Also write the markdown tables to this file." };
         var command = new Command("distill", "Teacher vs distilled students: size, interleaved CPU latency (batch 1/32) and accuracy/F1, side by side.")
-            { train, test, maxTrain, maxLength, threads, pretrained, normalize, stripHeaders, noInt8, teacher, teacherEpochs, teacherLr, students, studentEpochs, studentLr, temperature, alpha, hiddenWeight, batch, control, rounds, output };
+            { train, test, maxTrain, maxLength, threads, pretrained, teacherModel, normalize, stripHeaders, noInt8, teacher, teacherEpochs, teacherLr, students, studentEpochs, studentLr, temperature, alpha, hiddenWeight, batch, control, rounds, output };
         command.SetAction(p => context.Guard(() =>
         {
             static StudentSize Size(string option, string text)
@@ -65,6 +66,12 @@ internal static class DistillationBench
             }
             // Cheap checks first; the catalogue model converts (once, into the model cache) only when the data is there.
             if (p.GetValue(pretrained) is { } given) PretrainedArgument.Validate(given);
+            if (p.GetValue(teacherModel) is { } saved)
+            {
+                if (p.GetValue(pretrained) is not null) throw new CliException("--teacher-model and --pretrained both name the teacher: give one.");
+                if (!File.Exists(Path.Combine(saved, "scorer.json"))) throw new CliException($"--teacher-model: '{saved}' is not a folder written by 'bench torch spam --save-model' (no scorer.json).");
+                o.TeacherModelPath = saved;
+            }
             foreach (var file in new[] { o.TrainPath, o.TestPath })
                 if (!File.Exists(file)) throw new CliException($"'{file}' not found (bash scripts/fetch-spamassassin.sh writes data/spam/full/).");
             if (p.GetValue(pretrained) is { } value)

@@ -42,6 +42,8 @@ internal static class TorchBench
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "spam: with --normalize, drop e-mail headers except the Subject, so the first tokens are the message." };
         var minSteps = new Option<int?>("--min-steps") { Description = "spam: fewest optimizer steps (default: the trainer's, 500 with --pretrained; 0 keeps --epochs as given)." };
         var pretrained = new Option<string?>("--pretrained") { Description = "spam: fine-tune this pretrained encoder (catalogue name, HF folder or .onnx) instead of a BERT from scratch." };
+        var scores = new Option<string?>("--scores") { Description = "spam: write each test mail's label and the positive-class probability of each model to this CSV (Row,Label,Baseline,Model), for error analysis and ensembles." };
+        var saveModel = new Option<string?>("--save-model") { Description = "spam: save the fine-tuned BERT to this folder (reloadable by TextClassificationTransformer.LoadFrom; 'bench distill --teacher-model DIR'; its model/ subfolder is a HF checkpoint)." };
 
         var cpu = new Command("cpu", "Train-step and inference throughput of tiny/small BERT configurations on the CPU.") { threads, steps };
         cpu.SetAction(p => guard(() =>
@@ -81,12 +83,13 @@ internal static class TorchBench
         }));
 
         var spam = new Command("spam", "SpamAssassin: a BERT trained from scratch against FeaturizeText + SDCA on the same split (CPU).")
-            { train, test, epochs, maxLength, batch, lr, threads, skipBaseline, baselineOnly, normalize, stripHeaders, pretrained, minSteps };
+            { train, test, epochs, maxLength, batch, lr, threads, skipBaseline, baselineOnly, normalize, stripHeaders, pretrained, minSteps, scores, saveModel };
         spam.SetAction(p => guard(() =>
         {
             if (p.GetValue(stripHeaders) && !p.GetValue(normalize)) throw new CliException("--strip-email-headers needs --normalize.");
             var normalization = p.GetValue(normalize) ? new TextNormalizerOptions { StripEmailHeaders = p.GetValue(stripHeaders) } : null;
             Spam(output, p.GetValue(train)!, p.GetValue(test)!, p.GetValue(threads), p.GetValue(skipBaseline), p.GetValue(baselineOnly), normalization,
+                p.GetValue(scores), p.GetValue(saveModel),
                 new TextClassificationTrainer.Options
                 {
                     NumberOfEpochs = p.GetValue(epochs), MaxLength = p.GetValue(maxLength), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), Device = "cpu",
@@ -106,7 +109,7 @@ internal static class TorchBench
     }
 
     static void Spam(TextWriter output, string trainPath, string testPath, int threads, bool skipBaseline, bool baselineOnly,
-        TextNormalizerOptions? normalization, TextClassificationTrainer.Options options)
+        TextNormalizerOptions? normalization, string? scoresPath, string? saveModelPath, TextClassificationTrainer.Options options)
     {
         TorchSharp.torch.set_num_threads(threads);
         var ml = new MLContext(seed: 1);
@@ -125,13 +128,20 @@ internal static class TorchBench
             output.WriteLine($"{name}: accuracy {m.Accuracy:F4}  F1 {m.F1Score:F4}  AUC {m.AreaUnderRocCurve:F4}  train time {time.TotalSeconds:F0} s");
 
         var sw = Stopwatch.StartNew();
+        float[]? baselineProbabilities = null;
         if (!skipBaseline)
         {
             var baseline = ml.Transforms.Text.FeaturizeText("Features", "Text").AppendCacheCheckpoint(ml)
                 .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression()).Fit(trainData);
-            Report("FeaturizeText+SDCA", ml.BinaryClassification.Evaluate(baseline.Transform(testData)), sw.Elapsed);
+            var scored = baseline.Transform(testData);
+            Report("FeaturizeText+SDCA", ml.BinaryClassification.Evaluate(scored), sw.Elapsed);
+            baselineProbabilities = scored.GetColumn<float>("Probability").ToArray();
         }
-        if (baselineOnly) return;
+        if (baselineOnly)
+        {
+            if (scoresPath is not null) WriteScores(scoresPath, testData, baselineProbabilities, null);
+            return;
+        }
         var printer = new EpochPrinter(output);
         options.Progress = printer;
         sw.Restart();
@@ -141,12 +151,30 @@ internal static class TorchBench
         using var model = ml.Llm().TextClassification(options).Fit(Prepared(trainData));
         var trainTime = sw.Elapsed;
         sw.Restart();
-        var metrics = ml.BinaryClassification.Evaluate(model.Transform(Prepared(testData)));
+        var scoredTest = model.Transform(Prepared(testData));
+        var metrics = ml.BinaryClassification.Evaluate(scoredTest);
         var inferTime = sw.Elapsed;
+        if (scoresPath is not null) WriteScores(scoresPath, testData, baselineProbabilities, scoredTest.GetColumn<float>("Probability").ToArray());
+        if (saveModelPath is not null) model.SaveTo(saveModelPath);
         string text = normalization is null ? "raw text" : normalization.StripEmailHeaders ? "normalized, headers stripped" : "normalized";
         string what = options.PretrainedModelPath is null ? "BERT from scratch" : $"BERT fine-tuned from {Path.GetFileName(Path.TrimEndingDirectorySeparator(options.PretrainedModelPath))}";
         Report($"{what} ({model.Config.NumHiddenLayers}L/{model.Config.HiddenSize}H, vocab {model.Config.VocabSize}, len {options.MaxLength}, {printer.Epochs} ep, lr {(options.LearningRate is { } l ? l.ToString("G3", CultureInfo.InvariantCulture) : "default")}, {text})", metrics, trainTime);
         output.WriteLine($"  inference: {testData.GetRowCount() / inferTime.TotalSeconds:F1} rows/s");
+    }
+
+    /// <summary>Writes Row,Label,Baseline,Model (positive-class probabilities; empty where a model was not trained), atomically.</summary>
+    static void WriteScores(string path, IDataView testData, float[]? baseline, float[]? model)
+    {
+        var labels = testData.GetColumn<bool>("Label").ToArray();
+        string temp = path + ".tmp";
+        using (var writer = new StreamWriter(temp))
+        {
+            writer.WriteLine("Row,Label,Baseline,Model");
+            for (int i = 0; i < labels.Length; i++)
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{i},{(labels[i] ? 1 : 0)},{(baseline is null ? "" : baseline[i].ToString("R", CultureInfo.InvariantCulture))},{(model is null ? "" : model[i].ToString("R", CultureInfo.InvariantCulture))}"));
+        }
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>A catalogue name, HF folder or .onnx file as a checkpoint folder (converted once, progress lines on <paramref name="output"/>).</summary>
