@@ -90,6 +90,17 @@ public class DeduplicatorTests
         Assert.Equal(a.DuplicateOf, b.DuplicateOf);
     }
 
+    [Theory]
+    [InlineData(DeduplicationMethod.Exact)]
+    [InlineData(DeduplicationMethod.NearDuplicate)]
+    public void ANullTextCountsAsAnEmptyOne(DeduplicationMethod method)
+    {
+        string?[] texts = [null, "a few words here", "", null, "other words entirely"];
+        var result = new Deduplicator(new() { Method = method, MaxDegreeOfParallelism = 1 }).FindDuplicates(texts);
+        Assert.Equal([-1, -1, 0, 0, -1], result.DuplicateOf);
+        Assert.Equal([DuplicateKind.Kept, DuplicateKind.Kept, DuplicateKind.Exact, DuplicateKind.Exact, DuplicateKind.Kept], result.Kinds);
+    }
+
     [Fact]
     public void ExactModeAndRowOperationReport()
     {
