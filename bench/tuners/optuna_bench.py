@@ -166,10 +166,12 @@ def main():
     ap.add_argument("--checkpoints", default="20,50")
     ap.add_argument("--out")
     a = ap.parse_args()
-    import optuna
     if a.optuna_version:
-        print(optuna.__version__)
+        # the installed distribution's version, without importing Optuna (seconds): all a cached run needs
+        from importlib.metadata import version
+        print(version("optuna"))
         return
+    import optuna
     if not a.functions or not a.out:
         raise SystemExit("optuna_bench.py: --functions and --out are required")
     seeds = ([int(v) for v in a.seed_list.split(",")] if a.seed_list
