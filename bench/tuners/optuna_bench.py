@@ -8,6 +8,8 @@ both sides define the same function. Benchmark only: needs Debian's python3-optu
 
 usage: optuna_bench.py --functions branin,beale --samplers random,tpe,cmaes --seeds 30 --first-seed 0
                        --budget 50 --checkpoints 20,50 --out result.json
+       optuna_bench.py ... --seed-list 3,7,12 ...   (these seeds instead of --seeds/--first-seed)
+       optuna_bench.py --optuna-version             (prints Optuna's version and exits)
 """
 import argparse
 import json
@@ -154,15 +156,26 @@ def run(optuna, f, lower, upper, sampler, budget, checkpoints):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--functions", required=True)
+    ap.add_argument("--optuna-version", action="store_true")
+    ap.add_argument("--functions")
     ap.add_argument("--samplers", default="random,tpe,cmaes")
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--seed-list")
     ap.add_argument("--budget", type=int, default=50)
     ap.add_argument("--checkpoints", default="20,50")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     a = ap.parse_args()
+    if a.optuna_version:
+        # the installed distribution's version, without importing Optuna (seconds): all a cached run needs
+        from importlib.metadata import version
+        print(version("optuna"))
+        return
     import optuna
+    if not a.functions or not a.out:
+        raise SystemExit("optuna_bench.py: --functions and --out are required")
+    seeds = ([int(v) for v in a.seed_list.split(",")] if a.seed_list
+             else list(range(a.first_seed, a.first_seed + a.seeds)))
     import warnings
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -170,7 +183,7 @@ def main():
     if checkpoints[-1] > a.budget:
         raise SystemExit("optuna_bench.py: a checkpoint exceeds --budget")
     result = {"optuna": optuna.__version__, "python": sys.version.split()[0], "checkpoints": checkpoints,
-              "functions": {}}
+              "seeds": seeds, "functions": {}}
     for name in a.functions.split(","):
         if name not in FUNCTIONS:
             raise SystemExit(f"optuna_bench.py: unknown function '{name}' (known: {', '.join(FUNCTIONS)})")
@@ -180,7 +193,7 @@ def main():
         for s in a.samplers.split(","):
             t0 = time.process_time()
             entry["samplers"][s] = [run(optuna, f, lower, upper, make_sampler(optuna, s, seed), a.budget, set(checkpoints))
-                                    for seed in range(a.first_seed, a.first_seed + a.seeds)]
+                                    for seed in seeds]
             entry["seconds"][s] = time.process_time() - t0
             print(f"optuna {name} {s}: {entry['seconds'][s]:.1f} CPU s", file=sys.stderr, flush=True)
         result["functions"][name] = entry

@@ -1,15 +1,9 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using MLNetLlm.AutoML;
-
 namespace MLNetLlm.Benchmarks.AutoML;
 
 /// <summary>
-/// Runs Optuna's samplers beside our tuners: calls the committed script <c>bench/tuners/optuna_bench.py</c> with
-/// Debian's Python (python3-optuna 3.1; benchmark only) and reads its JSON. The script evaluates each function at a few
-/// fixed points; those values are checked against <see cref="BenchmarkFunction"/> so both sides surely optimise the
-/// same function.
+/// Runs Optuna's samplers beside our tuners through an <see cref="IOptunaBackend"/> (the committed script
+/// <c>bench/tuners/optuna_bench.py</c>: <see cref="OptunaScript"/>), reusing the runs an <see cref="OptunaCache"/>
+/// already holds and adding the new ones to it.
 /// </summary>
 internal static class OptunaRunner
 {
@@ -33,49 +27,66 @@ internal static class OptunaRunner
         throw new FileNotFoundException("bench/tuners/optuna_bench.py not found above the current folder; pass --optuna-script.");
     }
 
-    /// <summary>Regrets per function key, sampler name, seed and checkpoint.</summary>
-    public static Dictionary<string, Dictionary<string, double[][]>> Run(string python, string script, IReadOnlyList<BenchmarkFunction> functions,
-        IReadOnlyList<string> samplers, int seeds, int firstSeed, IReadOnlyList<int> checkpoints, TextWriter? log)
+    /// <summary>The default cache: artifacts/bench/optuna-cache.json in the clone that holds <paramref name="script"/>
+    /// (bench/tuners/optuna_bench.py), else beside the script.</summary>
+    public static string DefaultCachePath(string script)
     {
-        string output = Path.Combine(Path.GetTempPath(), $"optuna-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
-        var psi = new ProcessStartInfo(python) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[]
+        var tuners = Path.GetDirectoryName(Path.GetFullPath(script))!;
+        var root = Directory.GetParent(tuners)?.Parent;
+        return root is not null && Path.GetFileName(tuners) == "tuners" && Path.GetFileName(Path.GetDirectoryName(tuners)) == "bench"
+            ? Path.Combine(root.FullName, "artifacts", "bench", "optuna-cache.json")
+            : Path.Combine(tuners, "optuna-cache.json");
+    }
+
+    /// <summary>Regrets per function key, sampler name (the benchmark's), seed and checkpoint. Runs in
+    /// <paramref name="cache"/> (when given) are reused; the others are run and added to it, and it is saved after
+    /// every sampler's batch, so a run that is stopped keeps what it finished.</summary>
+    public static Dictionary<string, Dictionary<string, double[][]>> Run(IOptunaBackend backend, IReadOnlyList<BenchmarkFunction> functions,
+        IReadOnlyList<string> samplers, int seeds, int firstSeed, IReadOnlyList<int> checkpoints, TextWriter? log, OptunaCache? cache)
+    {
+        int budget = checkpoints[^1];
+        var seedList = Enumerable.Range(firstSeed, seeds).ToArray();
+        // best value after each trial, per (function, sampler, seed)
+        var best = new Dictionary<(string Function, string Sampler, int Seed), double[]>();
+        string? version = null;
+        OptunaCache.Key KeyOf(BenchmarkFunction f, string sampler, int seed) =>
+            new(f.Key, Samplers[sampler], seed, budget, version ??= backend.OptunaVersion, backend.ScriptHash);
+        int reused = 0;
+        foreach (var s in samplers)
         {
-            script, "--functions", string.Join(",", functions.Select(f => f.Key)), "--samplers", string.Join(",", samplers.Select(s => Samplers[s])),
-            "--seeds", seeds.ToString(CultureInfo.InvariantCulture), "--first-seed", firstSeed.ToString(CultureInfo.InvariantCulture),
-            "--budget", checkpoints[^1].ToString(CultureInfo.InvariantCulture), "--checkpoints", string.Join(",", checkpoints), "--out", output,
-        }) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {python}.");
-            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
-            p.BeginErrorReadLine();
-            string stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0)
-                throw new InvalidOperationException($"{python} {script} exited with code {p.ExitCode} (is python3-optuna installed? apt-get install python3-optuna). {stdout}".Trim());
-            using var doc = JsonDocument.Parse(File.ReadAllText(output));
-            var result = new Dictionary<string, Dictionary<string, double[][]>>();
-            var fns = doc.RootElement.GetProperty("functions");
+            // functions missing some seeds, grouped by the seeds they miss (usually: every function, every seed)
+            var missing = new Dictionary<string, (List<BenchmarkFunction> Functions, int[] Seeds)>();
             foreach (var f in functions)
             {
-                var entry = fns.GetProperty(f.Key);
-                foreach (var check in entry.GetProperty("check").EnumerateArray())
+                var need = new List<int>();
+                foreach (int seed in seedList)
                 {
-                    var x = check[0].EnumerateArray().Select(v => v.GetDouble()).ToArray();
-                    double py = check[1].GetDouble(), cs = f.Evaluate(x);
-                    if (!(Math.Abs(py - cs) <= 1e-9 * Math.Max(1, Math.Abs(cs))))
-                        throw new InvalidOperationException($"{f.Name}: the Python script gives {py} at ({string.Join(", ", x)}), BenchmarkFunction {cs}.");
+                    if (cache is not null && cache.TryGet(KeyOf(f, s, seed), f, out var cached)) { best[(f.Key, s, seed)] = cached; reused++; }
+                    else need.Add(seed);
                 }
-                result[f.Key] = samplers.ToDictionary(s => s, s => entry.GetProperty("samplers").GetProperty(Samplers[s]).EnumerateArray()
-                    .Select(run => run.EnumerateArray().Select(v => v.GetDouble() - f.Minimum).ToArray()).ToArray());
-                log?.WriteLine($"{f.Name} Optuna: {string.Join(", ", samplers.Select(s => $"{s} CPU {entry.GetProperty("seconds").GetProperty(Samplers[s]).GetDouble():F1} s"))}");
+                if (need.Count == 0) continue;
+                string group = string.Join(",", need);
+                if (!missing.TryGetValue(group, out var g)) missing[group] = g = ([], need.ToArray());
+                g.Functions.Add(f);
             }
-            return result;
+            foreach (var (fns, need) in missing.Values)
+            {
+                var runs = backend.Run(fns, Samplers[s], need, budget);
+                foreach (var f in fns)
+                    foreach (int seed in need)
+                    {
+                        var run = runs.TryGetValue((f.Key, seed), out var r) && OptunaCache.Plausible(r, budget, f)
+                            ? r : throw new InvalidOperationException($"{f.Name}: Optuna's {Samplers[s]} run for seed {seed} is missing or not a run of {budget} trials.");
+                        best[(f.Key, s, seed)] = run;
+                        cache?.Put(KeyOf(f, s, seed), run);
+                    }
+                cache?.Save();
+            }
         }
-        finally
-        {
-            if (File.Exists(output)) File.Delete(output);
-        }
+        if (cache is not null)
+            log?.WriteLine($"Optuna cache {cache.FilePath}: {reused} of {functions.Count * samplers.Count * seeds} runs reused"
+                + (cache.Malformed + cache.Rejected > 0 ? $", {cache.Malformed + cache.Rejected} unusable entries rerun" : ""));
+        return functions.ToDictionary(f => f.Key, f => samplers.ToDictionary(s => s, s => seedList
+            .Select(seed => checkpoints.Select(c => best[(f.Key, s, seed)][c - 1] - f.Minimum).ToArray()).ToArray()));
     }
 }

@@ -41,8 +41,11 @@ public static partial class TunerBenchmark
     /// <param name="perSeed">Also list every seed's regret (in seed order) under the table.</param>
     /// <param name="python">The Python that runs Optuna (default /usr/bin/python3, Debian's).</param>
     /// <param name="optunaScript">The Optuna script (default: bench/tuners/optuna_bench.py above the current folder).</param>
+    /// <param name="optunaCache">Whether Optuna's runs are reused from (and added to) a cache file (<see cref="OptunaCache"/>).</param>
+    /// <param name="optunaCachePath">The cache file (default: artifacts/bench/optuna-cache.json in the clone that holds the script).</param>
     public static string Run(IReadOnlyList<string> functions, IReadOnlyList<string> tuners, int seeds, IReadOnlyList<int> budgets,
-        int parallelism, TextWriter? log = null, int firstSeed = 0, bool perSeed = false, string python = "/usr/bin/python3", string? optunaScript = null)
+        int parallelism, TextWriter? log = null, int firstSeed = 0, bool perSeed = false, string python = "/usr/bin/python3", string? optunaScript = null,
+        bool optunaCache = false, string? optunaCachePath = null)
     {
         if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "At least one seed.");
         if (firstSeed < 0) throw new ArgumentOutOfRangeException(nameof(firstSeed), firstSeed, "Seeds are not negative.");
@@ -58,7 +61,9 @@ public static partial class TunerBenchmark
         if (optunaNames.Length > 0)
         {
             var sw = Stopwatch.StartNew();
-            var opt = OptunaRunner.Run(python, OptunaRunner.FindScript(optunaScript), fns, optunaNames, seeds, firstSeed, sorted, log);
+            string script = OptunaRunner.FindScript(optunaScript);
+            var cache = optunaCache ? OptunaCache.Load(optunaCachePath ?? OptunaRunner.DefaultCachePath(script)) : null;
+            var opt = OptunaRunner.Run(new OptunaScript(python, script, log), fns, optunaNames, seeds, firstSeed, sorted, log, cache);
             foreach (var f in fns) foreach (var t in optunaNames) regrets[f][t] = opt[f.Key][t];
             log?.WriteLine($"Optuna: {sw.Elapsed.TotalSeconds:F1} s");
         }

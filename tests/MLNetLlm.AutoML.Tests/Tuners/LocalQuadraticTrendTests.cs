@@ -59,6 +59,36 @@ public sealed class LocalQuadraticTrendTests
         Assert.Empty(trend.Cross); // the full quadratic has 10 coefficients: 20 points would be needed
     }
 
+    [Fact]
+    public void OnlyTheNeighboursNearestTheIncumbentShapeTheTrend()
+    {
+        // Neighbours (14) points on a turned bowl round its minimiser (one of them the minimiser itself, the incumbent),
+        // and eight farther ones on a plateau of 100: the fit sees the 14 only — it is the fit to those 14 alone, and
+        // recovers the bowl; one more point in the fit would be a plateau point and bend every coefficient
+        var rng = new Random(3);
+        double[] m = [0.45, 0.52];
+        double Turned(double[] p) => 3 * (p[0] - m[0]) * (p[0] - m[0]) + 5 * (p[1] - m[1]) * (p[1] - m[1]) + 2 * (p[0] - m[0]) * (p[1] - m[1]);
+        double[] Around(double r) { double a = 2 * Math.PI * rng.NextDouble(); return [m[0] + r * Math.Cos(a), m[1] + r * Math.Sin(a)]; }
+        int k = LocalQuadraticTrend.Neighbours;
+        var near = Enumerable.Range(0, k - 1).Select(_ => Around(0.2 + 0.2 * rng.NextDouble())).Prepend(m).ToArray();
+        var far = Enumerable.Range(0, 8).Select(_ => Around(0.8 + 0.2 * rng.NextDouble())).ToArray();
+        var x = near.Concat(far).ToArray();
+        var y = x.Select((p, i) => i < k ? Turned(p) : 100).ToArray();
+        var trend = new LocalQuadraticTrend();
+        trend.Fit(x, y);
+        var alone = new LocalQuadraticTrend();
+        alone.Fit(near, near.Select(Turned).ToArray());
+
+        Assert.Single(trend.Cross);
+        AssertClose.All(alone.Curvature.Concat(alone.Cross).Concat(alone.Linear), trend.Curvature.Concat(trend.Cross).Concat(trend.Linear),
+            abs: 1e-9, rel: 1e-9, what: "the fit with the plateau points vs the fit to the 14 alone");
+        // the tiny ridge shrinks the coefficients a little
+        AssertClose.Equal(2, trend.Cross[0], rel: 0.02, what: "cross term");
+        AssertClose.Equal(3, trend.Curvature[0], rel: 0.02, what: "curvature x");
+        AssertClose.Equal(5, trend.Curvature[1], rel: 0.02, what: "curvature y");
+        AssertClose.All([0.0, 0.0], trend.Linear, abs: 0.02, what: "slope at the minimiser");
+    }
+
     [Trait("Speed", "Slow")]
     [Fact]
     public void TheSurrogatePredictsObservedLossesAndBelowTheBestSeenDownhill()

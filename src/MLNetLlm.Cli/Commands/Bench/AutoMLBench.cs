@@ -21,7 +21,9 @@ internal static class AutoMLBench
         var perSeed = new Option<bool>("--per-seed") { Description = "Also list every seed's regret under the table." };
         var python = new Option<string>("--python") { Description = "Python with python3-optuna for Optuna's samplers (default /usr/bin/python3, Debian's).", DefaultValueFactory = _ => "/usr/bin/python3" };
         var script = new Option<string?>("--optuna-script") { Description = "The Optuna script (default: bench/tuners/optuna_bench.py above the current folder)." };
-        var command = new Command("tuners", "Median simple regret (IQR) of our tuners and Optuna's on standard test functions, screening and held-out halves, Mann-Whitney U against TPE.") { functions, tuners, seeds, firstSeed, budgets, parallel, perSeed, python, script };
+        var cachePath = new Option<string?>("--optuna-cache") { Description = "File of Optuna results reused between runs, keyed by function, sampler, seed, budget, Optuna version and script (default: artifacts/bench/optuna-cache.json in the clone)." };
+        var noCache = new Option<bool>("--no-optuna-cache") { Description = "Run every Optuna sampler afresh; the cache is neither read nor written." };
+        var command = new Command("tuners", "Median simple regret (IQR) of our tuners and Optuna's on standard test functions, screening and held-out halves, Mann-Whitney U against TPE.") { functions, tuners, seeds, firstSeed, budgets, parallel, perSeed, python, script, cachePath, noCache };
         command.SetAction(p => context.Guard(() =>
         {
             var b = p.GetValue(budgets)!.Split(',').Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int v) && v > 0
@@ -41,9 +43,9 @@ internal static class AutoMLBench
             try
             {
                 table = TunerBenchmark.Run(fns, names, p.GetValue(seeds), b, p.GetValue(parallel), context.Out, p.GetValue(firstSeed), p.GetValue(perSeed),
-                    p.GetValue(python)!, p.GetValue(script));
+                    p.GetValue(python)!, p.GetValue(script), optunaCache: !p.GetValue(noCache), optunaCachePath: p.GetValue(cachePath));
             }
-            catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or InvalidDataException or System.ComponentModel.Win32Exception)
             {
                 throw new CliException(e.Message);
             }
