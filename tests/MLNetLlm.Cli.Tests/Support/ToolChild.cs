@@ -20,7 +20,16 @@ public sealed class ToolChild : IDisposable
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "mlnet-llm.dll");
         Assert.True(File.Exists(dll), $"the tool is not beside the tests: {dll}");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        // A process started in the background by a non-interactive shell inherits SIGINT/SIGQUIT as ignored, and .NET
+        // keeps an inherited ignore (as nohup expects). The interrupt tests send SIGINT, so the child gets the default
+        // disposition back through GNU env (which execs, so the process id stays the tool's).
+        bool resetSignals = File.Exists("/usr/bin/env") && OperatingSystem.IsLinux();
+        var psi = new ProcessStartInfo(resetSignals ? "/usr/bin/env" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (resetSignals)
+        {
+            psi.ArgumentList.Add("--default-signal=INT,QUIT");
+            psi.ArgumentList.Add("dotnet");
+        }
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("MLNETLLM_DEBUG");
