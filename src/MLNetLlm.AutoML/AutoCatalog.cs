@@ -154,20 +154,20 @@ public sealed class AutoCatalog
     /// <summary>LightGBM binary classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
     public SweepableEstimator LightGbmBinary(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
         bool selectFeatures = false) =>
-        Trees<LightGbmSearchOptions>("lightgbm", (ctx, o) => ctx.BinaryClassification.Trainers.LightGbm(
-            Fill(new LightGbmBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
+        Trees<LightGbmSearchOptions>("lightgbm", (ctx, o) => Capped(o.MinimumExampleCountPerLeaf, leaf => ctx.BinaryClassification.Trainers.LightGbm(
+            Fill(new LightGbmBinaryTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads, leaf))), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
     /// <summary>LightGBM multiclass classification; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
     public SweepableEstimator LightGbmMulticlass(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
         bool selectFeatures = false) =>
-        Trees<LightGbmSearchOptions>("lightgbm_multiclass", (ctx, o) => ctx.MulticlassClassification.Trainers.LightGbm(
-            Fill(new LightGbmMulticlassTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
+        Trees<LightGbmSearchOptions>("lightgbm_multiclass", (ctx, o) => Capped(o.MinimumExampleCountPerLeaf, leaf => ctx.MulticlassClassification.Trainers.LightGbm(
+            Fill(new LightGbmMulticlassTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads, leaf))), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
     /// <summary>LightGBM regression; <c>selectFeatures</c> puts a feature selection to the searched <c>MaximumFeatures</c> in front (for sparse n-gram features).</summary>
     public SweepableEstimator LightGbmRegression(string labelColumnName = "Label", string featureColumnName = "Features", int? numberOfThreads = null, SearchSpaces.SearchSpace? searchSpace = null,
         bool selectFeatures = false) =>
-        Trees<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => ctx.Regression.Trainers.LightGbm(
-            Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads)), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
+        Trees<LightGbmSearchOptions>("lightgbm_regression", (ctx, o) => Capped(o.MinimumExampleCountPerLeaf, leaf => ctx.Regression.Trainers.LightGbm(
+            Fill(new LightGbmRegressionTrainer.Options(), o, labelColumnName, featureColumnName, numberOfThreads, leaf))), o => o.MaximumFeatures, labelColumnName, featureColumnName, selectFeatures, searchSpace);
 
     /// <summary>
     /// A tree trainer's stage; with <paramref name="selectFeatures"/>, <see cref="TreeFeatureSelection"/> to the
@@ -188,19 +188,23 @@ public sealed class AutoCatalog
             : trainer(ctx, o), searchSpace);
     }
 
-    internal static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads) where T : TrainerInputBaseWithGroupId
+    internal static T Fill<T>(T options, LightGbmSearchOptions o, string label, string features, int? threads, int? minimumExampleCountPerLeaf = null) where T : TrainerInputBaseWithGroupId
     {
         // LightGBM's options share a base class generic in the trainer type, so the fields are set by name
         options.LabelColumnName = label;
         options.FeatureColumnName = features;
         Set(options, "NumberOfIterations", o.NumberOfIterations);
         Set(options, "NumberOfLeaves", (int?)o.NumberOfLeaves);
-        Set(options, "MinimumExampleCountPerLeaf", (int?)o.MinimumExampleCountPerLeaf);
+        Set(options, "MinimumExampleCountPerLeaf", (int?)(minimumExampleCountPerLeaf ?? o.MinimumExampleCountPerLeaf));
         Set(options, "LearningRate", (double?)o.LearningRate);
         Set(options, "NumberOfThreads", (int?)TreeThreads(threads));
         Set(options, "Booster", new GradientBooster.Options { L2Regularization = o.L2Regularization, FeatureFraction = o.FeatureFraction });
         return options;
     }
+
+    /// <summary>LightGBM with its minimum rows per leaf as an upper bound (see <see cref="LeafSizeCappedTrainer"/>).</summary>
+    static IEstimator<ITransformer> Capped(int minimumExampleCountPerLeaf, Func<int, IEstimator<ITransformer>> create) =>
+        new LeafSizeCappedTrainer(create, minimumExampleCountPerLeaf);
 
     static void Set(object target, string field, object? value)
     {

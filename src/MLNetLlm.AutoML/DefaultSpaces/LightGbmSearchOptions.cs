@@ -13,7 +13,7 @@ public sealed class LightGbmSearchOptions
     [Range(4, 128, logBase: true)]
     public int NumberOfLeaves { get; set; } = 31;
 
-    /// <summary>Minimum rows per leaf; [2, 64], log scale. Default 20.</summary>
+    /// <summary>Minimum rows per leaf; [2, 64], log scale. Default 20. An upper bound: halved until the first tree can split (on small data a large value allows none).</summary>
     [Range(2, 64, logBase: true)]
     public int MinimumExampleCountPerLeaf { get; set; } = 20;
 

@@ -215,6 +215,7 @@ public sealed partial class AutoMLExperiment
                 string error = heartbeat.Lost ? "This worker lost its lease on the trial (another worker took it over)."
                     : trialCts.IsCancellationRequested ? $"Timed out after {owner._trialTimeout?.TotalSeconds} s (training cancelled; a trainer that does not stop at once is left to finish on its own thread, its model discarded)."
                     : $"{e.GetType().Name}: {e.Message}";
+                if (Environment.GetEnvironmentVariable("MLNETLLM_DEBUG") is "1" or "true") Console.Error.WriteLine($"trial {trial.Number}: {e}");
                 result = Result(settings, trial, TrialStatus.Failed, clock.Elapsed, memory.Peak, double.NaN, [], error, null);
             }
             await heartbeat.StopAsync().ConfigureAwait(false);

@@ -40,4 +40,69 @@ public sealed class TreeStageTests
         var metrics = ml.BinaryClassification.EvaluateNonCalibrated(scored);
         Assert.True(metrics.Accuracy > 0.7, $"accuracy {metrics.Accuracy}");
     }
+
+    /// <summary>
+    /// 64 rows per leaf on 72 rows with balanced labels (a searched value meeting a small data set): LightGBM's first
+    /// tree has no split and a leaf of exactly 0, which ML.NET cannot convert (ArgumentNullException "items"); the
+    /// stages take the option as an upper bound and train.
+    /// </summary>
+    [Trait("Speed", "Slow")]
+    [Theory]
+    [InlineData("lightgbm")]
+    [InlineData("lightgbm_regression")]
+    public void ALeafSizeThatAllowsNoSplitIsLoweredUntilTheTreesSplit(string trainer)
+    {
+        var ml = new MLContext(5);
+        var auto = ml.Llm().Auto();
+        bool binary = trainer == "lightgbm";
+        var stage = binary ? auto.LightGbmBinary(numberOfThreads: 1) : auto.LightGbmRegression(numberOfThreads: 1);
+        var options = stage.SearchSpace.Default.Children.ToDictionary(c => c.Key, c => c.Value);
+        options["MinimumExampleCountPerLeaf"] = Parameter.FromInt(64);
+        var train = Balanced(ml, 72, seed: 1);
+        IEstimator<ITransformer> prepare = binary
+            ? ml.Transforms.Text.FeaturizeText("Features", "Text")
+            : ml.Transforms.Text.FeaturizeText("Features", "Text").Append(ml.Transforms.Conversion.ConvertType("Label", "Target"));
+        IEstimator<ITransformer> Plain() => binary
+            ? ml.BinaryClassification.Trainers.LightGbm(AutoCatalog.Fill(new Microsoft.ML.Trainers.LightGbm.LightGbmBinaryTrainer.Options(),
+                new DefaultSpaces.LightGbmSearchOptions { MinimumExampleCountPerLeaf = 64 }, "Label", "Features", 1))
+            : ml.Regression.Trainers.LightGbm(AutoCatalog.Fill(new Microsoft.ML.Trainers.LightGbm.LightGbmRegressionTrainer.Options(),
+                new DefaultSpaces.LightGbmSearchOptions { MinimumExampleCountPerLeaf = 64 }, "Label", "Features", 1));
+        var plain = Assert.Throws<ArgumentNullException>(() => prepare.Append(Plain()).Fit(train)); // the failure, on this ML.NET
+        Assert.True(DefaultSpaces.LeafSizeCappedTrainer.IsTreeWithoutSplit(plain), plain.ToString());
+
+        var model = prepare.Append(stage.BuildEstimator(ml, Parameter.FromObject(options))!).Fit(train);
+        var scored = model.Transform(Balanced(ml, 100, seed: 2));
+        if (binary)
+        {
+            var metrics = ml.BinaryClassification.EvaluateNonCalibrated(scored);
+            Assert.True(metrics.Accuracy > 0.8, $"accuracy {metrics.Accuracy}");
+        }
+        else
+        {
+            var metrics = ml.Regression.Evaluate(scored);
+            Assert.True(metrics.RSquared > 0.3, $"R² {metrics.RSquared}");
+        }
+    }
+
+    /// <summary>Alternating labels (exactly balanced), each text three words of its label's topic among filler; Target is ±1.</summary>
+    static IDataView Balanced(MLContext ml, int rows, int seed)
+    {
+        string[] spam = ["free", "winner", "cash", "offer"], ham = ["meeting", "report", "lunch", "project"], filler = ["the", "a", "we", "today", "and", "for"];
+        var rng = new Random(seed);
+        var data = Enumerable.Range(0, rows).Select(i =>
+        {
+            bool y = i % 2 == 0;
+            var words = Enumerable.Range(0, 5).Select(_ => filler[rng.Next(filler.Length)]).ToList();
+            for (int k = 0; k < 3; k++) words.Insert(rng.Next(words.Count + 1), (y ? spam : ham)[rng.Next(4)]);
+            return new BalancedRow { Label = y, Target = y ? 1f : -1f, Text = string.Join(' ', words) };
+        }).ToList();
+        return ml.Data.LoadFromEnumerable(data);
+    }
+
+    sealed class BalancedRow
+    {
+        public bool Label { get; set; }
+        public float Target { get; set; }
+        public string Text { get; set; } = "";
+    }
 }
