@@ -198,6 +198,10 @@ public sealed class AutoCatalog
         Set(options, "MinimumExampleCountPerLeaf", (int?)(minimumExampleCountPerLeaf ?? o.MinimumExampleCountPerLeaf));
         Set(options, "LearningRate", (double?)o.LearningRate);
         Set(options, "NumberOfThreads", (int?)TreeThreads(threads));
+        // the same trial gives the same model under any load: left to itself LightGBM times row- and column-wise
+        // histograms and takes the faster, and its threads' sums are ordered only when asked
+        Set(options, "ForceColumnWise", true);
+        Set(options, "Deterministic", true);
         Set(options, "Booster", new GradientBooster.Options { L2Regularization = o.L2Regularization, FeatureFraction = o.FeatureFraction });
         return options;
     }
