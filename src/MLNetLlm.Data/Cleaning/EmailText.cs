@@ -38,7 +38,7 @@ internal static class EmailText
     }.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The body text of <paramref name="s"/> when it starts with a header block; otherwise <paramref name="s"/> unchanged.</summary>
-    public static string ExtractBody(string s, bool keepSubject)
+    public static string ExtractBody(string s, bool keepSubject, IReadOnlyList<string>? keepHeaders = null)
     {
         if (!LooksLikeHeaderBlock(s, out int messageStart)) return s;
         MimeMessage message;
@@ -49,13 +49,23 @@ internal static class EmailText
         }
         catch (FormatException) { return s; }
         string body = message.Body is { } entity ? Text(entity, 0) : "";
+        var lines = new List<string>();
         if (keepSubject && message.Headers[HeaderId.Subject] is { } raw)
         {
             string subject = message.Subject?.Trim() ?? raw.Trim();
-            if (subject.Length > 0) return body.Length == 0 ? subject : subject + "\n" + body;
+            if (subject.Length > 0) lines.Add(subject);
         }
-        return body;
+        foreach (string field in keepHeaders ?? [])
+            foreach (var header in message.Headers)
+                if (header.Field.Equals(field, StringComparison.OrdinalIgnoreCase) && OneLine(header.Value) is { Length: > 0 } value)
+                    lines.Add(field.ToLowerInvariant() + ": " + value);
+        if (lines.Count == 0) return body;
+        if (body.Length > 0) lines.Add(body);
+        return string.Join("\n", lines);
     }
+
+    /// <summary>A (decoded) header value with its folding undone.</summary>
+    static string OneLine(string value) => string.Join(' ', value.Split(['\r', '\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>The text of one MIME entity: text parts decoded, multiparts joined, attachments dropped.</summary>
     static string Text(MimeEntity entity, int depth)

@@ -47,7 +47,7 @@ public static partial class TextNormalizer
     static string Pass(string s, TextNormalizerOptions o)
     {
         if (o.UnicodeNormalization) s = Nfkc(s);
-        if (o.StripEmailHeaders) s = EmailText.ExtractBody(s, o.KeepSubject);
+        if (o.StripEmailHeaders) s = EmailText.ExtractBody(s, o.KeepSubject, o.KeepEmailHeaders);
         if (o.StripHtml)
         {
             string html = HtmlText.ToText(s);

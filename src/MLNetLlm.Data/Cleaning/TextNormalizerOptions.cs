@@ -56,6 +56,13 @@ public sealed class TextNormalizerOptions
     /// <summary>With <see cref="StripEmailHeaders"/>: keep the (decoded) Subject as the first line of the text. Default true.</summary>
     public bool KeepSubject { get; set; } = true;
 
+    /// <summary>
+    /// With <see cref="StripEmailHeaders"/>: header fields kept as <c>name: value</c> lines (decoded, in this order, after
+    /// the Subject) in front of the body, e.g. <c>["From", "To", "List-Id", "Precedence"]</c> — the fields that tell
+    /// mailing-list mail from spam when the body alone cannot. A field a message lacks is left out. Default none.
+    /// </summary>
+    public string[] KeepEmailHeaders { get; set; } = [];
+
     /// <summary>Remove emoji (pictographs, flags, keycaps, skin tones, variation selectors, joiners). Each emoji becomes a word break. Default false.</summary>
     [BooleanChoice]
     public bool RemoveEmoji { get; set; }
@@ -138,6 +145,10 @@ public sealed class TextNormalizerOptions
             throw new ArgumentException("TextNormalizerOptions.HalfWidth and FullWidth cannot both be on; choose one.", nameof(FullWidth));
         if (PunctuationToAscii && PunctuationToChinese)
             throw new ArgumentException("TextNormalizerOptions.PunctuationToAscii and PunctuationToChinese cannot both be on; choose one.", nameof(PunctuationToChinese));
+        if (KeepEmailHeaders is null)
+            throw new ArgumentException("TextNormalizerOptions.KeepEmailHeaders is null; use an empty list to keep no header field.", nameof(KeepEmailHeaders));
+        if (KeepEmailHeaders.FirstOrDefault(f => string.IsNullOrWhiteSpace(f) || f.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-')) is { } bad)
+            throw new ArgumentException($"TextNormalizerOptions.KeepEmailHeaders: '{bad}' is not a header field name (letters, digits and '-').", nameof(KeepEmailHeaders));
     }
 
     static void CheckToken(string? token, string name)
@@ -152,11 +163,20 @@ public sealed class TextNormalizerOptions
         }
     }
 
+    string EmailSummary
+    {
+        get
+        {
+            var kept = (KeepSubject ? ["subject"] : Array.Empty<string>()).Concat(KeepEmailHeaders.Select(h => h.ToLowerInvariant())).ToArray();
+            return kept.Length == 0 ? "email" : "email(" + string.Join(",", kept) + ")";
+        }
+    }
+
     /// <summary>Short JSON-friendly name list of the steps that are on (for logs).</summary>
     [JsonIgnore]
     public string Summary => string.Join(",", new[]
     {
-        RemoveTerminalEscapes ? "ansi" : null, UnicodeNormalization ? "nfkc" : null, StripEmailHeaders ? (KeepSubject ? "email(subject)" : "email") : null,
+        RemoveTerminalEscapes ? "ansi" : null, UnicodeNormalization ? "nfkc" : null, StripEmailHeaders ? EmailSummary : null,
         StripHtml ? "html" : null, HalfWidth ? "half-width" : null, FullWidth ? "full-width" : null, RemoveControlCharacters ? "controls" : null, RemoveEmoji ? "emoji" : null,
         RemoveSymbols ? "symbols" : null, CaseFolding ? "lower" : null,
         CollapseWhitespace ? (PreserveLineBreaks ? "whitespace(lines)" : "whitespace") : null,

@@ -123,6 +123,21 @@ public class TextNormalizerTests
     }
 
     [Fact]
+    public void KeptHeaderFieldsComeDecodedAfterTheSubjectInTheGivenOrder()
+    {
+        string mail = "Received: from mx.example.com\nFrom: =?UTF-8?Q?J=C3=BCrgen?= <j@example.com>\nTo: list@example.org\n" +
+            "Subject: Weekly digest\nList-Id: Tips\n <tips.example.org>\nPrecedence: bulk\n\nHello there.\n";
+        var o = new TextNormalizerOptions { StripEmailHeaders = true, KeepEmailHeaders = ["Precedence", "from", "LIST-ID", "X-Absent"] };
+        Assert.Equal("weekly digest precedence: bulk from: jürgen <j@example.com> list-id: tips <tips.example.org> hello there.", TextNormalizer.Normalize(mail, o));
+        Assert.Equal("email(subject,precedence,from,list-id,x-absent)", o.Summary.Split(',', 2)[1].Split(",html")[0]);
+        var noSubject = new TextNormalizerOptions { StripEmailHeaders = true, KeepSubject = false, KeepEmailHeaders = ["To"] };
+        Assert.Equal("to: list@example.org hello there.", TextNormalizer.Normalize(mail, noSubject));
+        Assert.Equal("hello there.", TextNormalizer.Normalize(mail, new() { StripEmailHeaders = true, KeepSubject = false }));
+        Assert.Equal("not a mail", TextNormalizer.Normalize("Not a mail", o)); // no header block: nothing to keep
+        Assert.Throws<ArgumentException>(() => new TextNormalizerOptions { StripEmailHeaders = true, KeepEmailHeaders = ["List Id"] }.Validate());
+    }
+
+    [Fact]
     public void DecodesBase64PartsAndDropsAttachments()
     {
         string body = Convert.ToBase64String(Encoding.UTF8.GetBytes("Grüße aus Köln"));

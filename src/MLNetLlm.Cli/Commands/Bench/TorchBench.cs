@@ -40,6 +40,7 @@ internal static class TorchBench
         var baselineOnly = new Option<bool>("--baseline-only") { Description = "spam: train only FeaturizeText + SDCA." };
         var normalize = new Option<bool>("--normalize") { Description = "spam: NormalizeText (defaults: NFKC, case folding, HTML to text, whitespace) before the BERT; the baseline stays on raw text." };
         var stripHeaders = new Option<bool>("--strip-email-headers") { Description = "spam: with --normalize, drop e-mail headers except the Subject, so the first tokens are the message." };
+        var keepHeaders = new Option<string?>("--keep-email-headers") { Description = "spam: with --strip-email-headers, keep these header fields (comma-separated, e.g. From,To,List-Id,Precedence) as 'name: value' lines after the Subject." };
         var minSteps = new Option<int?>("--min-steps") { Description = "spam: fewest optimizer steps (default: the trainer's, 500 with --pretrained; 0 keeps --epochs as given)." };
         var pretrained = new Option<string?>("--pretrained") { Description = "spam: fine-tune this pretrained encoder (catalogue name, HF folder or .onnx) instead of a BERT from scratch." };
         var scores = new Option<string?>("--scores") { Description = "spam: write each test mail's label and the positive-class probability of each model to this CSV (Row,Label,Baseline,Model), for error analysis and ensembles." };
@@ -83,11 +84,15 @@ internal static class TorchBench
         }));
 
         var spam = new Command("spam", "SpamAssassin: a BERT trained from scratch against FeaturizeText + SDCA on the same split (CPU).")
-            { train, test, epochs, maxLength, batch, lr, threads, skipBaseline, baselineOnly, normalize, stripHeaders, pretrained, minSteps, scores, saveModel };
+            { train, test, epochs, maxLength, batch, lr, threads, skipBaseline, baselineOnly, normalize, stripHeaders, keepHeaders, pretrained, minSteps, scores, saveModel };
         spam.SetAction(p => guard(() =>
         {
             if (p.GetValue(stripHeaders) && !p.GetValue(normalize)) throw new CliException("--strip-email-headers needs --normalize.");
-            var normalization = p.GetValue(normalize) ? new TextNormalizerOptions { StripEmailHeaders = p.GetValue(stripHeaders) } : null;
+            string[] kept = p.GetValue(keepHeaders)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            if (kept.Length > 0 && !p.GetValue(stripHeaders)) throw new CliException("--keep-email-headers needs --strip-email-headers.");
+            if (kept.FirstOrDefault(f => !f.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')) is { } bad)
+                throw new CliException($"--keep-email-headers: '{bad}' is not a header field name (letters, digits and '-').");
+            var normalization = p.GetValue(normalize) ? new TextNormalizerOptions { StripEmailHeaders = p.GetValue(stripHeaders), KeepEmailHeaders = kept } : null;
             Spam(output, p.GetValue(train)!, p.GetValue(test)!, p.GetValue(threads), p.GetValue(skipBaseline), p.GetValue(baselineOnly), normalization,
                 p.GetValue(scores), p.GetValue(saveModel),
                 new TextClassificationTrainer.Options
@@ -156,7 +161,7 @@ internal static class TorchBench
         var inferTime = sw.Elapsed;
         if (scoresPath is not null) WriteScores(scoresPath, testData, baselineProbabilities, scoredTest.GetColumn<float>("Probability").ToArray());
         if (saveModelPath is not null) model.SaveTo(saveModelPath);
-        string text = normalization is null ? "raw text" : normalization.StripEmailHeaders ? "normalized, headers stripped" : "normalized";
+        string text = normalization is null ? "raw text" : normalization.StripEmailHeaders ? (normalization.KeepEmailHeaders.Length > 0 ? $"normalized, headers stripped but {string.Join(", ", normalization.KeepEmailHeaders)}" : "normalized, headers stripped") : "normalized";
         string what = options.PretrainedModelPath is null ? "BERT from scratch" : $"BERT fine-tuned from {Path.GetFileName(Path.TrimEndingDirectorySeparator(options.PretrainedModelPath))}";
         Report($"{what} ({model.Config.NumHiddenLayers}L/{model.Config.HiddenSize}H, vocab {model.Config.VocabSize}, len {options.MaxLength}, {printer.Epochs} ep, lr {(options.LearningRate is { } l ? l.ToString("G3", CultureInfo.InvariantCulture) : "default")}, {text})", metrics, trainTime);
         output.WriteLine($"  inference: {testData.GetRowCount() / inferTime.TotalSeconds:F1} rows/s");
