@@ -27,7 +27,7 @@ torch-tokenization|src/MLNetLlm.Torch/MLNetLlm.Torch.csproj|tests/MLNetLlm.Torch
 data-balancing|src/MLNetLlm.Data/MLNetLlm.Data.csproj|tests/MLNetLlm.Data.Tests/MLNetLlm.Data.Tests.csproj|**/Balancing/*.cs|FullyQualifiedName~Balancing.
 data-deduplication|src/MLNetLlm.Data/MLNetLlm.Data.csproj|tests/MLNetLlm.Data.Tests/MLNetLlm.Data.Tests.csproj|**/Deduplication/*.cs|FullyQualifiedName~Deduplication.
 automl-tuners-gp|src/MLNetLlm.AutoML/MLNetLlm.AutoML.csproj|tests/MLNetLlm.AutoML.Tests/MLNetLlm.AutoML.Tests.csproj|**/Tuners/GaussianProcess.cs;**/Tuners/ExpectedImprovement.cs;**/Tuners/LossTransform.cs|(FullyQualifiedName~Tuners.GaussianProcess&Speed!=Slow)|(FullyQualifiedName~Tuners.LossTransform&FullyQualifiedName!~TunersTreat)
-automl-tuners-forest|src/MLNetLlm.AutoML/MLNetLlm.AutoML.csproj|tests/MLNetLlm.AutoML.Tests/MLNetLlm.AutoML.Tests.csproj|**/Tuners/LocalQuadraticTrend.cs;**/Tuners/RandomForestSurrogate.cs;**/Tuners/TrendForestSurrogate.cs|(FullyQualifiedName~Tuners.LocalQuadraticTrendTests&Speed!=Slow)|FullyQualifiedName~Tuners.RandomForestSurrogateTests|FullyQualifiedName~Tuners.ForestVarianceTests|FullyQualifiedName~Tuners.TrendForestSurrogateTests
+automl-tuners-forest|src/MLNetLlm.AutoML/MLNetLlm.AutoML.csproj|tests/MLNetLlm.AutoML.Tests/MLNetLlm.AutoML.Tests.csproj|**/Tuners/LocalQuadraticTrend.cs;**/Tuners/RandomForestSurrogate.cs;**/Tuners/TrendForestSurrogate.cs|(FullyQualifiedName~Tuners.LocalQuadraticTrendTests&Speed!=Slow)|FullyQualifiedName~Tuners.RandomForestSurrogateTests|FullyQualifiedName~Tuners.ForestVarianceTests|FullyQualifiedName~Tuners.TrendForestSurrogateTests|FullyQualifiedName~Tuners.SurrogateFitArgumentTests
 T
 )
 

@@ -37,8 +37,8 @@ internal sealed class GaussianProcess
     /// <summary>Fits hyperparameters to (x, y) with <paramref name="evaluations"/> likelihood evaluations.</summary>
     public void OptimiseHyperparameters(double[][] x, double[] y, Random random, int evaluations)
     {
-        double best = Objective(x, y, _theta);
-        if (double.IsNaN(best)) { ResetTheta(); best = Objective(x, y, _theta); }
+        double best = LogPosterior(x, y, _theta);
+        if (double.IsNaN(best)) { ResetTheta(); best = LogPosterior(x, y, _theta); }
         double step = 0.5;
         for (int e = 0; e < evaluations; e++)
         {
@@ -47,7 +47,7 @@ internal sealed class GaussianProcess
                 for (int i = 0; i < cand.Length; i++) cand[i] += step * 0.5 * (random.NextDouble() * 2 - 1);
             else cand[random.Next(cand.Length)] += step * (random.NextDouble() * 2 - 1) * 2;
             Clamp(cand);
-            double v = Objective(x, y, cand);
+            double v = LogPosterior(x, y, cand);
             if (v > best) { best = v; _theta = cand; }
             else step = Math.Max(step * 0.97, 0.05);
         }
@@ -84,7 +84,12 @@ internal sealed class GaussianProcess
         return w;
     }
 
-    double Objective(double[][] x, double[] y, double[] theta)
+    /// <summary>
+    /// The objective of the hyperparameter search at <paramref name="theta"/>: the log marginal likelihood of (x, y)
+    /// (R&amp;W eq. 5.8) plus the unnormalised log prior −½((log ℓᵢ − log ½)/1.5)² per length scale and −½(log a/0.75)²,
+    /// −½(log b/0.75)² per warping parameter; NaN when the kernel matrix cannot be factored.
+    /// </summary>
+    public double LogPosterior(double[][] x, double[] y, double[] theta)
     {
         var chol = Factor(Warp(x, theta), theta);
         if (chol is null) return double.NaN;

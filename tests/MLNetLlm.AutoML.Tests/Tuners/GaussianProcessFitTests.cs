@@ -27,6 +27,23 @@ public sealed class GaussianProcessFitTests
         Assert.Equal(fitted, gp.Hyperparameters.ToArray());
     }
 
+    [Fact]
+    public void WhenTheWarmStartGivesNoLikelihoodTheSearchRestartsFromTheDefaultHyperparameters()
+    {
+        var (x, y) = Data(15, 2, 5, (r, _) => Math.Sin(5 * r[0]) + r[1] * r[1]);
+        var gp = new GaussianProcess(2, inputWarping: true);
+        var defaults = gp.Hyperparameters.ToArray();
+        gp.OptimiseHyperparameters(x, y, new Random(1), 200);
+        Assert.All(Enumerable.Range(0, defaults.Length), i => Assert.NotEqual(defaults[i], gp.Hyperparameters[i]));
+        // a NaN target makes the log marginal likelihood NaN for every θ: no candidate beats it, so the fit is the reset
+        var broken = (double[])y.Clone();
+        broken[3] = double.NaN;
+        Assert.True(double.IsNaN(gp.LogPosterior(x, broken, gp.Hyperparameters.ToArray())));
+        gp.OptimiseHyperparameters(x, broken, new Random(2), 20);
+        Assert.Equal(defaults, gp.Hyperparameters.ToArray());
+        Assert.Equal([Math.Log(0.3), Math.Log(0.3), 0, Math.Log(1e-4), 0, 0, 0, 0], defaults);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

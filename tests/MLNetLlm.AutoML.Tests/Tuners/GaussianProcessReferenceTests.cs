@@ -161,6 +161,32 @@ public sealed class GaussianProcessReferenceTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheSearchMaximisesTheMarginalLikelihoodPlusTheLogNormalPriorOnLengthScalesAndWarping(bool warping)
+    {
+        // θ away from every prior centre: length scales 0.2 and 1.7 (centre ½), σf² 1.3, σn² 0.01, warping a = 0.6, 2.5
+        // and b = 1.8, 0.4 (centre 1); the prior is log ℓ ~ N(log ½, 1.5²), log a, log b ~ N(0, 0.75²), unnormalised
+        var (x, y) = Sample(14, 2, seed: 21);
+        double[] ls = [0.2, 1.7], a = [0.6, 2.5], b = [1.8, 0.4];
+        var theta = ls.Select(v => Math.Log(v)).Concat([Math.Log(1.3), Math.Log(0.01)])
+            .Concat(warping ? a.Concat(b).Select(v => Math.Log(v)) : []).ToArray();
+        double prior = 0;
+        foreach (var l in ls) prior -= 0.5 * Math.Pow((Math.Log(l) - Math.Log(0.5)) / 1.5, 2);
+        if (warping) foreach (var w in a.Concat(b)) prior -= 0.5 * Math.Pow(Math.Log(w) / 0.75, 2);
+        double lml = Reference.Of(theta, 2).LogMarginalLikelihood(x, y);
+
+        var gp = new GaussianProcess(2, warping);
+        AssertClose.Equal(lml + prior, gp.LogPosterior(x, y, theta), abs: 1e-9, rel: 1e-10, what: "log posterior");
+        // the prior's share, worked out separately for these θ: −0.5194 from the length scales, −2.0317 more from the warping
+        AssertClose.Equal(warping ? -2.5510 : -0.5194, prior, abs: 1e-4, what: "log prior");
+        // at the prior's centres only the likelihood is left
+        double[] centre = [Math.Log(0.5), Math.Log(0.5), Math.Log(1.3), Math.Log(0.01), .. warping ? new double[4] : []];
+        AssertClose.Equal(Reference.Of(centre, 2).LogMarginalLikelihood(x, y), gp.LogPosterior(x, y, centre), abs: 1e-9, rel: 1e-10,
+            what: "log posterior at the prior's centre");
+    }
+
     [Fact]
     public void ExpectedImprovementIsTheIntegralOfTheImprovementOverTheNormalDensity()
     {

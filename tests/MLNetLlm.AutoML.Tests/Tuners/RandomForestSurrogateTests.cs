@@ -75,6 +75,28 @@ public sealed class RandomForestSurrogateTests
         int lowest = Enumerable.Range(0, x.Length).MinBy(i => forest.Predict(x[i]).Mean);
         Assert.True(y.Count(v => v < y[lowest]) < x.Length / 4);
     }
+
+    [Fact]
+    public void EachTreeIsGrownOnItsOwnDrawOfTheBaggedShareOfThePoints()
+    {
+        // ten points on a line with distinct losses and leaves of one: a tree splits its bag down to single points, so
+        // its leaf values are exactly the losses of the points it was grown on
+        var x = Enumerable.Range(0, 10).Select(i => new[] { i / 10.0 }).ToArray();
+        var y = Enumerable.Range(0, 10).Select(i => (double)(i * i % 7) + i / 100.0).ToArray();
+        var forest = new RandomForestSurrogate(trees: 8, leaves: 64, minLeaf: 1, seed: 3, baggingFraction: 0.5, featureFractionPerSplit: 1);
+        forest.Fit(x, y);
+        var bags = new List<double[]>();
+        for (int t = 0; t < forest.TreeCount; t++)
+        {
+            var values = Enumerable.Range(0, forest.LeafCount(t)).Select(l => forest.LeafValue(t, l)).Order().ToArray();
+            Assert.Equal(5, values.Length); // round(0.5 × 10) points, one per leaf
+            Assert.All(values, v => Assert.Contains(v, y));
+            bags.Add(values);
+        }
+        // a new draw per tree: not every tree on the same five points, nor all on the first five
+        Assert.True(bags.Select(b => string.Join(",", b)).Distinct().Count() > 1, "every tree was grown on the same points");
+        Assert.Contains(bags, b => !b.SequenceEqual(y[..5].Order()));
+    }
 }
 
 public sealed class ForestVarianceTests

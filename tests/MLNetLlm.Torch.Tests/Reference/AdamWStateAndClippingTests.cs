@@ -104,21 +104,32 @@ public sealed class AdamWStateAndClippingTests
         AssertClose.All(noDecayA.P, Values(a1), abs: 1e-6, rel: 1e-5, what: "a excluded from decay");
     }
 
+    static void Steps(AdamW opt, Parameter a, Parameter b, int count)
+    {
+        for (int t = 0; t < count; t++) { Backward(a, b); opt.Step(Lr); opt.ZeroGrad(); }
+    }
+
+    /// <summary>
+    /// Six uninterrupted steps on one set of parameters (A, B), and three on a second set (A2, B2) by an optimizer that
+    /// is then disposed, leaving copies of its moments: those named in <paramref name="keep"/>, or all of them.
+    /// </summary>
+    static (Parameter A, Parameter B, Parameter A2, Parameter B2, Dictionary<string, Tensor> Saved) SixStepsAndThreeSaved(string[]? keep = null)
+    {
+        var (a, b, _, _) = Parameters();
+        using (var straight = new AdamW([("a", a), ("b", b)], B1, B2, Eps, Wd)) Steps(straight, a, b, 6);
+        var (a2, b2, _, _) = Parameters();
+        using var first = new AdamW([("a", a2), ("b", b2)], B1, B2, Eps, Wd);
+        Steps(first, a2, b2, 3);
+        var state = first.StateTensors();
+        var saved = (keep ?? state.Keys.ToArray()).ToDictionary(k => k, k => state[k].clone(), StringComparer.Ordinal);
+        return (a, b, a2, b2, saved);
+    }
+
     [Fact]
     public void SavedMomentsResumeToTheSameParameters()
     {
-        var (a, b, _, _) = Parameters();
-        using var straight = new AdamW([("a", a), ("b", b)], B1, B2, Eps, Wd);
-        for (int t = 0; t < 6; t++) { Backward(a, b); straight.Step(Lr); straight.ZeroGrad(); }
-
-        var (a2, b2, _, _) = Parameters();
-        Dictionary<string, Tensor> saved;
-        using (var first = new AdamW([("a", a2), ("b", b2)], B1, B2, Eps, Wd))
-        {
-            for (int t = 0; t < 3; t++) { Backward(a2, b2); first.Step(Lr); first.ZeroGrad(); }
-            saved = first.StateTensors().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-            Assert.Equal(4, saved.Count);
-        }
+        var (a, b, a2, b2, saved) = SixStepsAndThreeSaved();
+        Assert.Equal(4, saved.Count);
         using var resumed = new AdamW([("a", a2), ("b", b2)], B1, B2, Eps, Wd);
         // moments already present are replaced by the loaded ones
         Backward(a2, b2);
@@ -129,7 +140,7 @@ public sealed class AdamWStateAndClippingTests
         Assert.Equal(beforeB, Values(b2));
         resumed.LoadState(saved, 3);
         Assert.Equal(3, resumed.StepCount);
-        for (int t = 0; t < 3; t++) { Backward(a2, b2); resumed.Step(Lr); resumed.ZeroGrad(); }
+        Steps(resumed, a2, b2, 3);
         AssertClose.All(Values(a), Values(a2), abs: 1e-7, rel: 1e-6, what: "a resumed");
         AssertClose.All(Values(b), Values(b2), abs: 1e-7, rel: 1e-6, what: "b resumed");
         foreach (var t in saved.Values) t.Dispose();
@@ -138,18 +149,7 @@ public sealed class AdamWStateAndClippingTests
     [Fact]
     public void MomentsLoadIntoAFreshOptimizerAndParametersWithoutSavedMomentsStartFromZero()
     {
-        var (a, b, _, _) = Parameters();
-        using var straight = new AdamW([("a", a), ("b", b)], B1, B2, Eps, Wd);
-        for (int t = 0; t < 6; t++) { Backward(a, b); straight.Step(Lr); straight.ZeroGrad(); }
-
-        var (a2, b2, _, _) = Parameters();
-        var saved = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        using (var first = new AdamW([("a", a2), ("b", b2)], B1, B2, Eps, Wd))
-        {
-            for (int t = 0; t < 3; t++) { Backward(a2, b2); first.Step(Lr); first.ZeroGrad(); }
-            var state = first.StateTensors();
-            foreach (string key in new[] { "exp_avg.a", "exp_avg_sq.a", "exp_avg.b" }) saved[key] = state[key].clone(); // b: half a pair
-        }
+        var (a, b, a2, b2, saved) = SixStepsAndThreeSaved(["exp_avg.a", "exp_avg_sq.a", "exp_avg.b"]); // b: half a pair
         // an optimizer that has no moments yet: a's are loaded, b's half pair is ignored, so b starts from zero moments
         using var resumed = new AdamW([("a", a2), ("b", b2)], B1, B2, Eps, Wd);
         resumed.LoadState(saved, 3);
