@@ -55,8 +55,10 @@ for proj in tests/*/*.csproj; do
   rc=$?
   if [ $rc -ne 0 ]; then
     status=1
-    # a hung test's host is killed (blame-hang) or a host crashed: the .trx may then show no failure at all
-    if [ -f "$results/$name.trx" ] && ! grep -q 'outcome="Failed"' "$results/$name.trx"; then
+    # a hung test's host is killed (blame-hang) or a host crashed: the .trx then counts no failure (its summary
+    # outcome says "Failed", its counters failed="0"), and the tests after the crash are in no count at all
+    trx_failed=$(grep -o '<Counters [^>]*>' "$results/$name.trx" 2>/dev/null | head -1 | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+    if [ -f "$results/$name.trx" ] && [ "${trx_failed:-0}" -eq 0 ]; then
       echo "$name: the test run was aborted (a test hung past $hang or the test host crashed; see the blame output above)"
       aborted=$((aborted + 1))
     fi
