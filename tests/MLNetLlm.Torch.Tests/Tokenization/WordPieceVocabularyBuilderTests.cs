@@ -226,8 +226,19 @@ public sealed class WordPieceVocabularyBuilderTests
     public void InvalidArgumentsAreRefusedByName()
     {
         Assert.Equal("texts", Assert.Throws<ArgumentNullException>(() => WordPieceVocabularyBuilder.Build(null!)).ParamName);
-        Assert.Equal("vocabularySize", Assert.Throws<ArgumentOutOfRangeException>(() => WordPieceVocabularyBuilder.Build(["a"], 99)).ParamName);
-        Assert.Equal("minFrequency", Assert.Throws<ArgumentOutOfRangeException>(() => WordPieceVocabularyBuilder.Build(["a"], 100, 0)).ParamName);
+        var size = Assert.Throws<ArgumentOutOfRangeException>(() => WordPieceVocabularyBuilder.Build(["a"], 99));
+        Assert.Equal("vocabularySize", size.ParamName);
+        Assert.StartsWith("The vocabulary size must be at least 100.", size.Message);
+        var frequency = Assert.Throws<ArgumentOutOfRangeException>(() => WordPieceVocabularyBuilder.Build(["a"], 100, 0));
+        Assert.Equal("minFrequency", frequency.ParamName);
+        Assert.StartsWith("minFrequency must be at least 1.", frequency.Message);
         Assert.Equal([.. Specials.Split(' '), "a"], WordPieceVocabularyBuilder.Build(["a"], 100, 1));
+    }
+
+    [Fact]
+    public void LoneSurrogatesAreDroppedAndASupplementaryIdeographIsOneSymbol()
+    {
+        var vocab = WordPieceVocabularyBuilder.Build(["\uD800x \uD800x", "\uD842\uDFB7 \uDC00"], vocabularySize: 100);
+        Assert.Equal([.. Specials.Split(' '), "x", "\uD842\uDFB7"], vocab);
     }
 }
