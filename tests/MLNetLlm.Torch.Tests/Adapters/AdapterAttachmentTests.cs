@@ -59,7 +59,7 @@ public sealed class AdapterAttachmentTests
     [Fact]
     public void PromptTokensStartAsWordEmbeddingRowsPastTheFirstThousandIdsWhenThereAreMore()
     {
-        foreach (int vocab in new[] { 1200, 60 })
+        foreach (int vocab in new[] { 1200, 1000, 60 })
         {
             using var model = new BertForSequenceClassification(Config(vocab));
             var prompt = model.ApplyPromptTuning(20, new Generator(11));
@@ -73,7 +73,8 @@ public sealed class AdapterAttachmentTests
             }).ToArray();
             Assert.All(ids, id => Assert.InRange(id, vocab > 1000 ? 1000 : 0, vocab - 1));
             if (vocab < 1000) Assert.Contains(ids, id => id < 30); // all ids are candidates
-            // the prompt is no HF weight
+            // the prompt is a parameter of the model (it trains), but no HF weight
+            Assert.Contains(model.named_parameters(), np => np.name == "prompt.weight");
             Assert.DoesNotContain(model.HuggingFaceWeights().Keys, k => k.StartsWith("prompt", StringComparison.Ordinal));
             Assert.Equal("Prompt tuning is already applied.", Assert.Throws<InvalidOperationException>(() => model.ApplyPromptTuning(2)).Message);
         }

@@ -169,6 +169,9 @@ public sealed class BertConfigJsonTests
         var d = new BertConfig();
         Assert.Equal((d.HiddenSize, d.LayerNormEps, d.InitializerRange, d.TieWordEmbeddings), (absent.HiddenSize, absent.LayerNormEps, absent.InitializerRange, absent.TieWordEmbeddings));
         Assert.Equal("config key 'layer_norm_eps' must be a number (got \"small\").", Refused("\"layer_norm_eps\": \"small\""));
+        // a string or boolean key holding an object or array reads as absent, and the keys after it still count
+        var skipped = BertConfig.FromHuggingFaceJson("""{"hidden_act": {"name": "relu"}, "tie_word_embeddings": [false], "model_type": ["x"], "vocab_size": 33}""");
+        Assert.Equal((d.HiddenAct, d.TieWordEmbeddings, 33), (skipped.HiddenAct, skipped.TieWordEmbeddings, skipped.VocabSize));
     }
 
     [Fact]
