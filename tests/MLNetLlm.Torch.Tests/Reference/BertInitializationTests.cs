@@ -93,4 +93,11 @@ public sealed class BertInitializationTests
         Assert.Equal([4, 1], headsPruned.CurrentConfig().LayerAttentionHeads);
         Assert.Null(headsPruned.CurrentConfig().LayerIntermediateSizes);
     }
+
+    [Fact]
+    public void AModelIsNotBuiltFromAnInvalidConfig()
+    {
+        var ex = Assert.Throws<FormatException>(() => new BertForSequenceClassification(Config(0.02) with { HiddenSize = 10, NumAttentionHeads = 3 }));
+        Assert.Equal("hidden_size 10 is not a multiple of num_attention_heads 3.", ex.Message);
+    }
 }

@@ -84,13 +84,15 @@ public sealed class EncoderReferenceTests
         AssertTensorsClose(exact, intermediate.Forward(x), "gelu(x) = x·Φ(x)");
     }
 
-    [Fact]
+    [Theory]
     [Trait("Speed", "Fast")]
-    public void IntermediateGeluNewIsTheTanhApproximation()
+    [InlineData("gelu_new")]
+    [InlineData("gelu_pytorch_tanh")] // HF's other name for the same approximation
+    public void IntermediateGeluNewIsTheTanhApproximation(string act)
     {
         var g = new Generator(2);
         using var scope = NewDisposeScope();
-        var c = Config(act: "gelu_new");
+        var c = Config(act: act);
         using var intermediate = new BertIntermediate(c, new ComputeSettings(), c.IntermediateSize);
         Randomize(intermediate, g);
         var x = Hidden(3, 7, c.HiddenSize, g);
@@ -98,6 +100,21 @@ public sealed class EncoderReferenceTests
         var h = nn.functional.linear(x, intermediate.Dense.Layer.weight!, intermediate.Dense.Layer.bias).to_type(ScalarType.Float64);
         var approx = 0.5 * h * (1 + tanh(Math.Sqrt(2 / Math.PI) * (h + 0.044715 * h.pow(3))));
         AssertTensorsClose(approx, intermediate.Forward(x), "gelu_new(x)");
+    }
+
+    [Fact]
+    [Trait("Speed", "Fast")]
+    public void IntermediateReluIsTheMaximumWithZero()
+    {
+        var g = new Generator(4);
+        using var scope = NewDisposeScope();
+        var c = Config(act: "relu");
+        using var intermediate = new BertIntermediate(c, new ComputeSettings(), c.IntermediateSize);
+        Randomize(intermediate, g);
+        var x = Hidden(3, 7, c.HiddenSize, g);
+        using var _ = no_grad();
+        var h = nn.functional.linear(x, intermediate.Dense.Layer.weight!, intermediate.Dense.Layer.bias).to_type(ScalarType.Float64);
+        AssertTensorsClose(h.clamp_min(0), intermediate.Forward(x), "relu(x)");
     }
 
     [Theory]
