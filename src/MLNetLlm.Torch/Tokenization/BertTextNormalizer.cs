@@ -4,7 +4,8 @@ using System.Text;
 namespace MLNetLlm.Torch.Tokenization;
 
 /// <summary>
-/// BERT's text clean-up for vocabulary learning (the same steps as HF's BertNormalizer): drop control characters,
+/// BERT's text clean-up for vocabulary learning (the same steps as HF's BertNormalizer): drop control characters
+/// (and lone surrogates),
 /// whitespace (tab, newline and carriage return included) to spaces, spaces around CJK ideographs, optional
 /// lower-casing, optional accent stripping (NFD, drop Mn — which also decomposes Hangul syllables into jamo, as BERT does).
 /// </summary>
@@ -29,11 +30,17 @@ internal sealed class BertTextNormalizer(bool lowerCase, bool? stripAccents = nu
             if (c is '\t' or '\n' or '\r' || char.IsWhiteSpace(c)) { sb.Append(' '); continue; }
             var cat = char.GetUnicodeCategory(c);
             if (cat is UnicodeCategory.Control or UnicodeCategory.Format) continue;
-            if (splitCjk && char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) && IsCjk(char.ConvertToUtf32(c, text[i + 1])))
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
-                sb.Append(' ').Append(c).Append(text[++i]).Append(' ');
+                bool cjk = splitCjk && IsCjk(char.ConvertToUtf32(c, text[i + 1]));
+                if (cjk) sb.Append(' ');
+                sb.Append(c).Append(text[++i]);
+                if (cjk) sb.Append(' ');
                 continue;
             }
+            // A lone surrogate is no character (a UTF-8 decoder makes it U+FFFD, which BERT drops); left in, it would
+            // make string.Normalize throw when accents are stripped.
+            if (char.IsSurrogate(c)) continue;
             if (splitCjk && IsCjk(c)) { sb.Append(' ').Append(c).Append(' '); continue; }
             sb.Append(c);
         }

@@ -122,7 +122,13 @@ public static class WordPieceVocabularyBuilder
         while (vocab.Count < vocabularySize && heap.TryDequeue(out var best, out var prio))
         {
             long current = pairCounts.GetValueOrDefault(best);
-            if (current != prio.Item1) continue; // stale heap entry
+            if (current != prio.Item1)
+            {
+                // A stale entry: the pair's count fell since (a merge took some of its occurrences). Requeue it at its
+                // count now, or it would never be merged, however frequent its other occurrences.
+                if (current > 0) heap.Enqueue(best, (current, Merged(best)));
+                continue;
+            }
             if (current < minFrequency) break;
             string token = Merged(best);
             int newId = Add(token);

@@ -209,4 +209,68 @@ public sealed class BertTextTokenizerTests : TempDirectoryTest
         var noMask = Assert.Throws<FormatException>(() => BertTextTokenizer.Create(vocab.Where(t => t != "[MASK]").ToList()));
         Assert.Contains("'[MASK]'", noMask.Message);
     }
+
+    [Fact]
+    public void NullArgumentsAndTooShortMaxLengthsAreRefusedByName()
+    {
+        Assert.Equal("vocabulary", Assert.Throws<ArgumentNullException>(() => BertTextTokenizer.Create(null!)).ParamName);
+        var tok = WordTokenizer();
+        Assert.Equal("texts", Assert.Throws<ArgumentNullException>(() => tok.Encode(null!, null, 8)).ParamName);
+        // [CLS] + [SEP] (+ [SEP] for a pair) need one more place for a token: our check, not the word-piece library's
+        foreach (var (pair, maxLength, least) in new[] { ((string?)null, 2, 3), (null, 1, 3), (null, 0, 3), ("w2", 3, 4), ("w2", 2, 4) })
+        {
+            var ex = Assert.Throws<ArgumentOutOfRangeException>(() => tok.EncodeRow("w1", pair, maxLength));
+            Assert.Equal("maxLength", ex.ParamName);
+            Assert.StartsWith($"maxLength must be at least {least}.", ex.Message);
+        }
+    }
+
+    [Fact]
+    public void SavedFilesAreWhatHuggingFaceReads()
+    {
+        var tok = WordTokenizer();
+        string dir = Path.Combine(Dir, "saved");
+        tok.Save(dir);
+        // vocab.txt: one token per line, each ending in a newline, UTF-8 without a byte-order mark (HF would read a BOM
+        // as part of the first token)
+        byte[] bytes = File.ReadAllBytes(Path.Combine(dir, "vocab.txt"));
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(string.Join("", tok.Vocabulary.Select(t => t + "\n"))), bytes);
+        // tokenizer_config.json: the special tokens by HF's keys
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tokenizer_config.json")))!;
+        foreach (var (key, token) in new[] { ("unk_token", "[UNK]"), ("sep_token", "[SEP]"), ("pad_token", "[PAD]"), ("cls_token", "[CLS]"), ("mask_token", "[MASK]") })
+            Assert.Equal(token, config[key]?.GetValue<string>());
+        Assert.True(config["do_lower_case"]!.GetValue<bool>());
+        Assert.True(config["tokenize_chinese_chars"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void AnExplicitStripAccentsInTokenizerJsonOverridesTheCaseRule()
+    {
+        var vocab = WordTokenizer().Vocabulary;
+        string hf = Path.Combine(Dir, "hf");
+        BertTextTokenizer.Create(vocab).Save(hf);
+        foreach (var (lower, strip) in new[] { (true, false), (false, true) })
+        {
+            File.WriteAllText(Path.Combine(hf, "tokenizer.json"), "{\"normalizer\": {\"type\": \"BertNormalizer\", \"lowercase\": " + (lower ? "true" : "false") + ", \"strip_accents\": " + (strip ? "true" : "false") + "}}");
+            var t = BertTextTokenizer.FromDirectory(hf);
+            Assert.Equal((lower, strip, true), (t.LowerCase, t.StripAccents, t.SplitCjk));
+        }
+    }
+
+    [Fact]
+    public void ALoneSurrogateIsDroppedLikeTheReplacementCharacterAndNeverTakenForAnIdeograph()
+    {
+        // a lone surrogate is what a UTF-8 decoder turns into U+FFFD, which BERT drops; string.Normalize would throw on it
+        foreach (var normalizer in new[] { new BertTextNormalizer(lowerCase: true), new BertTextNormalizer(lowerCase: false) })
+        {
+            Assert.Equal("a", normalizer.Normalize("a\uD842"));     // a high surrogate at the end: no pair to read
+            Assert.Equal("b", normalizer.Normalize("\uD842b"));
+            Assert.Equal("bc", normalizer.Normalize("b\uDFB7c"));   // a low surrogate alone
+            Assert.Equal("x \uD842\uDFB7 ", normalizer.Normalize("x\uD842\uDFB7")); // the pair U+20BB7 is an ideograph
+            Assert.Equal("x\uD83D\uDE00", normalizer.Normalize("x\uD83D\uDE00"));  // an emoji pair is kept whole
+        }
+        Assert.Equal("x\uD842\uDFB7", new BertTextNormalizer(lowerCase: true, splitCjk: false).Normalize("x\uD842\uDFB7"));
+        var tok = BertTextTokenizer.Create(FixtureVocabulary());
+        Assert.Equal(tok.Tokenize("caf\u00E9 ok"), tok.Tokenize("caf\u00E9\uD800 ok"));
+    }
 }
