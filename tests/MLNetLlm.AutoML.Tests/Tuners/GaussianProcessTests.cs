@@ -106,6 +106,7 @@ public sealed class GaussianProcessTests
         Assert.True(sumShare > 0.5, $"additive share on the sum {sumShare}");
         Assert.True(sumError < 0.8 * sumFullError, $"mean error on unseen points: additive {sumError}, full {sumFullError}");
         Assert.True(productShare < sumShare, $"additive share on the product {productShare}, on the sum {sumShare}");
+        Assert.True(productShare < 0.5, $"additive share on the product {productShare}: the fit turns it down from ½");
     }
 
     static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());

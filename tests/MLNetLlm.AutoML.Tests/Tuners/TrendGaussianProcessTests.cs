@@ -73,4 +73,72 @@ public sealed class TrendGaussianProcessTests
         AssertClose.Equal(m0, m1, abs: 1e-6, what: "mean at the pending point");
         Assert.True(v1 < 0.1 * v0, $"variance at the pending point {v1} (without it {v0})");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NullArgumentsAreRefusedByNameAndTargetsMustMatchThePoints(bool useTrend)
+    {
+        var x = Points(6, 2, seed: 1);
+        var y = x.Select(r => r[0] + r[1]).ToArray();
+        var surrogate = new TrendGaussianProcess(2, useTrend);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => surrogate.Fit(null!, y, [], new Random(1))).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentNullException>(() => surrogate.Fit(x, null!, [], new Random(1))).ParamName);
+        Assert.Equal("pending", Assert.Throws<ArgumentNullException>(() => surrogate.Fit(x, y, null!, new Random(1))).ParamName);
+        Assert.Equal("random", Assert.Throws<ArgumentNullException>(() => surrogate.Fit(x, y, [], null!)).ParamName);
+        foreach (var (points, targets) in new[] { (Array.Empty<double[]>(), Array.Empty<double>()), (x, y[..^1]), (x[..^1], y) })
+        {
+            var e = Assert.Throws<ArgumentException>(() => surrogate.Fit(points, targets, [], new Random(1)));
+            Assert.Equal("y", e.ParamName);
+            Assert.StartsWith("Needs as many targets as points, at least one.", e.Message);
+        }
+        // nothing was fitted by the refused calls: the first accepted fit is still the thorough one
+        surrogate.Fit(x, y, [], new Random(2));
+        var gp = new GaussianProcess(2, inputWarping: true);
+        var trend = new LocalQuadraticTrend();
+        if (useTrend) trend.Fit(x, y);
+        var residuals = y.Select((v, i) => v - (useTrend ? trend.Predict(x[i]) : 0)).ToArray();
+        gp.OptimiseHyperparameters(x, residuals, new Random(2), 200);
+        gp.Condition(x, residuals);
+        foreach (var p in Points(5, 2, seed: 3))
+            AssertClose.Equal(gp.Predict(p).Mean + (useTrend ? trend.Predict(p) : 0), surrogate.Predict(p).Mean, abs: 1e-12, rel: 1e-12, what: "mean");
+    }
+
+    [Fact]
+    public void LaterFitsRefineTheLastFitsHyperparametersWithFiftyLikelihoodEvaluations()
+    {
+        // 8 results, then 12 (the first 8 and 4 more): the second fit warm-starts from the first fit's θ and searches
+        // 50 evaluations, not another 200 from the defaults
+        var x = Points(12, 2, seed: 21);
+        var y = x.Select(r => Math.Sin(4 * r[0]) * r[1] + r[1] * r[1]).ToArray();
+        var surrogate = new TrendGaussianProcess(2, useTrend: true);
+        surrogate.Fit(x[..8], y[..8], [], new Random(5));
+        surrogate.Fit(x, y, [], new Random(6));
+
+        (GaussianProcess Gp, LocalQuadraticTrend Trend) Reference(int secondEvaluations)
+        {
+            var gp = new GaussianProcess(2, inputWarping: true);
+            var early = new LocalQuadraticTrend();
+            early.Fit(x[..8], y[..8]);
+            gp.OptimiseHyperparameters(x[..8], y[..8].Select((v, i) => v - early.Predict(x[i])).ToArray(), new Random(5), 200);
+            var trend = new LocalQuadraticTrend();
+            trend.Fit(x, y);
+            var residuals = y.Select((v, i) => v - trend.Predict(x[i])).ToArray();
+            gp.OptimiseHyperparameters(x, residuals, new Random(6), secondEvaluations);
+            gp.Condition(x, residuals);
+            return (gp, trend);
+        }
+
+        var (refined, trend) = Reference(50);
+        var (longer, _) = Reference(200);
+        var probes = Points(10, 2, seed: 22);
+        Assert.Contains(probes, p => Math.Abs(refined.Predict(p).Mean - longer.Predict(p).Mean) > 1e-6); // the test can tell 50 from 200
+        foreach (var p in probes)
+        {
+            var (m, v) = surrogate.Predict(p);
+            var (gm, gv) = refined.Predict(p);
+            AssertClose.Equal(trend.Predict(p) + gm, m, abs: 1e-12, rel: 1e-12, what: "mean");
+            AssertClose.Equal(gv, v, abs: 1e-12, rel: 1e-12, what: "variance");
+        }
+    }
 }
