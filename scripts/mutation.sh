@@ -11,7 +11,8 @@
 # Each target is a folder of the numeric core, its test project and the test classes that cover it (a filter keeps the
 # runs short). The report lands in artifacts/mutation/TARGET/ (reports/mutation-report.html and .json, plus the log);
 # the last line printed is "TARGET: score S% (killed K, survived V, timeout T, no coverage N)". Scores are recorded in
-# docs/testing.md. The tuners' math is two targets (automl-tuners-gp: GP, expected improvement, loss warping;
+# docs/testing.md. The tuners' math is two targets (automl-tuners-gp: GP with its additive kernel part, SMAC's
+# trend GP, expected improvement, loss warping;
 # automl-tuners-forest: random forest, SMAC's local trend) whose filters keep only the reference and unit tests of those
 # files (no test that runs a whole tuner, none marked Slow): each mutant then costs one short test run.
 set -uo pipefail
@@ -26,7 +27,7 @@ torch-models|src/MLNetLlm.Torch/MLNetLlm.Torch.csproj|tests/MLNetLlm.Torch.Tests
 torch-tokenization|src/MLNetLlm.Torch/MLNetLlm.Torch.csproj|tests/MLNetLlm.Torch.Tests/MLNetLlm.Torch.Tests.csproj|**/Tokenization/*.cs|FullyQualifiedName~Parity.|FullyQualifiedName~Tokeniz|(FullyQualifiedName~Chinese.ChineseWordPieceTests&FullyQualifiedName!~ABertTrainedFromScratch)
 data-balancing|src/MLNetLlm.Data/MLNetLlm.Data.csproj|tests/MLNetLlm.Data.Tests/MLNetLlm.Data.Tests.csproj|**/Balancing/*.cs|FullyQualifiedName~Balancing.
 data-deduplication|src/MLNetLlm.Data/MLNetLlm.Data.csproj|tests/MLNetLlm.Data.Tests/MLNetLlm.Data.Tests.csproj|**/Deduplication/*.cs|FullyQualifiedName~Deduplication.
-automl-tuners-gp|src/MLNetLlm.AutoML/MLNetLlm.AutoML.csproj|tests/MLNetLlm.AutoML.Tests/MLNetLlm.AutoML.Tests.csproj|**/Tuners/GaussianProcess.cs;**/Tuners/ExpectedImprovement.cs;**/Tuners/LossTransform.cs|(FullyQualifiedName~Tuners.GaussianProcess&Speed!=Slow)|(FullyQualifiedName~Tuners.LossTransform&FullyQualifiedName!~TunersTreat)
+automl-tuners-gp|src/MLNetLlm.AutoML/MLNetLlm.AutoML.csproj|tests/MLNetLlm.AutoML.Tests/MLNetLlm.AutoML.Tests.csproj|**/Tuners/GaussianProcess.cs;**/Tuners/TrendGaussianProcess.cs;**/Tuners/ExpectedImprovement.cs;**/Tuners/LossTransform.cs|(FullyQualifiedName~Tuners.GaussianProcess&Speed!=Slow)|(FullyQualifiedName~Tuners.TrendGaussianProcessTests&Speed!=Slow)|(FullyQualifiedName~Tuners.LossTransform&FullyQualifiedName!~TunersTreat)
 automl-tuners-forest|src/MLNetLlm.AutoML/MLNetLlm.AutoML.csproj|tests/MLNetLlm.AutoML.Tests/MLNetLlm.AutoML.Tests.csproj|**/Tuners/LocalQuadraticTrend.cs;**/Tuners/RandomForestSurrogate.cs;**/Tuners/TrendForestSurrogate.cs|(FullyQualifiedName~Tuners.LocalQuadraticTrendTests&Speed!=Slow)|FullyQualifiedName~Tuners.RandomForestSurrogateTests|FullyQualifiedName~Tuners.ForestVarianceTests|FullyQualifiedName~Tuners.TrendForestSurrogateTests|FullyQualifiedName~Tuners.SurrogateFitArgumentTests
 T
 )

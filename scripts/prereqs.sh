@@ -49,6 +49,12 @@ ensure_need_chromium() {
   [ -x /usr/bin/chromium ] || { echo "prereqs: chromium installed but /usr/bin/chromium is missing"; return 1; }
 }
 
+# gdb, to print the native stack of a test host that crashed (scripts/test.sh reads the runtime's minidump with it).
+ensure_need_gdb() {
+  command -v gdb >/dev/null && return 0
+  _apt_install gdb || { echo "prereqs: could not install gdb (a crashed test host's dump is kept, its stack not printed)"; return 1; }
+}
+
 ensure_prereqs() {
   ensure_dotnet || exit 1
   local f

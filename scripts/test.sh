@@ -8,6 +8,8 @@
 #
 # Every test runs under a hang timeout (MLNETLLM_TEST_HANG_TIMEOUT, default 20m): VSTest's blame-hang ends the test host
 # and names the test that hung. libtorch is pinned to MLNETLLM_TEST_THREADS threads (default 1, tests/Shared).
+# A test host that crashes writes a minidump (the .NET runtime's createdump) to artifacts/test-results/crash-PID.dmp;
+# the native stack of the crashing thread is printed (with gdb, installed when missing) and the dump kept.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -44,6 +46,25 @@ fi
 
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
+if [ -z "${DOTNET_DbgEnableMiniDump:-}" ]; then
+  export DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_DbgMiniDumpName="$results/crash-%p.dmp"
+fi
+
+# The crashing thread's native frames from a minidump: the thread whose stack has the runtime's signal-handler frame.
+print_crash_stacks() {
+  local dump
+  for dump in "$results"/crash-*.dmp; do
+    [ -f "$dump" ] || continue
+    [ -f "$dump.done" ] && continue
+    touch "$dump.done"
+    echo "test host crash dump: $dump"
+    if ! command -v gdb >/dev/null; then echo "(gdb not found: no native stack printed)"; continue; fi
+    timeout 300 gdb -batch -nx -ex "set pagination off" -ex "thread apply all bt 24" "$(command -v dotnet)" "$dump" 2>/dev/null \
+      | awk '/^Thread [0-9]+ /{ if (keep) printf "%s", block; block=$0 "\n"; keep=0; next }
+             { block=block $0 "\n"; if ($0 ~ /signal handler called/) keep=1 }
+             END { if (keep) printf "%s", block }'
+  done
+}
 status=0
 aborted=0
 for proj in tests/*/*.csproj; do
@@ -62,6 +83,7 @@ for proj in tests/*/*.csproj; do
       echo "$name: the test run was aborted (a test hung past $hang or the test host crashed; see the blame output above)"
       aborted=$((aborted + 1))
     fi
+    print_crash_stacks
   fi
 done
 

@@ -46,6 +46,9 @@ public abstract class ModelBasedTuner : HypercubeTuner
     /// chose); null before the first fit.</summary>
     public LossWarping? LastWarping { get; private set; }
 
+    /// <summary>The warping of the next model fit: <see cref="Warping"/> unless a subclass changes it with the model.</summary>
+    private protected virtual LossWarping CurrentWarping => Warping;
+
     /// <summary>The number of results the model is fitted to (successes and failures).</summary>
     public int ObservationCount => _x.Count + _failed.Count;
 
@@ -60,7 +63,7 @@ public abstract class ModelBasedTuner : HypercubeTuner
         }
         if (_x.Count < 2) return FreshRandomPoint();
 
-        var transform = LossTransform.Fit(_y, Warping);
+        var transform = LossTransform.Fit(_y, CurrentWarping);
         LastWarping = transform.Applied;
         var xs = _x.Concat(_failed).ToArray();
         var ys = transform.Targets.Concat(_failed.Select(_ => transform.FailedTarget)).ToArray();

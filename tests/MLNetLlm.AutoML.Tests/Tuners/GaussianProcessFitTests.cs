@@ -61,4 +61,19 @@ public sealed class GaussianProcessFitTests
         for (int i = 0; i < theta.Length; i++) Assert.True(theta[i] >= lower[i] - 1e-12 && theta[i] <= upper[i] + 1e-12, $"θ[{i}] outside its bounds: {all}");
         Assert.True(theta.Where((t, i) => Math.Abs(t - lower[i]) < 1e-12 || Math.Abs(t - upper[i]) < 1e-12).Any(), $"no value at a bound: {all}");
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void OnNoiseFreeDataTheFittedNoiseVarianceFallsBelowOneThousandth(int seed)
+    {
+        // the same noise-free function with the full kernel only (no warping, no additive part): the noise variance is
+        // the last hyperparameter and the additive share's bound must not apply to it
+        var (x, y) = Data(30, 2, seed, (r, _) => Math.Sin(3 * r[0]) + r[1]);
+        var gp = new GaussianProcess(2);
+        gp.OptimiseHyperparameters(x, y, new Random(seed), 600);
+        Assert.Equal(4, gp.Hyperparameters.Count);
+        double noise = Math.Exp(gp.Hyperparameters[3]);
+        Assert.InRange(noise, 1e-6 * (1 - 1e-12), 1e-3);
+    }
 }

@@ -46,16 +46,24 @@ public sealed class GaussianProcessReferenceTests
         return (B, logDet);
     }
 
-    sealed record Reference(double[] Ls, double Sf2, double Sn2, double[]? A, double[]? B)
+    /// <summary>The sum of the one-dimensional Matérn-5/2 kernels of each coordinate, divided by d.</summary>
+    static double AdditiveMatern52(double[] a, double[] b, double[] ls, double sf2) =>
+        Enumerable.Range(0, a.Length).Sum(i => Matern52([a[i]], [b[i]], [ls[i]], sf2)) / a.Length;
+
+    /// <summary>A Gaussian process with θ's hyperparameters; <see cref="Share"/>: the additive part's weight (0: the full kernel).</summary>
+    sealed record Reference(double[] Ls, double Sf2, double Sn2, double[]? A, double[]? B, double Share = 0)
     {
-        public static Reference Of(IReadOnlyList<double> theta, int d)
+        public static Reference Of(IReadOnlyList<double> theta, int d, bool additive = false)
         {
             var ls = Enumerable.Range(0, d).Select(i => Math.Exp(theta[i])).ToArray();
-            bool warp = theta.Count > d + 2;
+            bool warp = theta.Count - (additive ? 1 : 0) > d + 2;
             return new Reference(ls, Math.Exp(theta[d]), Math.Exp(theta[d + 1]),
                 warp ? Enumerable.Range(0, d).Select(i => Math.Exp(theta[d + 2 + i])).ToArray() : null,
-                warp ? Enumerable.Range(0, d).Select(i => Math.Exp(theta[2 * d + 2 + i])).ToArray() : null);
+                warp ? Enumerable.Range(0, d).Select(i => Math.Exp(theta[2 * d + 2 + i])).ToArray() : null,
+                additive ? 1 / (1 + Math.Exp(-theta[^1])) : 0);
         }
+
+        double Kernel(double[] a, double[] b) => (1 - Share) * Matern52(a, b, Ls, Sf2) + Share * AdditiveMatern52(a, b, Ls, Sf2);
 
         public double[] Input(double[] x) => A is null ? x
             : x.Select((u, i) => 1 - Math.Pow(1 - Math.Pow(Math.Clamp(u, 0, 1), A[i]), B![i])).ToArray();
@@ -66,7 +74,7 @@ public sealed class GaussianProcessReferenceTests
             var k = new double[n, n];
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < n; j++)
-                    k[i, j] = Matern52(Input(x[i]), Input(x[j]), Ls, Sf2) + (i == j ? Sn2 : 0);
+                    k[i, j] = Kernel(Input(x[i]), Input(x[j])) + (i == j ? Sn2 : 0);
             return k;
         }
 
@@ -75,7 +83,7 @@ public sealed class GaussianProcessReferenceTests
             int n = x.Length;
             var rhs = new double[n, 2];
             var kStar = new double[n];
-            for (int i = 0; i < n; i++) { kStar[i] = Matern52(Input(at), Input(x[i]), Ls, Sf2); rhs[i, 0] = y[i]; rhs[i, 1] = kStar[i]; }
+            for (int i = 0; i < n; i++) { kStar[i] = Kernel(Input(at), Input(x[i])); rhs[i, 0] = y[i]; rhs[i, 1] = kStar[i]; }
             var (s, _) = Solve(Gram(x), rhs);
             double mean = 0, quad = 0;
             for (int i = 0; i < n; i++) { mean += kStar[i] * s[i, 0]; quad += kStar[i] * s[i, 1]; }
@@ -185,6 +193,41 @@ public sealed class GaussianProcessReferenceTests
         double[] centre = [Math.Log(0.5), Math.Log(0.5), Math.Log(1.3), Math.Log(0.01), .. warping ? new double[4] : []];
         AssertClose.Equal(Reference.Of(centre, 2).LogMarginalLikelihood(x, y), gp.LogPosterior(x, y, centre), abs: 1e-9, rel: 1e-10,
             what: "log posterior at the prior's centre");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheAdditiveKernelIsTheFullMaternKernelMixedWithTheMeanOfOneDimensionalOnes(bool warping)
+    {
+        // θ: length scales 0.3 and 0.8, σf² 1.2, σn² 0.001, (warping a = 0.7, 1.4, b = 1.2, 0.9), additive share's logit 0.8
+        var (x, y) = Sample(13, 2, seed: 17);
+        double[] theta = [Math.Log(0.3), Math.Log(0.8), Math.Log(1.2), Math.Log(0.001),
+            .. warping ? new[] { 0.7, 1.4, 1.2, 0.9 }.Select(v => Math.Log(v)) : [], 0.8];
+        var gp = new GaussianProcess(2, warping, additive: true);
+        Assert.Equal(theta.Length, gp.Hyperparameters.Count);
+        var reference = Reference.Of(theta, 2, additive: true);
+        AssertClose.Equal(1 / (1 + Math.Exp(-0.8)), reference.Share, rel: 1e-15, what: "share");
+        double prior = -0.5 * Math.Pow((Math.Log(0.3) - Math.Log(0.5)) / 1.5, 2) - 0.5 * Math.Pow((Math.Log(0.8) - Math.Log(0.5)) / 1.5, 2)
+            - (warping ? new[] { 0.7, 1.4, 1.2, 0.9 }.Sum(v => 0.5 * Math.Pow(Math.Log(v) / 0.75, 2)) : 0) - 0.5 * Math.Pow(0.8 / 2, 2);
+        AssertClose.Equal(reference.LogMarginalLikelihood(x, y) + prior, gp.LogPosterior(x, y, theta), abs: 1e-9, rel: 1e-10, what: "log posterior");
+
+        // a fit: the share moves and stays within its bound, and the posterior is the reference's with the fitted θ
+        gp.OptimiseHyperparameters(x, y, new Random(4), 300);
+        var fitted = gp.Hyperparameters.ToArray();
+        Assert.NotEqual(0, fitted[^1]);
+        Assert.InRange(fitted[^1], -6, 6);
+        gp.Condition(x, y);
+        var fit = Reference.Of(fitted, 2, additive: true);
+        var rng = new Random(6);
+        for (int t = 0; t < 12; t++)
+        {
+            double[] at = [rng.NextDouble(), rng.NextDouble()];
+            var (mean, variance) = gp.Predict(at);
+            var (refMean, refVariance) = fit.Predict(x, y, at);
+            AssertClose.Equal(refMean, mean, abs: 1e-8, rel: 1e-6, what: $"mean at probe {t}");
+            AssertClose.Equal(Math.Max(refVariance, 1e-12), variance, abs: 1e-8, rel: 1e-5, what: $"variance at probe {t}");
+        }
     }
 
     [Fact]

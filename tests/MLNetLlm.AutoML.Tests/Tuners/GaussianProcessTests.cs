@@ -77,5 +77,37 @@ public sealed class GaussianProcessTests
         Assert.Equal(x.Min(p => gp.Predict(p).Mean), value);
     }
 
+    [Fact]
+    public void OnASeparableFunctionTheFitLeansOnTheAdditivePartAndPredictsUnseenCombinationsBetter()
+    {
+        // a ripple per coordinate (Rastrigin-like, 3 coordinates) from 24 random points, against a function of the
+        // same coordinates that is not a sum (a product of the ripples)
+        static double Ripple(double v) => Math.Cos(9 * v) + 2 * (v - 0.3) * (v - 0.3);
+        static double Sum(double[] r) => r.Sum(Ripple);
+        static double Product(double[] r) => r.Aggregate(1.0, (a, v) => a * Ripple(v));
+        var rng = new Random(3);
+        var x = Enumerable.Range(0, 24).Select(_ => new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() }).ToArray();
+        var probes = Enumerable.Range(0, 200).Select(_ => new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() }).ToArray();
+
+        (double Share, double Error) Fit(Func<double[], double> f, bool additive)
+        {
+            var y = x.Select(f).ToArray();
+            double mean = y.Average(), sd = Math.Sqrt(y.Select(v => (v - mean) * (v - mean)).Average());
+            var gp = new GaussianProcess(3, inputWarping: false, additive);
+            gp.OptimiseHyperparameters(x, y.Select(v => (v - mean) / sd).ToArray(), new Random(1), 400);
+            gp.Condition(x, y.Select(v => (v - mean) / sd).ToArray());
+            double error = probes.Average(p => Math.Abs(gp.Predict(p).Mean * sd + mean - f(p))) / sd;
+            return (additive ? 1 / (1 + Math.Exp(-gp.Hyperparameters[^1])) : 0, error);
+        }
+
+        var (sumShare, sumError) = Fit(Sum, additive: true);
+        var (_, sumFullError) = Fit(Sum, additive: false);
+        var (productShare, _) = Fit(Product, additive: true);
+        Assert.True(sumShare > 0.5, $"additive share on the sum {sumShare}");
+        Assert.True(sumError < 0.8 * sumFullError, $"mean error on unseen points: additive {sumError}, full {sumFullError}");
+        Assert.True(productShare < sumShare, $"additive share on the product {productShare}, on the sum {sumShare}");
+        Assert.True(productShare < 0.5, $"additive share on the product {productShare}: the fit turns it down from ½");
+    }
+
     static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

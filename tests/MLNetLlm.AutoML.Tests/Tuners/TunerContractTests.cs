@@ -7,7 +7,7 @@ namespace MLNetLlm.AutoML.Tests.Tuners;
 /// <summary>The contract every tuner keeps, run over each of them.</summary>
 public sealed class TunerContractTests
 {
-    public static TheoryData<string> Tuners => ["random", "grid", "gp", "smac", "smac-forest", "cfo"];
+    public static TheoryData<string> Tuners => ["random", "grid", "gp", "smac", "smac-switch", "smac-forest", "cfo"];
 
     static SearchSpace Space() => new()
     {
@@ -22,7 +22,9 @@ public sealed class TunerContractTests
         "grid" => new GridSearchTuner(space, step: 4, shuffleSeed: seed),
         "gp" => new GaussianProcessTuner(space, seed),
         "smac" => new SmacTuner(space, seed),
-        "smac-forest" => new SmacTuner(space, seed, localTrend: false),
+        // both of SMAC's surrogates within the 14–16 trials of a contract test: the Gaussian process until 8 results, then the forest
+        "smac-switch" => new SmacTuner(space, seed, gaussianProcessUntil: 8),
+        "smac-forest" => new SmacTuner(space, seed, localTrend: false, gaussianProcessUntil: 8),
         _ => new CostFrugalTuner(space, seed),
     };
 
@@ -99,7 +101,7 @@ public sealed class TunerContractTests
         var tuner = Make(name, Space(), 4);
         Drive(tuner, 10);
         var pending = Enumerable.Range(0, 4).Select(i => tuner.Propose(new TrialSettings { TrialId = 50 + i })).ToList();
-        if (name is "gp" or "smac" or "grid") Assert.Equal(pending.Count, pending.Distinct().Count());
+        if (name is "gp" or "smac" or "smac-switch" or "grid") Assert.Equal(pending.Count, pending.Distinct().Count());
     }
 
     [Fact]
@@ -174,5 +176,6 @@ public sealed class TunerContractTests
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => new RandomSearchTuner(new SearchSpace())).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new GridSearchTuner(Space(), step: 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SmacTuner(Space(), trees: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SmacTuner(Space(), gaussianProcessUntil: -1));
     }
 }
