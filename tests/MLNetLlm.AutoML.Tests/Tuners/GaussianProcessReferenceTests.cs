@@ -158,15 +158,7 @@ public sealed class GaussianProcessReferenceTests
         foreach (var t in theta.Skip(4)) Assert.InRange(t, Math.Log(0.25) - 1e-12, Math.Log(4) + 1e-12);
 
         gp.Condition(x, y);
-        var rng = new Random(2);
-        for (int t = 0; t < 15; t++)
-        {
-            double[] at = [rng.NextDouble(), rng.NextDouble()];
-            var (mean, variance) = gp.Predict(at);
-            var (refMean, refVariance) = reference.Predict(x, y, at);
-            AssertClose.Equal(refMean, mean, abs: 1e-8, rel: 1e-6, what: $"mean at probe {t}");
-            AssertClose.Equal(Math.Max(refVariance, 1e-12), variance, abs: 1e-8, rel: 1e-5, what: $"variance at probe {t}");
-        }
+        AssertPosteriorIsTheReferences(gp, reference, x, y, new Random(2), probes: 15);
     }
 
     [Theory]
@@ -218,13 +210,17 @@ public sealed class GaussianProcessReferenceTests
         Assert.NotEqual(0, fitted[^1]);
         Assert.InRange(fitted[^1], -6, 6);
         gp.Condition(x, y);
-        var fit = Reference.Of(fitted, 2, additive: true);
-        var rng = new Random(6);
-        for (int t = 0; t < 12; t++)
+        AssertPosteriorIsTheReferences(gp, Reference.Of(fitted, 2, additive: true), x, y, new Random(6), probes: 12);
+    }
+
+    /// <summary>The conditioned GP's posterior mean and variance at random points of the unit square equal the reference's.</summary>
+    static void AssertPosteriorIsTheReferences(GaussianProcess gp, Reference reference, double[][] x, double[] y, Random rng, int probes)
+    {
+        for (int t = 0; t < probes; t++)
         {
             double[] at = [rng.NextDouble(), rng.NextDouble()];
             var (mean, variance) = gp.Predict(at);
-            var (refMean, refVariance) = fit.Predict(x, y, at);
+            var (refMean, refVariance) = reference.Predict(x, y, at);
             AssertClose.Equal(refMean, mean, abs: 1e-8, rel: 1e-6, what: $"mean at probe {t}");
             AssertClose.Equal(Math.Max(refVariance, 1e-12), variance, abs: 1e-8, rel: 1e-5, what: $"variance at probe {t}");
         }
