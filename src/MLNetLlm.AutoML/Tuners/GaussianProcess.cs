@@ -88,6 +88,18 @@ internal sealed class GaussianProcess
     /// <summary>The additive part's share w of the kernel under <paramref name="theta"/> (0 without it).</summary>
     double Share(double[] theta) => _additive ? 1 / (1 + Math.Exp(-theta[^1])) : 0;
 
+    /// <summary>
+    /// Conditions on (<paramref name="x"/>, <paramref name="y"/>) plus the points of trials still running, each valued at
+    /// the current fit's mean there (the "kriging believer": the variance shrinks at them, the mean does not move), so
+    /// parallel proposals spread out. Call after conditioning on (x, y); without pending points nothing changes.
+    /// </summary>
+    public void ConditionBelievingPending(double[][] x, double[] y, double[][] pending)
+    {
+        if (pending.Length == 0) return;
+        var lies = pending.Select(p => Predict(p).Mean).ToArray();
+        Condition(x.Concat(pending).ToArray(), y.Concat(lies).ToArray());
+    }
+
     /// <summary>The points after the input warping of <paramref name="theta"/> (the points themselves without warping).</summary>
     double[][] Warp(double[][] x, double[] theta) => _warp ? x.Select(r => Warp(r, theta)).ToArray() : x;
 

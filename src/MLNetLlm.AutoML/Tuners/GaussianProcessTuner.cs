@@ -63,11 +63,7 @@ public sealed class GaussianProcessTuner : ModelBasedTuner
         _fits++;
         _gp.Condition(x, y);
         double best = Incumbent(_gp, x).Value;
-        if (pending.Length > 0)
-        {
-            var lies = pending.Select(p => _gp.Predict(p).Mean).ToArray();
-            _gp.Condition(x.Concat(pending).ToArray(), y.Concat(lies).ToArray());
-        }
+        _gp.ConditionBelievingPending(x, y, pending);
         return p =>
         {
             var (m, v) = _gp.Predict(p);

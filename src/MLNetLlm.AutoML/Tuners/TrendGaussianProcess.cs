@@ -47,11 +47,7 @@ internal sealed class TrendGaussianProcess
         _gp.Condition(x, residuals);
         double incumbent = double.PositiveInfinity;
         foreach (var p in x) incumbent = Math.Min(incumbent, Predict(p).Mean);
-        if (pending.Length > 0)
-        {
-            var lies = pending.Select(p => _gp.Predict(p).Mean).ToArray();
-            _gp.Condition(x.Concat(pending).ToArray(), residuals.Concat(lies).ToArray());
-        }
+        _gp.ConditionBelievingPending(x, residuals, pending);
         return incumbent;
     }
 
