@@ -11,7 +11,9 @@ namespace MLNetLlm.Torch.Tokenization;
 /// </summary>
 public sealed class BertTextTokenizer
 {
+    static readonly string[] SpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
     readonly BertTokenizer _tokenizer;
+    readonly Dictionary<string, int> _specialIds;
 
     BertTextTokenizer(IReadOnlyList<string> vocabulary, bool lowerCase, bool stripAccents, bool splitCjk)
     {
@@ -32,6 +34,7 @@ public sealed class BertTextTokenizer
             SplitOnSpecialTokens = true,
             PreTokenizer = BertPreTokenizer.Instance,
         });
+        _specialIds = SpecialTokens.ToDictionary(t => t, t => IndexOf(vocabulary, t), StringComparer.Ordinal);
         ClsId = _tokenizer.ClassificationTokenId;
         SepId = _tokenizer.SeparatorTokenId;
         PadId = _tokenizer.PaddingTokenId;
@@ -51,7 +54,7 @@ public sealed class BertTextTokenizer
     public static BertTextTokenizer Create(IReadOnlyList<string> vocabulary, bool lowerCase = true, bool? stripAccents = null, bool splitCjk = true)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
-        foreach (var special in new[] { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" })
+        foreach (var special in SpecialTokens)
             if (!vocabulary.Contains(special))
                 throw new FormatException($"The vocabulary has no '{special}' token.");
         return new BertTextTokenizer(vocabulary.ToArray(), lowerCase, stripAccents ?? lowerCase, splitCjk);
@@ -66,8 +69,8 @@ public sealed class BertTextTokenizer
     {
         string vocabPath = Path.Combine(directory, "vocab.txt");
         if (!File.Exists(vocabPath)) throw new FileNotFoundException($"'{directory}' has no vocab.txt.", vocabPath);
-        var vocab = File.ReadAllLines(vocabPath, Encoding.UTF8);
-        var vocabList = vocab.Length > 0 && vocab[^1].Length == 0 ? vocab[..^1] : vocab;
+        // HF numbers every line (readlines, then the newline stripped): a blank line is the empty token at its id.
+        var vocabList = File.ReadAllLines(vocabPath, Encoding.UTF8);
         bool lower = true, cjk = true;
         bool? strip = null;
         string tokJson = Path.Combine(directory, "tokenizer.json"), tokConfig = Path.Combine(directory, "tokenizer_config.json");
@@ -84,6 +87,14 @@ public sealed class BertTextTokenizer
             cjk = tc["tokenize_chinese_chars"]?.GetValue<bool>() ?? true;
         }
         return Create(vocabList, lower, strip, cjk);
+    }
+
+    /// <summary>The id HF gives a token: its last line in vocab.txt (a later duplicate overwrites an earlier one).</summary>
+    static int IndexOf(IReadOnlyList<string> vocabulary, string token)
+    {
+        for (int i = vocabulary.Count - 1; i >= 0; i--)
+            if (vocabulary[i] == token) return i;
+        return -1;
     }
 
     /// <summary>Writes <c>vocab.txt</c> (and a <c>tokenizer_config.json</c> with the case settings) into <paramref name="directory"/>.</summary>
@@ -106,11 +117,46 @@ public sealed class BertTextTokenizer
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), config.ToJsonString(new() { WriteIndented = true }));
     }
 
-    /// <summary>WordPiece ids of <paramref name="text"/> without special tokens, at most <paramref name="maxTokens"/> of them.</summary>
-    public IReadOnlyList<int> Tokenize(string text, int maxTokens = int.MaxValue) =>
+    /// <summary>
+    /// WordPiece ids of <paramref name="text"/>, at most <paramref name="maxTokens"/> of them, without the <c>[CLS]</c> and
+    /// <c>[SEP]</c> a row gets. A special token written in the text (<c>[MASK]</c>, <c>[SEP]</c>, …, exactly as spelled in
+    /// the vocabulary) is its one id, as in HF, which matches special tokens in the raw text before normalising it.
+    /// </summary>
+    public IReadOnlyList<int> Tokenize(string text, int maxTokens = int.MaxValue)
+    {
+        int first = IndexOfSpecial(text, 0, out _);
+        if (first < 0) return Words(text, maxTokens);
+        var ids = new List<int>();
+        int start = 0;
+        for (int at = first; ids.Count < maxTokens; at = IndexOfSpecial(text, start, out _))
+        {
+            int end = at < 0 ? text.Length : at;
+            if (end > start) ids.AddRange(Words(text[start..end], maxTokens - ids.Count));
+            if (at < 0 || ids.Count >= maxTokens) break;
+            IndexOfSpecial(text, at, out var special);
+            ids.Add(_specialIds[special]);
+            start = at + special.Length;
+        }
+        return ids;
+    }
+
+    IReadOnlyList<int> Words(string text, int maxTokens) =>
         maxTokens == int.MaxValue
             ? _tokenizer.EncodeToIds(text, addSpecialTokens: false)
             : _tokenizer.EncodeToIds(text, maxTokens, addSpecialTokens: false, out _, out _);
+
+    /// <summary>Where the next special token starts at or after <paramref name="from"/> (−1: none); the leftmost, longest on a tie.</summary>
+    int IndexOfSpecial(string text, int from, out string special)
+    {
+        special = "";
+        int best = -1;
+        foreach (var token in _specialIds.Keys)
+        {
+            int i = text.IndexOf(token, from, StringComparison.Ordinal);
+            if (i >= 0 && (best < 0 || i < best || (i == best && token.Length > special.Length))) { best = i; special = token; }
+        }
+        return best;
+    }
 
     /// <summary>
     /// Encodes texts (and, when given, their pair texts) into one batch, each row at most <paramref name="maxLength"/>

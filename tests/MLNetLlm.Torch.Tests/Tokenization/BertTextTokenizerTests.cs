@@ -273,4 +273,56 @@ public sealed class BertTextTokenizerTests : TempDirectoryTest
         var tok = BertTextTokenizer.Create(FixtureVocabulary());
         Assert.Equal(tok.Tokenize("caf\u00E9 ok"), tok.Tokenize("caf\u00E9\uD800 ok"));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SpecialTokensWrittenInsideATextAreOneTokenEachAsInHuggingFace(bool lowerCase)
+    {
+        // HF matches its special tokens in the raw text before normalising it (they are "added tokens", normalized =
+        // false): "[MASK]" inside a text is the mask id, also when the model lower-cases, with or without spaces around it.
+        var vocab = WordTokenizer().Vocabulary;
+        var tok = BertTextTokenizer.Create(vocab, lowerCase);
+        int Id(string token) => vocab.ToList().IndexOf(token);
+        Assert.Equal(new[] { 11, Id("[MASK]"), 12 }, tok.Tokenize("w1 [MASK] w2"));
+        Assert.Equal(new[] { 11, Id("[MASK]"), 12, Id("[SEP]"), 13 }, tok.Tokenize("w1[MASK]w2 [SEP]w3"));
+        Assert.Equal(new[] { Id("[CLS]"), 14, Id("[UNK]"), Id("[PAD]") }, tok.Tokenize("[CLS] w4 [UNK][PAD]"));
+        // spelled otherwise it is text: "[mask]" is "[", "mask", "]" (each [UNK] in this vocabulary), lower-cased or not
+        Assert.Equal(new[] { 11, Id("[UNK]"), Id("[UNK]"), Id("[UNK]") }, tok.Tokenize("w1 [mask]"));
+        // truncation counts a special token as one token
+        Assert.Equal(new[] { 11, Id("[MASK]") }, tok.Tokenize("w1 [MASK] w2 w3", maxTokens: 2));
+        Assert.Equal(new[] { 11, Id("[MASK]"), 12 }, tok.Tokenize("w1 [MASK] w2 w3", maxTokens: 3));
+        Assert.Equal(new[] { 11 }, tok.Tokenize("w1 [MASK] w2", maxTokens: 1));
+        // a row with a mask inside: [CLS] w1 [MASK] w2 [SEP], the mask attended like any other token
+        var batch = tok.Encode(["w1 [MASK] w2"], null, 16);
+        Assert.Equal(new long[] { tok.ClsId, 11, Id("[MASK]"), 12, tok.SepId }, batch.InputIds.Take(5).ToArray());
+    }
+
+    [Fact]
+    public void ABlankLastLineOfVocabTxtIsAnEmptyTokenAsHuggingFaceReadsIt()
+    {
+        // HF's load_vocab numbers every line (readlines + rstrip("\n")): "a\nb\n\n" has the tokens "a", "b" and "" at
+        // id 2. Dropping the blank line would make the vocabulary one token shorter than HF's and than the model's
+        // embedding table built for it.
+        var vocab = WordTokenizer().Vocabulary;
+        string dir = Path.Combine(Dir, "blank");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "vocab.txt"), string.Join("\n", vocab) + "\n\n");
+        var tok = BertTextTokenizer.FromDirectory(dir);
+        Assert.Equal(vocab.Count + 1, tok.Vocabulary.Count);
+        Assert.Equal("", tok.Vocabulary[^1]);
+        Assert.Equal(vocab, tok.Vocabulary.Take(vocab.Count));
+        Assert.Equal(new[] { 11, 12 }, tok.Tokenize("w1 w2"));
+        // the usual file: every line ends in a newline, no empty token
+        File.WriteAllText(Path.Combine(dir, "vocab.txt"), string.Join("\n", vocab) + "\n");
+        Assert.Equal(vocab, BertTextTokenizer.FromDirectory(dir).Vocabulary);
+        // and without the final newline
+        File.WriteAllText(Path.Combine(dir, "vocab.txt"), string.Join("\n", vocab));
+        Assert.Equal(vocab, BertTextTokenizer.FromDirectory(dir).Vocabulary);
+        // a blank line between tokens takes an id too: the words after it keep their line numbers (w0 is line 10, now 11)
+        File.WriteAllText(Path.Combine(dir, "vocab.txt"), string.Join("\n", vocab.Take(10)) + "\n\n" + string.Join("\n", vocab.Skip(10)) + "\n");
+        var shifted = BertTextTokenizer.FromDirectory(dir);
+        Assert.Equal("", shifted.Vocabulary[10]);
+        Assert.Equal(new[] { 12, 13 }, shifted.Tokenize("w1 w2"));
+    }
 }
