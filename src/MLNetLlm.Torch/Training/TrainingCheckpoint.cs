@@ -46,7 +46,8 @@ internal static class TrainingCheckpoint
     {
         var d = Find(dir);
         string p = d == null ? "" : Path.Combine(d, "vocab.txt");
-        return d != null && File.Exists(p) ? File.ReadAllLines(p).Where(l => l.Length > 0).ToArray() : null;
+        // line for line: an empty line is an empty token with its id, as in the vocab.txt the tokenizer reads
+        return d != null && File.Exists(p) ? File.ReadAllLines(p) : null;
     }
 
     public static void Save(string dir, State state, nn.Module model, AdamW optimizer, IReadOnlyDictionary<string, Tensor>? best, IReadOnlyList<string>? vocabulary)
