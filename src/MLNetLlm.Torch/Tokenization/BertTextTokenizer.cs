@@ -30,8 +30,8 @@ public sealed class BertTextTokenizer
             LowerCaseBeforeTokenization = lowerCase,
             RemoveNonSpacingMarks = stripAccents,
             IndividuallyTokenizeCjk = splitCjk,
-            ApplyBasicTokenization = true,
-            SplitOnSpecialTokens = true,
+            // With a pre-tokeniser of its own, ML.Tokenizers no longer finds special tokens in a text ("[MASK]" became
+            // [UNK] [UNK] [UNK]): Tokenize splits them off first.
             PreTokenizer = BertPreTokenizer.Instance,
         });
         _specialIds = SpecialTokens.ToDictionary(t => t, t => IndexOf(vocabulary, t), StringComparer.Ordinal);
@@ -145,7 +145,8 @@ public sealed class BertTextTokenizer
             ? _tokenizer.EncodeToIds(text, addSpecialTokens: false)
             : _tokenizer.EncodeToIds(text, maxTokens, addSpecialTokens: false, out _, out _);
 
-    /// <summary>Where the next special token starts at or after <paramref name="from"/> (−1: none); the leftmost, longest on a tie.</summary>
+    /// <summary>Where the leftmost special token at or after <paramref name="from"/> starts (−1: none). No BERT special
+    /// token begins another, so two never start at the same place.</summary>
     int IndexOfSpecial(string text, int from, out string special)
     {
         special = "";
@@ -153,7 +154,7 @@ public sealed class BertTextTokenizer
         foreach (var token in _specialIds.Keys)
         {
             int i = text.IndexOf(token, from, StringComparison.Ordinal);
-            if (i >= 0 && (best < 0 || i < best || (i == best && token.Length > special.Length))) { best = i; special = token; }
+            if (i >= 0 && (best < 0 || i < best)) { best = i; special = token; }
         }
         return best;
     }

@@ -287,6 +287,7 @@ public sealed class BertTextTokenizerTests : TempDirectoryTest
         Assert.Equal(new[] { 11, Id("[MASK]"), 12 }, tok.Tokenize("w1 [MASK] w2"));
         Assert.Equal(new[] { 11, Id("[MASK]"), 12, Id("[SEP]"), 13 }, tok.Tokenize("w1[MASK]w2 [SEP]w3"));
         Assert.Equal(new[] { Id("[CLS]"), 14, Id("[UNK]"), Id("[PAD]") }, tok.Tokenize("[CLS] w4 [UNK][PAD]"));
+        Assert.Equal(new[] { Id("[PAD]"), 11, Id("[UNK]") }, tok.Tokenize("[PAD] w1 [UNK]")); // the leftmost first, also at 0
         // spelled otherwise it is text: "[mask]" is "[", "mask", "]" (each [UNK] in this vocabulary), lower-cased or not
         Assert.Equal(new[] { 11, Id("[UNK]"), Id("[UNK]"), Id("[UNK]") }, tok.Tokenize("w1 [mask]"));
         // truncation counts a special token as one token

@@ -204,6 +204,22 @@ public sealed class WordPieceVocabularyBuilderTests
     }
 
     [Fact]
+    public void AWordWithASymbolOutsideTheAlphabetTakesNoPartInMerges()
+    {
+        // 47 one-letter words seen 11…57 times, "xy" 40 times, "pq" 42 times and "xyz" 5 times: at size 100 the alphabet
+        // keeps the 50 most frequent of the 52 symbols, so ##z (5) is out and "xyz" takes no part in merges. The pair
+        // (x, ##y) then counts 40, below (p, ##q) at 42: "pq" is merged first. Counting "xyz" as its known prefix "xy"
+        // would make it 45 and merge "xy" first.
+        var letters = Enumerable.Range(0, 47).Select(i => ((char)('\uA000' + i)).ToString()).ToArray(); // Yi syllables: no case
+        var texts = letters.SelectMany((l, i) => Enumerable.Repeat(l, i + 11))
+            .Concat(Enumerable.Repeat("xy", 40)).Concat(Enumerable.Repeat("pq", 42)).Concat(Enumerable.Repeat("xyz", 5)).ToArray();
+        var vocab = WordPieceVocabularyBuilder.Build(texts, vocabularySize: 100);
+        Assert.Equal(57, vocab.Count); // 5 specials, 50 symbols, 2 merges: no pair is left
+        Assert.DoesNotContain("##z", vocab);
+        Assert.Equal(["pq", "xy"], vocab.Skip(55));
+    }
+
+    [Fact]
     public void IdeographsShareTheRoomLeftInProportionToTheirCount()
     {
         // 9 ideographs seen 9, 8, …, 1 times (45 symbols); "ab" 15 times (30 symbols of a two-symbol word). Size 100:
