@@ -127,12 +127,12 @@ public sealed class FineTunerReferenceTests : TempDirectoryTest
         step < warmup ? (double)step / Math.Max(1, warmup) : Math.Max(0.0, (double)(total - step) / Math.Max(1, total - warmup));
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TheRunEqualsALoopOnLibtorchsAdamWWithTheHeadsRateAccumulationClippingAndWarmUp(bool regression)
+    [InlineData(false, 2)]
+    [InlineData(true, 3)]
+    public void TheRunEqualsALoopOnLibtorchsAdamWWithTheHeadsRateAccumulationClippingAndWarmUp(bool regression, int accumulation)
     {
         var task = regression ? TextTask.Regression : TextTask.Binary;
-        var o = Options();
+        var o = Options(o => o.GradientAccumulationSteps = accumulation);
         var rows = Rows(13, 1, task);
         using var model = Model(task);
         var initial = Weights(model);
@@ -145,9 +145,11 @@ public sealed class FineTunerReferenceTests : TempDirectoryTest
         FineTuner.Train(Target(model, task), rows, null, o, "reference", Recording(seen, steps.Add, epochs.Add));
         Assert.False(model.training, "the loop leaves the model in eval mode");
 
-        // 13 rows in batches of 3: 5 batches an epoch ([3, 3, 3, 3, 1]); accumulation 2: steps of 2, 2 and 1 batches.
-        const int batchesPerEpoch = 5, epochCount = 2, stepsPerEpoch = 3, totalSteps = stepsPerEpoch * epochCount;
-        long warmup = (long)Math.Round(totalSteps * o.WarmupFraction); // 2
+        // 13 rows in batches of 3: 5 batches an epoch ([3, 3, 3, 3, 1]); accumulation 2: steps of 2, 2 and 1 batches;
+        // accumulation 3: steps of 3 and 2 batches.
+        const int batchesPerEpoch = 5, epochCount = 2;
+        int stepsPerEpoch = (batchesPerEpoch + accumulation - 1) / accumulation, totalSteps = stepsPerEpoch * epochCount;
+        long warmup = (long)Math.Round(totalSteps * o.WarmupFraction); // 2 of 6, 1 of 4
         Assert.All(seen, s => Assert.True(s.Training && !s.IsValidation, "training batches, in training mode"));
         Assert.Equal(batchesPerEpoch * epochCount, seen.Count);
         for (int e = 0; e < epochCount; e++)
@@ -179,6 +181,7 @@ public sealed class FineTunerReferenceTests : TempDirectoryTest
         using var adamw = torch.optim.AdamW(groups, lr: o.LearningRate!.Value);
         var scheduler = torch.optim.lr_scheduler.LambdaLR(adamw, s => Multiplier(s, warmup, totalSteps));
         int clipped = 0, step = 0;
+        var stepRows = new List<int>(); // rows of each optimizer step, in order
         for (int e = 0; e < epochCount; e++)
             for (int first = 0; first < batchesPerEpoch; first += o.GradientAccumulationSteps)
             {
@@ -196,6 +199,7 @@ public sealed class FineTunerReferenceTests : TempDirectoryTest
                 if (norm > o.MaxGradNorm) clipped++;
                 AssertClose.Equal(o.LearningRate.Value * Multiplier(step, warmup, totalSteps), steps[step].LearningRate, abs: 1e-15, rel: 1e-12, what: $"rate of step {step + 1}");
                 AssertClose.Equal(lossOfStep / rowsOfStep, steps[step].Loss, rel: 1e-6, what: $"loss of step {step + 1}: the mean over its rows");
+                stepRows.Add((int)rowsOfStep);
                 adamw.step();
                 scheduler.step();
                 adamw.zero_grad();
@@ -216,17 +220,17 @@ public sealed class FineTunerReferenceTests : TempDirectoryTest
             var stepReports = reports.Where(r => !r.IsEpochEnd && r.Epoch == e + 1).ToList();
             Assert.Equal(stepsPerEpoch, stepReports.Count);
             AssertClose.Equal(mean, stepReports[^1].Loss, rel: 1e-6, what: "the last step's report: the epoch's mean so far");
-            double firstStep = epochBatches.Take(2).Sum(b => b.Loss * b.Indices.Length) / 6;
+            double firstStep = epochBatches.Take(accumulation).Sum(b => b.Loss * b.Indices.Length) / (3 * accumulation);
             AssertClose.Equal(firstStep, stepReports[0].Loss, rel: 1e-6, what: "the first step's report");
         }
-        Assert.Equal([1, 1, 1, 2, 2, 2], reports.Where(r => !r.IsEpochEnd).Select(r => r.Epoch));
+        Assert.Equal(Enumerable.Range(1, epochCount).SelectMany(e => Enumerable.Repeat(e, stepsPerEpoch)), reports.Where(r => !r.IsEpochEnd).Select(r => r.Epoch));
         Assert.Equal([1, 2], reports.Where(r => r.IsEpochEnd).Select(r => r.Epoch));
         Assert.All(reports, r => Assert.Equal(epochCount, r.TotalEpochs));
         int rowsSoFar = 0, stepsSoFar = 0;
         foreach (var r in reports.Where(r => !r.IsEpochEnd))
         {
             stepsSoFar++;
-            rowsSoFar += (stepsSoFar - 1) % stepsPerEpoch == 2 ? 1 : 6;
+            rowsSoFar += stepRows[stepsSoFar - 1];
             double secs = r.Elapsed.TotalSeconds;
             // rows per second of this process; the time left at the rate of the steps so far
             AssertClose.Equal(rowsSoFar / secs, r.SamplesPerSecond, rel: 0.05, what: $"rows per second at step {r.Step}");
@@ -294,13 +298,15 @@ public sealed class FineTunerReferenceTests : TempDirectoryTest
     [InlineData(0, 5)]
     public void AValidationLossThatDoesNotMoveCountsAsNotImproving(int patience, int expectedEpochs)
     {
+        // 6 validation rows in batches of 3: the last batch ends exactly at the end of the rows.
         // At a rate of 1e-20 no float32 weight moves: every epoch's validation loss equals the first one's exactly.
         var o = Options(o => { o.NumberOfEpochs = 5; o.EarlyStoppingPatience = patience; o.LearningRate = 1e-20; o.HeadLearningRate = 1e-20; });
         using var model = Model(TextTask.Binary);
         var epochs = new List<TrainingEpoch>();
-        FineTuner.Train(Target(model, TextTask.Binary), Rows(9, 4, TextTask.Binary), Rows(5, 5, TextTask.Binary), o, "flat", new FineTuningHooks { EpochCompleted = epochs.Add });
+        FineTuner.Train(Target(model, TextTask.Binary), Rows(9, 4, TextTask.Binary), Rows(6, 5, TextTask.Binary), o, "flat", new FineTuningHooks { EpochCompleted = epochs.Add });
         Assert.Equal(expectedEpochs, epochs.Count);
         Assert.All(epochs, e => Assert.Equal(epochs[0].ValidationLoss, e.ValidationLoss));
+        Assert.True(double.IsFinite(epochs[0].ValidationLoss!.Value) && epochs[0].ValidationLoss > 0);
     }
 
     [Fact]
@@ -396,6 +402,14 @@ public sealed class FineTunerReferenceTests : TempDirectoryTest
         // trained from scratch (no pretrained path): the vocabulary goes with the checkpoint, line for line
         Assert.Equal(Tokenizer().Vocabulary, TrainingCheckpoint.ReadVocabulary(dir));
         Assert.False(Directory.Exists(Path.Combine(dir, "checkpoint.partial")));
+
+        // fine-tuning a pretrained model: its vocabulary is the model's own, the checkpoint keeps none
+        string pretrained = PathOf("pretrained");
+        o.CheckpointDirectory = pretrained;
+        o.PretrainedModelPath = PathOf("some-model"); // the loop only asks whether there is one
+        FineTuner.Train(Target(model, TextTask.Binary), Rows(13, 8, TextTask.Binary), null, o, "cadence");
+        Assert.Equal(10, CheckpointStep(pretrained));
+        Assert.Null(TrainingCheckpoint.ReadVocabulary(pretrained));
     }
 
     [Theory]
