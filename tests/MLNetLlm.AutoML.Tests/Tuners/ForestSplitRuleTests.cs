@@ -35,20 +35,24 @@ public sealed class ForestSplitRuleTests
         Assert.InRange(onSecond / (double)trees, expected - 4 * sd, expected + 4 * sd);
     }
 
-    [Fact]
-    public void UnderTheLeafLimitTheLeafWhoseSplitGainsMostIsSplitNext()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void UnderTheLeafLimitTheLeafWhoseSplitGainsMostIsSplitNext(bool mirrored)
     {
         // After the root's split at ½, the right half's step (3) gains more than the left half's (1), although the left
-        // half's losses are a hundred times larger: with three leaves only the right half is split again.
+        // half's losses are a hundred times larger: with three leaves only the right half is split again. Mirrored, the
+        // half to split is the first one waiting, then the second.
+        double At(double v) => mirrored ? 1 - v : v;
         var x = Enumerable.Range(0, 40).Select(i => new[] { (i + 0.5) / 40 }).ToArray();
-        var y = x.Select(p => p[0] < 0.25 ? 100.0 : p[0] < 0.5 ? 101 : p[0] < 0.75 ? 0 : 3).ToArray();
+        var y = x.Select(p => At(p[0]) < 0.25 ? 100.0 : At(p[0]) < 0.5 ? 101 : At(p[0]) < 0.75 ? 0 : 3).ToArray();
         var forest = new RandomForestSurrogate(1, leaves: 3, minLeaf: 1, seed: 1, baggingFraction: 1, featureFractionPerSplit: 1);
         forest.Fit(x, y);
         Assert.Equal(3, forest.LeafCount(0));
-        Assert.Equal(forest.LeafOf(0, [0.1]), forest.LeafOf(0, [0.4]));
-        AssertClose.Equal(100.5, forest.LeafValue(0, forest.LeafOf(0, [0.1])), abs: 1e-12);
-        AssertClose.Equal(0.0, forest.LeafValue(0, forest.LeafOf(0, [0.6])), abs: 1e-12);
-        AssertClose.Equal(3.0, forest.LeafValue(0, forest.LeafOf(0, [0.9])), abs: 1e-12);
+        Assert.Equal(forest.LeafOf(0, [At(0.1)]), forest.LeafOf(0, [At(0.4)]));
+        AssertClose.Equal(100.5, forest.LeafValue(0, forest.LeafOf(0, [At(0.1)])), abs: 1e-12);
+        AssertClose.Equal(0.0, forest.LeafValue(0, forest.LeafOf(0, [At(0.6)])), abs: 1e-12);
+        AssertClose.Equal(3.0, forest.LeafValue(0, forest.LeafOf(0, [At(0.9)])), abs: 1e-12);
     }
 
     [Fact]

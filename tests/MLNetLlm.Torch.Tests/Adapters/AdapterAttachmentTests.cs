@@ -52,6 +52,8 @@ public sealed class AdapterAttachmentTests
         var unknown = Assert.Throws<ArgumentException>(() => model.ApplyLora(4, 8, 0, ["query", "dense"]));
         Assert.Equal("targets", unknown.ParamName);
         Assert.StartsWith("LoRA target module(s) 'dense' unknown; choose from query, key, value, attention.output, intermediate, output.", unknown.Message);
+        var two = Assert.Throws<ArgumentException>(() => model.ApplyLora(4, 8, 0, ["dense", "query", "fc1"]));
+        Assert.StartsWith("LoRA target module(s) 'dense', 'fc1' unknown;", two.Message);
         Assert.Equal("targets", Assert.Throws<ArgumentException>(() => model.ApplyLora(4, 8, 0, [])).ParamName);
         Assert.Empty(model.LoraAdapters());
     }

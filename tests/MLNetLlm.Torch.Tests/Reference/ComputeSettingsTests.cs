@@ -108,6 +108,14 @@ public sealed class ComputeSettingsTests
         Assert.Null(cpu.LowPrecision);
         Assert.False(cpu.UseSdpa);
         Assert.True(cpu.FusedInference);
+        // on CUDA (the choice reads only the device type: no GPU needed): fused attention, bf16 when mixed precision is on
+        var cuda = new Device(DeviceType.CUDA, 0);
+        using var mixed = ComputeSettings.For(cuda, mixedPrecision: true);
+        Assert.Equal((ScalarType?)ScalarType.BFloat16, mixed.LowPrecision);
+        Assert.True(mixed.UseSdpa);
+        using var full = ComputeSettings.For(cuda, mixedPrecision: false);
+        Assert.Null(full.LowPrecision);
+        Assert.True(full.UseSdpa);
         using var custom = new ComputeSettings { LowPrecision = ScalarType.BFloat16, UseSdpa = true, FusedInference = false };
         using var copy = custom.Copy();
         Assert.Equal((ScalarType?)ScalarType.BFloat16, copy.LowPrecision);
